@@ -1,0 +1,77 @@
+import type { PrismaClient } from '../db/client.js';
+import { ConflictError, IssueCollector, NotFoundError, NotPermittedError } from '../errors.js';
+import { hashPassword } from './passwords.js';
+import { accountRoles, type AccountRole } from './permissions.js';
+
+export const usernameRule = 'Starts with a letter; letters A–Z, digits, _ . - ; 3–32 characters';
+const usernamePattern = /^[A-Za-z][A-Za-z0-9_.-]{2,31}$/;
+export const accountPasswordRule = '8–128 characters';
+
+export type AccountInput = { username?: string; password?: string; role?: AccountRole; extensionId?: string | null };
+
+/** Web/API accounts (F-7.10.1). The built-in admin cannot be deleted or demoted. */
+export class AccountService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(input: Required<Pick<AccountInput, 'username' | 'password' | 'role'>> & AccountInput) {
+    await this.validate(input, null);
+    if (await this.prisma.account.findUnique({ where: { username: input.username } })) {
+      throw new ConflictError(`An account named ${input.username} exists`, ['input', 'username']);
+    }
+    return this.prisma.account.create({
+      data: {
+        username: input.username,
+        passwordHash: await hashPassword(input.password),
+        role: input.role,
+        extensionId: input.role === 'OPERATOR_PANEL' ? (input.extensionId ?? null) : null,
+      },
+    });
+  }
+
+  async update(id: string, input: AccountInput) {
+    const current = await this.prisma.account.findUnique({ where: { id } });
+    if (!current) throw new NotFoundError('Account', id);
+    if (current.builtIn && input.role && input.role !== 'ADMIN') throw new NotPermittedError('The built-in admin keeps the ADMIN role', ['input', 'role']);
+    if (current.builtIn && input.username && input.username !== current.username) throw new NotPermittedError('The built-in admin cannot be renamed', ['input', 'username']);
+    const merged = { username: input.username ?? current.username, role: (input.role ?? current.role) as AccountRole, extensionId: input.extensionId === undefined ? current.extensionId : input.extensionId, password: input.password };
+    await this.validate(merged, id);
+    if (merged.username !== current.username && (await this.prisma.account.findUnique({ where: { username: merged.username } }))) {
+      throw new ConflictError(`An account named ${merged.username} exists`, ['input', 'username']);
+    }
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.account.update({
+        where: { id },
+        data: {
+          username: merged.username,
+          role: merged.role,
+          extensionId: merged.role === 'OPERATOR_PANEL' ? merged.extensionId : null,
+          ...(input.password ? { passwordHash: await hashPassword(input.password) } : {}),
+        },
+      });
+      // A new password or role ends the account's other sessions.
+      if (input.password || merged.role !== current.role) await tx.session.updateMany({ where: { accountId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+      return updated;
+    });
+  }
+
+  async delete(id: string) {
+    const current = await this.prisma.account.findUnique({ where: { id } });
+    if (!current) throw new NotFoundError('Account', id);
+    if (current.builtIn) throw new NotPermittedError('The built-in admin account cannot be deleted');
+    await this.prisma.account.delete({ where: { id } });
+    return current;
+  }
+
+  private async validate(input: AccountInput, id: string | null): Promise<void> {
+    const issues = new IssueCollector();
+    if (input.username !== undefined && !usernamePattern.test(input.username)) issues.add(['input', 'username'], usernameRule, 'INVALID_FORMAT');
+    if (input.password !== undefined && (input.password.length < 8 || input.password.length > 128)) issues.add(['input', 'password'], accountPasswordRule, 'INVALID_LENGTH');
+    if (input.role !== undefined && !accountRoles.includes(input.role)) issues.add(['input', 'role'], 'unknown role', 'INVALID');
+    if (input.role === 'OPERATOR_PANEL') {
+      if (!input.extensionId) issues.add(['input', 'extensionId'], 'an operator-panel account is bound to an extension', 'REQUIRED');
+      else if (!(await this.prisma.extension.findUnique({ where: { id: input.extensionId } }))) issues.add(['input', 'extensionId'], 'no such extension', 'NOT_FOUND');
+    }
+    void id;
+    issues.throwIfAny();
+  }
+}

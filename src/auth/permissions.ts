@@ -1,0 +1,46 @@
+/**
+ * What a caller may do. Roles of people (F-7.10.1) map to permission sets;
+ * API keys carry an explicit subset; an extension user has none of these and
+ * reaches only its own extension (the `selfExtension` rule in the schema).
+ */
+export const permissions = [
+  'extensions:read',
+  'extensions:write',
+  'extensions:secrets',
+  'departments:read',
+  'departments:write',
+  'settings:read',
+  'settings:write',
+  'accounts:read',
+  'accounts:write',
+  'apiKeys:write',
+  'audit:read',
+] as const;
+export type Permission = (typeof permissions)[number];
+
+export const accountRoles = ['ADMIN', 'OPERATOR', 'OPERATOR_PANEL', 'BILLING'] as const;
+export type AccountRole = (typeof accountRoles)[number];
+export type Role = AccountRole | 'EXTENSION_USER' | 'API_KEY';
+
+export const rolePermissions: Record<AccountRole, readonly Permission[]> = {
+  ADMIN: permissions,
+  OPERATOR: ['extensions:read', 'departments:read', 'settings:read'],
+  OPERATOR_PANEL: ['extensions:read', 'departments:read'],
+  BILLING: ['extensions:read', 'departments:read'],
+};
+
+export type Principal =
+  | { kind: 'account'; id: string; username: string; role: AccountRole; sessionId: string; permissions: ReadonlySet<Permission>; extensionId: string | null }
+  | { kind: 'extension'; id: string; username: string; role: 'EXTENSION_USER'; sessionId: string; permissions: ReadonlySet<Permission> }
+  | { kind: 'apiKey'; id: string; username: string; role: 'API_KEY'; permissions: ReadonlySet<Permission> };
+
+export function can(principal: Principal | null, permission: Permission): boolean {
+  return !!principal && principal.permissions.has(permission);
+}
+
+export function isSelfExtension(principal: Principal | null, extensionId: string): boolean {
+  return principal?.kind === 'extension' && principal.id === extensionId;
+}
+
+/** Fields of its own extension an extension user may change (self-service, F-4.1.2.b). */
+export const selfServiceExtensionFields = ['password', 'voicemailPin', 'email', 'language', 'mobileNumber'] as const;

@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jwtVerify, SignJWT } from 'jose';
+import { randomToken } from './passwords.js';
+
+export type AccessClaims = { sub: string; sid: string; kind: 'account' | 'extension' };
+
+/** Signs and verifies short-lived access tokens (HS256). */
+export class TokenSigner {
+  private readonly key: Uint8Array;
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
+    const token = await new SignJWT({ sid: claims.sid, kind: claims.kind })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub)
+      .setIssuedAt()
+      .setIssuer('pbx')
+      .setAudience('pbx-api')
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  async verify(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: 'pbx', audience: 'pbx-api', algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+      if (payload.kind !== 'account' && payload.kind !== 'extension') return null;
+      return { sub: payload.sub, sid: payload.sid, kind: payload.kind };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/**
+ * The signing secret: TOKEN_SECRET when set, else one generated on first start
+ * and kept in the data directory (mode 0600) so restarts keep sessions valid.
+ */
+export function loadTokenSecret(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = join(dataDir, 'token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomToken(48);
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

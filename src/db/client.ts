@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/index.js';
+import { PrismaClient as PostgresClient } from '../generated/prisma-postgres/index.js';
+import type { Config } from '../config.js';
+
+/**
+ * Both generated clients come from the same models, so the rest of the code
+ * uses the SQLite client's types for either provider.
+ */
+export type PrismaClient = SqliteClient;
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+export type Provider = 'sqlite' | 'postgres';
+
+export type Database = {
+  prisma: PrismaClient;
+  provider: Provider;
+  /** SQL statements sent since start, for benchmarks and N+1 checks. */
+  queryCount(): number;
+  close(): Promise<void>;
+};
+
+export function openDatabase(database: Config['database']): Database {
+  let prisma: PrismaClient;
+  const log = [{ emit: 'event' as const, level: 'query' as const }];
+  if (database.provider === 'sqlite') {
+    mkdirSync(dirname(database.file), { recursive: true });
+    prisma = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 }), log });
+  } else {
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }), log });
+    prisma = client as unknown as PrismaClient;
+  }
+  let queries = 0;
+  (prisma as unknown as { $on(event: 'query', cb: () => void): void }).$on('query', () => {
+    queries += 1;
+  });
+  return {
+    prisma,
+    provider: database.provider,
+    queryCount: () => queries,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/** Interactive transactions get room for batch work (imports of thousands of rows). */
+export const LONG_TRANSACTION = { timeout: 120_000, maxWait: 30_000 } as const;

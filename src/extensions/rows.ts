@@ -1,0 +1,68 @@
+import type { Extension as ExtensionRow } from '../generated/prisma-sqlite/index.js';
+import { extensionDefaults, type ExtensionFields } from './fields.js';
+
+export type { ExtensionRow };
+
+/** Domain fields → database columns (lists as JSON text; the dial permission as its id). */
+export function toRowData(fields: ExtensionFields, dialPermissionId: string) {
+  const { dialPermission: _name, pickupGroups, trustedAddresses, codecs, ...scalars } = fields;
+  return {
+    ...scalars,
+    dialPermissionId,
+    pickupGroups: JSON.stringify(pickupGroups),
+    trustedAddresses: JSON.stringify(trustedAddresses),
+    codecs: JSON.stringify(codecs),
+  };
+}
+
+/** Database row → domain fields. */
+export function fromRow(row: ExtensionRow, dialPermissionName: string): ExtensionFields {
+  return {
+    number: row.number,
+    enabled: row.enabled,
+    name: row.name,
+    mobileNumber: row.mobileNumber,
+    dialPermission: dialPermissionName,
+    password: row.password,
+    language: row.language,
+    email: row.email,
+    outboundCallerId1: row.outboundCallerId1,
+    outboundCallerId2: row.outboundCallerId2,
+    mohClass: row.mohClass,
+    voicemailEnabled: row.voicemailEnabled,
+    voicemailPin: row.voicemailPin,
+    remoteRegistration: row.remoteRegistration,
+    maxContacts: row.maxContacts,
+    videoEnabled: row.videoEnabled,
+    videoCodec: row.videoCodec as ExtensionFields['videoCodec'],
+    webrtcEnabled: row.webrtcEnabled,
+    recording: row.recording as ExtensionFields['recording'],
+    allowBeingMonitored: row.allowBeingMonitored,
+    registrationExpirySeconds: row.registrationExpirySeconds,
+    appRegistration: row.appRegistration,
+    webLogin: row.webLogin,
+    pickupGroups: parseList(row.pickupGroups, extensionDefaults.pickupGroups),
+    transport: row.transport as ExtensionFields['transport'],
+    dtmfMode: row.dtmfMode as ExtensionFields['dtmfMode'],
+    srtp: row.srtp,
+    qualifyFrequencySeconds: row.qualifyFrequencySeconds,
+    nat: row.nat,
+    iax2Enabled: row.iax2Enabled,
+    trustedAddresses: parseList(row.trustedAddresses, []),
+    qualifyTimeoutSeconds: row.qualifyTimeoutSeconds,
+    sendPai: row.sendPai,
+    sendRpid: row.sendRpid,
+    rtpTimeoutSeconds: row.rtpTimeoutSeconds,
+    inbandProgress: row.inbandProgress,
+    codecs: parseList(row.codecs, extensionDefaults.codecs),
+  };
+}
+
+export function parseList<T>(text: string, fallback: T[]): T[] {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? (value as T[]) : fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,301 @@
+import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
+import { LimitExceededError, NotFoundError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
+import { isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
+import { findReferrers } from '../destinations/referrers.js';
+import { claimNumber, claimNumbers, findOwners, releaseNumbers } from '../numbering/namespace.js';
+import { checkNumberInPlan } from '../numbering/ranges.js';
+import type { SettingsStore } from '../settings/store.js';
+import { extensionDefaults, perUserFields, type ExtensionFieldName, type ExtensionFields } from './fields.js';
+import { fromRow, toRowData, type ExtensionRow } from './rows.js';
+import { randomSipPassword } from './secrets.js';
+import { validateExtension } from './validate.js';
+
+export type ExtensionInput = Partial<ExtensionFields>;
+export type CallerIdStep = 'INCREMENT_1' | 'SAME';
+export type BatchCreateInput = {
+  startNumber: string;
+  count: number;
+  startCallerId1?: string | null;
+  callerIdStep1?: CallerIdStep | null;
+  startCallerId2?: string | null;
+  callerIdStep2?: CallerIdStep | null;
+  password?: string | null;
+  fields?: Omit<ExtensionInput, (typeof perUserFields)[number]>;
+};
+export type BatchEditInput = {
+  fields: Omit<ExtensionInput, (typeof perUserFields)[number]>;
+  startCallerId1?: string | null;
+  callerIdStep1?: CallerIdStep | null;
+  startCallerId2?: string | null;
+  callerIdStep2?: CallerIdStep | null;
+};
+/** A row to create, with the path its issues are reported under. */
+export type PlannedExtension = { fields: ExtensionFields; path: string[] };
+
+export const MAX_BATCH = 5000;
+
+/** Callers learn about changes (the apply engine and subscriptions listen here). */
+export type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: string[] };
+
+/**
+ * IP extensions (F-4.1.2): validation, the numbering plan, capacity and
+ * writes, each operation all-or-nothing in one transaction.
+ */
+export class ExtensionService {
+  private listeners: ((change: ExtensionChange) => void)[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly settings: SettingsStore,
+  ) {}
+
+  onChange(listener: (change: ExtensionChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async create(input: ExtensionInput): Promise<ExtensionRow> {
+    const fields = withDefaults(input, ['input']);
+    const [row] = await this.createPlanned([{ fields, path: ['input'] }]);
+    return row!;
+  }
+
+  /** Batch add (F-4.1.2.d): numbers and caller IDs in sequence; an empty password gives each its own random one. */
+  async createBatch(input: BatchCreateInput): Promise<ExtensionRow[]> {
+    const issues: FieldIssue[] = [];
+    if (!/^\d{2,11}$/.test(input.startNumber)) issues.push({ path: ['input', 'startNumber'], message: '2–11 digits', code: 'INVALID_FORMAT' });
+    if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_BATCH) issues.push({ path: ['input', 'count'], message: `1–${MAX_BATCH}`, code: 'OUT_OF_BOUNDS' });
+    if (issues.length) throw new ValidationError(issues);
+    const numbers = sequence(input.startNumber, input.count, 'INCREMENT_1');
+    if (!numbers) throw ValidationError.single(['input', 'count'], `the numbers run past ${'9'.repeat(input.startNumber.length)}`, 'OUT_OF_BOUNDS');
+    const callerIds1 = callerIdSequence(input.startCallerId1, input.callerIdStep1, input.count, ['input', 'startCallerId1']);
+    const callerIds2 = callerIdSequence(input.startCallerId2, input.callerIdStep2, input.count, ['input', 'startCallerId2']);
+    const shared = rejectPerUserFields(input.fields ?? {}, ['input', 'fields']);
+    const planned = numbers.map((number, i) => ({
+      path: ['input', 'extensions', String(i)],
+      fields: withDefaults(
+        {
+          ...shared,
+          number,
+          name: number,
+          password: input.password || randomSipPassword(),
+          outboundCallerId1: callerIds1?.[i] ?? '',
+          outboundCallerId2: callerIds2?.[i] ?? '',
+        },
+        ['input'],
+      ),
+    }));
+    return this.createPlanned(planned);
+  }
+
+  /**
+   * Creates validated rows in one transaction: every row checked against the
+   * field rules, the numbering plan, each other and existing numbers, and the
+   * capacity; nothing is written unless all pass.
+   */
+  async createPlanned(planned: PlannedExtension[]): Promise<ExtensionRow[]> {
+    const rows = await this.db.prisma.$transaction(async (tx) => {
+      const issues = await this.checkPlanned(tx, planned);
+      if (issues.length) throw new ValidationError(issues);
+      const permissionIds = await this.dialPermissionIds(tx, planned);
+      const ids: string[] = [];
+      const data = planned.map((p) => {
+        const id = newId();
+        ids.push(id);
+        return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
+      });
+      await claimNumbers(tx, planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })));
+      for (const chunk of chunks(data, 500)) await tx.extension.createMany({ data: chunk });
+      return tx.extension.findMany({ where: { id: { in: ids } }, orderBy: { number: 'asc' } });
+    }, LONG_TRANSACTION);
+    this.emit({ kind: 'created', ids: rows.map((r) => r.id) });
+    return rows;
+  }
+
+  /** All issues of planned rows, without writing: used by create and by import previews. */
+  async checkPlanned(tx: Tx, planned: PlannedExtension[]): Promise<FieldIssue[]> {
+    const issues: FieldIssue[] = [];
+    const { numberingPlan: plan, system } = await this.settings.getMany(tx, ['numberingPlan', 'system']);
+    const existing = await tx.extension.count();
+    if (existing + planned.length > system.maxIpExtensions) {
+      throw new LimitExceededError('maxIpExtensions', system.maxIpExtensions, `This PBX takes at most ${system.maxIpExtensions} IP extensions; ${existing} exist and ${planned.length} more were asked for`);
+    }
+    const seen = new Map<string, string[]>();
+    for (const [i, p] of planned.entries()) {
+      // Long imports hand the event loop back now and then.
+      if (i % 250 === 249) await new Promise<void>((resolve) => setImmediate(resolve));
+      issues.push(...validateExtension(p.fields, p.path));
+      const numberPath = [...p.path, 'number'];
+      const rangeIssue = /^\d{2,11}$/.test(p.fields.number) ? checkNumberInPlan(plan, 'EXTENSION', p.fields.number, numberPath) : null;
+      if (rangeIssue) issues.push(rangeIssue);
+      const earlier = seen.get(p.fields.number);
+      if (earlier) issues.push({ path: numberPath, message: `${p.fields.number} is also given at ${earlier.join('.')}`, code: 'DUPLICATE' });
+      else seen.set(p.fields.number, p.path);
+    }
+    const owners = await findOwners(tx, [...seen.keys()]);
+    for (const [number, owner] of owners) {
+      issues.push({ path: [...seen.get(number)!, 'number'], message: `Number ${number} is already used by ${owner.label}`, code: 'NUMBER_TAKEN' });
+    }
+    const names = [...new Set(planned.map((p) => p.fields.dialPermission))];
+    const known = new Set((await tx.dialPermission.findMany({ where: { name: { in: names } }, select: { name: true } })).map((d) => d.name));
+    for (const p of planned) {
+      if (!known.has(p.fields.dialPermission)) issues.push({ path: [...p.path, 'dialPermission'], message: `no dial permission named ${p.fields.dialPermission}`, code: 'NOT_FOUND' });
+    }
+    return issues;
+  }
+
+  /** Changes only the named fields; an extension user may change a few fields of its own extension. */
+  async update(principal: Principal | null, id: string, input: ExtensionInput): Promise<ExtensionRow> {
+    const changed = definedKeys(input);
+    if (principal && isSelfExtension(principal, id)) {
+      const forbidden = changed.filter((k) => !(selfServiceExtensionFields as readonly string[]).includes(k));
+      if (forbidden.length) throw new NotPermittedError(`An extension user may change only ${selfServiceExtensionFields.join(', ')}`, ['input', forbidden[0]!]);
+    }
+    const row = await this.db.prisma.$transaction(async (tx) => {
+      const current = await tx.extension.findUnique({ where: { id }, include: { dialPermission: { select: { name: true } } } });
+      if (!current) throw new NotFoundError('Extension', id);
+      const merged = { ...fromRow(current, current.dialPermission.name), ...pick(input, changed) };
+      return this.writeUpdate(tx, current, merged, ['input'], changed);
+    });
+    this.emit({ kind: 'updated', ids: [row.id] });
+    return row;
+  }
+
+  /** Batch edit (F-4.1.2.d): the same shared fields on every selected extension, caller IDs optionally in sequence. */
+  async batchEdit(ids: string[], input: BatchEditInput): Promise<ExtensionRow[]> {
+    const shared = rejectPerUserFields(input.fields, ['input', 'fields']);
+    const sharedKeys = definedKeys(shared);
+    const rows = await this.db.prisma.$transaction(async (tx) => {
+      const current = await tx.extension.findMany({ where: { id: { in: ids } }, include: { dialPermission: { select: { name: true } } }, orderBy: { number: 'asc' } });
+      const missing = ids.filter((id) => !current.some((c) => c.id === id));
+      if (missing.length) throw new NotFoundError('Extension', missing[0]!);
+      const callerIds1 = callerIdSequence(input.startCallerId1, input.callerIdStep1, current.length, ['input', 'startCallerId1']);
+      const callerIds2 = callerIdSequence(input.startCallerId2, input.callerIdStep2, current.length, ['input', 'startCallerId2']);
+      const issues: FieldIssue[] = [];
+      const merged = current.map((row, i) => {
+        const fields = { ...fromRow(row, row.dialPermission.name), ...pick(shared, sharedKeys) };
+        if (callerIds1) fields.outboundCallerId1 = callerIds1[i]!;
+        if (callerIds2) fields.outboundCallerId2 = callerIds2[i]!;
+        issues.push(...validateExtension(fields, ['input', 'extensions', String(i)]));
+        return fields;
+      });
+      if (issues.length) throw new ValidationError(issues);
+      const updated: ExtensionRow[] = [];
+      for (let i = 0; i < current.length; i++) {
+        updated.push(await this.writeUpdate(tx, current[i]!, merged[i]!, ['input', 'extensions', String(i)], sharedKeys, true));
+      }
+      return updated;
+    }, LONG_TRANSACTION);
+    this.emit({ kind: 'updated', ids: rows.map((r) => r.id) });
+    return rows;
+  }
+
+  /** Deletes the selected extensions (or all when `ids` is null); refused while anything routes to one of them. */
+  async delete(ids: string[] | null): Promise<string[]> {
+    const deleted = await this.db.prisma.$transaction(async (tx) => {
+      const rows = await tx.extension.findMany({ where: ids ? { id: { in: ids } } : {}, select: { id: true, number: true } });
+      if (ids) {
+        const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+        if (missing.length) throw new NotFoundError('Extension', missing[0]!);
+      }
+      const targetIds = rows.map((r) => r.id);
+      const referrers = await findReferrers(tx, this.settings, 'EXTENSION', targetIds);
+      if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Extension ${rows[0]!.number}` : 'These extensions', referrers);
+      await releaseNumbers(tx, 'EXTENSION', targetIds);
+      for (const chunk of chunks(targetIds, 500)) await tx.extension.deleteMany({ where: { id: { in: chunk } } });
+      return targetIds;
+    }, LONG_TRANSACTION);
+    if (deleted.length) this.emit({ kind: 'deleted', ids: deleted });
+    return deleted;
+  }
+
+  private async writeUpdate(tx: Tx, current: ExtensionRow, merged: ExtensionFields, path: string[], changed: string[], skipValidation = false): Promise<ExtensionRow> {
+    const issues = skipValidation ? [] : validateExtension(merged, path);
+    if (merged.number !== current.number && /^\d{2,11}$/.test(merged.number)) {
+      const plan = await this.settings.get(tx, 'numberingPlan');
+      const rangeIssue = checkNumberInPlan(plan, 'EXTENSION', merged.number, [...path, 'number']);
+      if (rangeIssue) issues.push(rangeIssue);
+    }
+    if (issues.length) throw new ValidationError(issues);
+    const permission = await tx.dialPermission.findUnique({ where: { name: merged.dialPermission }, select: { id: true } });
+    if (!permission) throw ValidationError.single([...path, 'dialPermission'], `no dial permission named ${merged.dialPermission}`, 'NOT_FOUND');
+    if (merged.number !== current.number) await claimNumber(tx, merged.number, 'EXTENSION', current.id, [...path, 'number']);
+    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id) });
+    // A new password ends the extension's web sessions.
+    if (changed.includes('password') && merged.password !== current.password) {
+      await tx.session.updateMany({ where: { extensionId: current.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    }
+    return row;
+  }
+
+  private async dialPermissionIds(tx: Tx, planned: PlannedExtension[]): Promise<Map<string, string>> {
+    const names = [...new Set(planned.map((p) => p.fields.dialPermission))];
+    const rows = await tx.dialPermission.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
+  private emit(change: ExtensionChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** The input over the manual's defaults. Missing required fields are reported with their path. */
+export function withDefaults(input: ExtensionInput, path: string[]): ExtensionFields {
+  const defined = pick(input, definedKeys(input));
+  const fields = { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
+  const missing = (['number', 'name', 'password'] as const).filter((k) => !fields[k]);
+  if (missing.length) throw new ValidationError(missing.map((k) => ({ path: [...path, k], message: 'required', code: 'REQUIRED' })));
+  return fields;
+}
+
+function rejectPerUserFields<T extends object>(fields: T, path: string[]): T {
+  const present = perUserFields.filter((k) => (fields as Record<string, unknown>)[k] !== undefined && (fields as Record<string, unknown>)[k] !== null);
+  if (present.length) throw new ValidationError(present.map((k) => ({ path: [...path, k], message: 'differs per user: batch operations cannot set it', code: 'NOT_ALLOWED' })));
+  return fields;
+}
+
+/** Numbers from `start` in steps of one, keeping the width; null when they would need another digit. */
+export function sequence(start: string, count: number, step: CallerIdStep): string[] | null {
+  if (step === 'SAME') return Array.from({ length: count }, () => start);
+  const width = start.length;
+  const first = BigInt(start);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const text = (first + BigInt(i)).toString().padStart(width, '0');
+    if (text.length > width) return null;
+    out.push(text);
+  }
+  return out;
+}
+
+function callerIdSequence(start: string | null | undefined, step: CallerIdStep | null | undefined, count: number, path: string[]): string[] | null {
+  if (!start) return null;
+  const plus = start.startsWith('+') ? '+' : '';
+  const digits = start.slice(plus.length);
+  if (!/^\d{1,31}$/.test(digits)) throw ValidationError.single(path, 'digits with an optional leading +', 'INVALID_FORMAT');
+  const list = sequence(digits, count, step ?? 'INCREMENT_1');
+  if (!list) throw ValidationError.single(path, 'the caller IDs would need another digit', 'OUT_OF_BOUNDS');
+  return list.map((n) => plus + n);
+}
+
+function definedKeys(input: object): ExtensionFieldName[] {
+  return Object.entries(input)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k]) => k as ExtensionFieldName);
+}
+
+function pick<T extends object>(input: T, keys: string[]): Partial<ExtensionFields> {
+  return Object.fromEntries(keys.map((k) => [k, (input as Record<string, unknown>)[k]])) as Partial<ExtensionFields>;
+}
+
+export function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+let counter = 0;
+/** Ids made here so batch inserts need no read-back per row; sortable by creation. */
+function newId(): string {
+  counter = (counter + 1) % 1_000_000;
+  return `x${Date.now().toString(36)}${counter.toString(36).padStart(4, '0')}${Math.random().toString(36).slice(2, 10)}`;
+}

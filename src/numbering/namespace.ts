@@ -1,0 +1,55 @@
+import type { Tx } from '../db/client.js';
+import { NumberConflictError, type NumberOwner } from '../errors.js';
+import { numberKinds, type NumberKind } from './ranges.js';
+
+/**
+ * The one namespace of dialable numbers (D5). Every owner claims its number
+ * inside the transaction that creates or renumbers it; the primary key on
+ * DialableNumber makes a double claim impossible even under concurrency.
+ */
+export async function claimNumber(tx: Tx, number: string, kind: NumberKind, ownerId: string, path: string[]): Promise<void> {
+  const existing = await tx.dialableNumber.findUnique({ where: { number } });
+  if (existing && !(existing.ownerKind === kind && existing.ownerId === ownerId)) {
+    throw new NumberConflictError(number, await describeOwner(tx, existing.ownerKind, existing.ownerId), path);
+  }
+  if (existing) return;
+  await tx.dialableNumber.deleteMany({ where: { ownerKind: kind, ownerId } });
+  await tx.dialableNumber.create({ data: { number, ownerKind: kind, ownerId } });
+}
+
+/** Claims many numbers at once (batch create, import); the caller has checked clashes among them. */
+export async function claimNumbers(tx: Tx, claims: { number: string; kind: NumberKind; ownerId: string; path: string[] }[]): Promise<void> {
+  if (!claims.length) return;
+  const taken = await tx.dialableNumber.findMany({ where: { number: { in: claims.map((c) => c.number) } } });
+  if (taken.length) {
+    const first = taken[0]!;
+    const claim = claims.find((c) => c.number === first.number)!;
+    throw new NumberConflictError(first.number, await describeOwner(tx, first.ownerKind, first.ownerId), claim.path);
+  }
+  await tx.dialableNumber.createMany({ data: claims.map((c) => ({ number: c.number, ownerKind: c.kind, ownerId: c.ownerId })) });
+}
+
+export async function releaseNumbers(tx: Tx, kind: NumberKind, ownerIds: string[]): Promise<void> {
+  await tx.dialableNumber.deleteMany({ where: { ownerKind: kind, ownerId: { in: ownerIds } } });
+}
+
+/** Which of these numbers are taken, with their owners. */
+export async function findOwners(tx: Tx, numbers: string[]): Promise<Map<string, NumberOwner>> {
+  const rows = await tx.dialableNumber.findMany({ where: { number: { in: numbers } } });
+  const owners = new Map<string, NumberOwner>();
+  for (const row of rows) owners.set(row.number, await describeOwner(tx, row.ownerKind, row.ownerId));
+  return owners;
+}
+
+export async function describeOwner(tx: Tx, kind: string, id: string): Promise<NumberOwner> {
+  const noun = numberKinds[kind as NumberKind]?.noun ?? kind.toLowerCase();
+  let label = `${noun} ${id}`;
+  if (kind === 'EXTENSION') {
+    const e = await tx.extension.findUnique({ where: { id }, select: { number: true, name: true } });
+    if (e) label = `extension ${e.number} (${e.name})`;
+  } else if (kind === 'DEPARTMENT') {
+    const d = await tx.department.findUnique({ where: { id }, select: { number: true, name: true } });
+    if (d) label = `department ${d.number} (${d.name})`;
+  }
+  return { kind, id, label };
+}

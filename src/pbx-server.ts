@@ -1,0 +1,28 @@
+import { loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { bootstrap } from './bootstrap.js';
+import { createServices, type Services } from './services.js';
+import { startApp, type App } from './server/app.js';
+
+export type RunningServer = { app: App; services: Services; config: Config; stop(): Promise<void> };
+
+/** Migrates, bootstraps and starts one server. Used by main.ts and by the tests. */
+export async function startPbxServer(config: Config = loadConfig(), print?: (line: string) => void): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  await migrate(config.database, log);
+  const db = openDatabase(config.database);
+  await bootstrap(db.prisma, config.adminPassword, log, print);
+  const services = createServices(config, db, log);
+  const app = await startApp(services, { port: config.port, host: config.host });
+  return {
+    app,
+    services,
+    config,
+    async stop() {
+      await app.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+import { can, isSelfExtension, type Permission } from '../auth/permissions.js';
+import { NotPermittedError } from '../errors.js';
+import type { Context } from './context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: {
+    authenticated: boolean;
+    perm: Permission;
+    /** The caller is the extension user of this extension id. */
+    selfExtension: string;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    File: { Input: File; Output: never };
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+}>({
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  // Errors first, so failures of scope-auth on a mutation become its NotPermittedError result.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      authenticated: !!ctx.principal,
+      perm: (p: Permission) => can(ctx.principal, p),
+      selfExtension: (id: string) => isSelfExtension(ctx.principal, id),
+    }),
+    unauthorizedError: (_parent, ctx, info) => {
+      if (info.parentType.name === 'Mutation') ctx.outcomes.set(info.path.key as string, 'NotPermittedError');
+      return new NotPermittedError(ctx.principal ? `Not permitted: ${info.parentType.name}.${info.fieldName}` : 'Not authenticated');
+    },
+  },
+  errors: { defaultTypes: [] },
+  prisma: {
+    client: (ctx) => ctx.services.db.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    maxConnectionSize: 5000,
+    defaultConnectionSize: 20,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+
+builder.scalarType('DateTime', {
+  description: 'An ISO-8601 date and time in UTC',
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime: an ISO-8601 date and time');
+    return date;
+  },
+});
+
+builder.scalarType('File', {
+  description: 'A file sent with the GraphQL multipart request specification',
+  serialize: () => {
+    throw new Error('File is input only');
+  },
+  parseValue: (value) => value as File,
+});

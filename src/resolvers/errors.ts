@@ -1,0 +1,107 @@
+import {
+  AuthenticationError,
+  ConflictError,
+  LimitExceededError,
+  LoginLockedError,
+  NotFoundError,
+  NotPermittedError,
+  NumberConflictError,
+  ReferencedError,
+  ValidationError,
+  type FieldIssue,
+  type NumberOwner,
+  type Referrer,
+} from '../errors.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+import type { GraphQLResolveInfo } from 'graphql';
+
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  description: 'Every typed error of a mutation result',
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+export const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'One problem with the input, addressed by its path (for batches and imports: the row, then the field)',
+  fields: (t) => ({
+    path: t.exposeStringList('path'),
+    message: t.exposeString('message'),
+    code: t.exposeString('code', { description: 'Stable code: REQUIRED, INVALID_FORMAT, OUT_OF_RANGE, NUMBER_TAKEN, DUPLICATE, EXCLUSIVE, ...' }),
+  }),
+});
+
+export const NumberOwnerRef = builder.objectRef<NumberOwner>('NumberOwner').implement({
+  fields: (t) => ({ kind: t.exposeString('kind'), id: t.exposeString('id'), label: t.exposeString('label') }),
+});
+
+const ReferrerRef = builder.objectRef<Referrer>('Referrer').implement({
+  fields: (t) => ({ kind: t.exposeString('kind'), id: t.exposeString('id'), label: t.exposeString('label') }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ issues: t.field({ type: [FieldIssueRef], resolve: (e) => e.issues }) }),
+});
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ entity: t.exposeString('entity'), reference: t.exposeString('reference') }),
+});
+builder.objectType(NumberConflictError, {
+  name: 'NumberConflictError',
+  description: 'The number is taken; owner names what holds it',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ number: t.exposeString('number'), owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }), path: t.exposeStringList('path') }),
+});
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ path: t.exposeStringList('path') }),
+});
+builder.objectType(ReferencedError, {
+  name: 'ReferencedError',
+  description: 'Refused because other objects refer to the target',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ referrers: t.field({ type: [ReferrerRef], resolve: (e) => e.referrers }) }),
+});
+builder.objectType(LimitExceededError, {
+  name: 'LimitExceededError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ limit: t.exposeString('limit'), maximum: t.exposeInt('maximum') }),
+});
+builder.objectType(NotPermittedError, {
+  name: 'NotPermittedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ path: t.exposeStringList('path') }),
+});
+builder.objectType(AuthenticationError, {
+  name: 'AuthenticationError',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+builder.objectType(LoginLockedError, {
+  name: 'LoginLockedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+/** The errors any configuration mutation can return. */
+export const mutationErrors = [ValidationError, NotFoundError, NumberConflictError, ConflictError, ReferencedError, LimitExceededError, NotPermittedError];
+
+/**
+ * Wraps a mutation resolver so its outcome (OK or the error's type) reaches
+ * the audit log, whether the error becomes a typed result or not.
+ */
+export function audited<Args, Result>(resolve: (args: Args, ctx: Context) => Promise<Result>) {
+  return async (_root: unknown, args: Args, ctx: Context, info: GraphQLResolveInfo): Promise<Result> => {
+    try {
+      const result = await resolve(args, ctx);
+      ctx.outcomes.set(info.path.key as string, 'OK');
+      return result;
+    } catch (error) {
+      ctx.outcomes.set(info.path.key as string, error instanceof Error ? error.name : 'Error');
+      throw error;
+    }
+  };
+}

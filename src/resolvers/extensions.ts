@@ -1,0 +1,376 @@
+import type { Prisma } from '../generated/prisma-sqlite/index.js';
+import { can, type Principal } from '../auth/permissions.js';
+import { NotPermittedError } from '../errors.js';
+import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
+import { parseList } from '../extensions/rows.js';
+import { passwordStrength } from '../extensions/secrets.js';
+import type { ExtensionInput } from '../extensions/service.js';
+import { qrPayload, qrPng } from '../extensions/qr.js';
+import { exportExtensions, extensionTemplate, fileFormats, importExtensions, type FileFormat } from '../extensions/spreadsheet.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { audited, FieldIssueRef, mutationErrors } from './errors.js';
+import { decodeId } from './ids.js';
+
+export const AudioCodecEnum = builder.enumType('AudioCodec', { values: audioCodecs });
+export const VideoCodecEnum = builder.enumType('VideoCodec', { values: videoCodecs });
+export const SipTransportEnum = builder.enumType('SipTransport', { values: transports });
+export const DtmfModeEnum = builder.enumType('DtmfMode', { values: dtmfModes });
+export const RecordingModeEnum = builder.enumType('RecordingMode', { values: recordingModes });
+const PasswordStrengthEnum = builder.enumType('PasswordStrength', { values: ['WEAK', 'MEDIUM', 'STRONG'] as const });
+const FileFormatEnum = builder.enumType('FileFormat', { values: fileFormats });
+const ImportModeEnum = builder.enumType('ImportMode', {
+  values: {
+    ALL_OR_NOTHING: { description: 'Any row with an error: nothing is written and every error is returned' },
+    VALID_ROWS_ONLY: { description: 'Write the valid rows; return the errors of the others' },
+  } as const,
+});
+const CallerIdStepEnum = builder.enumType('CallerIdStep', {
+  values: { INCREMENT_1: { description: 'Add one per extension' }, SAME: { description: 'The same caller ID for every extension' } } as const,
+});
+const ExtensionOrderFieldEnum = builder.enumType('ExtensionOrderField', { values: ['NUMBER', 'NAME', 'CREATED_AT'] as const });
+export const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
+
+/** The GraphQL type of each extension field, in one table for outputs and inputs alike. */
+const fieldTypes: Record<Exclude<ExtensionFieldName, 'password' | 'voicemailPin' | 'dialPermission'>, unknown> & Record<'password' | 'voicemailPin' | 'dialPermission', 'String'> = {
+  number: 'String',
+  enabled: 'Boolean',
+  name: 'String',
+  mobileNumber: 'String',
+  dialPermission: 'String',
+  password: 'String',
+  language: 'String',
+  email: 'String',
+  outboundCallerId1: 'String',
+  outboundCallerId2: 'String',
+  mohClass: 'String',
+  voicemailEnabled: 'Boolean',
+  voicemailPin: 'String',
+  remoteRegistration: 'Boolean',
+  maxContacts: 'Int',
+  videoEnabled: 'Boolean',
+  videoCodec: VideoCodecEnum,
+  webrtcEnabled: 'Boolean',
+  recording: RecordingModeEnum,
+  allowBeingMonitored: 'Boolean',
+  registrationExpirySeconds: 'Int',
+  appRegistration: 'Boolean',
+  webLogin: 'Boolean',
+  pickupGroups: ['Int'],
+  transport: SipTransportEnum,
+  dtmfMode: DtmfModeEnum,
+  srtp: 'Boolean',
+  qualifyFrequencySeconds: 'Int',
+  nat: 'Boolean',
+  iax2Enabled: 'Boolean',
+  trustedAddresses: ['String'],
+  qualifyTimeoutSeconds: 'Int',
+  sendPai: 'Boolean',
+  sendRpid: 'Boolean',
+  rtpTimeoutSeconds: 'Int',
+  inbandProgress: 'Boolean',
+  codecs: [AudioCodecEnum],
+};
+const fieldNames = Object.keys(fieldTypes) as ExtensionFieldName[];
+const secretFields = new Set<ExtensionFieldName>(['password', 'voicemailPin']);
+const listColumns = new Set<ExtensionFieldName>(['pickupGroups', 'trustedAddresses', 'codecs']);
+const describe = (name: ExtensionFieldName) => extensionFieldSchemas[name].description;
+
+type Row = Prisma.ExtensionGetPayload<object>;
+
+export const ExtensionRef = builder.prismaNode('Extension', {
+  id: { field: 'id' },
+  description: 'An IP (SIP) extension (F-4.1.2). Readable with extensions:read, or by the extension user itself.',
+  authScopes: (ext) => ({ $any: { perm: 'extensions:read', selfExtension: ext.id } }),
+  fields: (t) => ({
+    ...Object.fromEntries(
+      fieldNames
+        .filter((name) => name !== 'dialPermission')
+        .map((name) => {
+          const type = fieldTypes[name] as never;
+          if (secretFields.has(name)) {
+            return [
+              name,
+              t.field({
+                type: 'String',
+                nullable: true,
+                description: `${describe(name)}. Write-only except with extensions:secrets or for the extension itself.`,
+                authScopes: (ext: Row) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
+                resolve: (ext: Row) => ext[name as 'password'],
+              }),
+            ];
+          }
+          if (listColumns.has(name)) {
+            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => parseList(ext[name as 'codecs'], []) as never })];
+          }
+          return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => ext[name as keyof Row] as never })];
+        }),
+    ),
+    passwordStrength: t.field({ type: PasswordStrengthEnum, resolve: (ext) => passwordStrength(ext.password) }),
+    dialPermission: t.relation('dialPermission'),
+    departments: t.field({
+      type: ['Department' as never],
+      description: 'Departments this extension is a member of',
+      select: (_args, _ctx, nestedSelection) => ({ departments: { select: { department: nestedSelection(true) } } }),
+      resolve: (ext) => ext.departments.map((m) => m.department) as never,
+    }),
+    qrCode: t.field({
+      type: QrCodeRef,
+      description: 'Registration data for the mobile app (F-4.1.2.e); for the extension itself and holders of extensions:secrets',
+      authScopes: (ext) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
+      resolve: async (ext, _a, ctx) => qrPayload(ext, await ctx.services.settings.store.getMany(ctx.services.db.prisma, ['softphone', 'proxyDomain', 'sip'])),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+type Qr = ReturnType<typeof qrPayload>;
+const QrCodeRef = builder.objectRef<Qr>('ExtensionQrCode').implement({
+  fields: (t) => ({
+    server: t.exposeString('server'),
+    port: t.exposeInt('port'),
+    transport: t.exposeString('transport'),
+    payload: t.exposeString('payload', { description: 'The JSON text encoded in the QR code' }),
+    pngDataUrl: t.string({ description: 'The QR code as a PNG data URL', resolve: (qr) => qrPng(qr.payload) }),
+  }),
+});
+
+builder.prismaNode('DialPermission', {
+  id: { field: 'id' },
+  authScopes: { authenticated: true },
+  description: 'A dial permission (F-4.3.3); its rules arrive with the dial rules',
+  fields: (t) => ({ name: t.exposeString('name'), builtIn: t.exposeBoolean('builtIn') }),
+});
+
+const ExtensionFilter = builder.inputType('ExtensionFilter', {
+  fields: (t) => ({
+    search: t.string({ required: false, description: 'Fuzzy match on name or number' }),
+    enabled: t.boolean({ required: false }),
+    department: t.string({ required: false, description: 'Number or ID of a department the extensions belong to' }),
+  }),
+});
+const ExtensionOrder = builder.inputType('ExtensionOrder', {
+  fields: (t) => ({
+    field: t.field({ type: ExtensionOrderFieldEnum, defaultValue: 'NUMBER' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC' }),
+  }),
+});
+
+/** Where clause of the extension list: an extension user sees only itself. */
+function listWhere(ctx: Context, filter: { search?: string | null; enabled?: boolean | null; department?: string | null } | null | undefined): Prisma.ExtensionWhereInput {
+  const principal: Principal | null = ctx.principal;
+  const and: Prisma.ExtensionWhereInput[] = [];
+  if (principal?.kind === 'extension') and.push({ id: principal.id });
+  else if (!can(principal, 'extensions:read')) throw new NotPermittedError(principal ? 'Not permitted: Query.extensions' : 'Not authenticated');
+  if (filter?.search) {
+    const contains = ctx.services.db.provider === 'postgres' ? { contains: filter.search, mode: 'insensitive' as const } : { contains: filter.search };
+    and.push({ OR: [{ name: contains as Prisma.StringFilter }, { number: contains as Prisma.StringFilter }] });
+  }
+  if (filter?.enabled !== undefined && filter.enabled !== null) and.push({ enabled: filter.enabled });
+  if (filter?.department) {
+    const ref = filter.department;
+    and.push({ departments: { some: { department: /^\d+$/.test(ref) ? { number: ref } : { id: Buffer.from(ref, 'base64').toString().split(':')[1] ?? ref } } } });
+  }
+  return { AND: and };
+}
+
+const orderColumns = { NUMBER: 'number', NAME: 'name', CREATED_AT: 'createdAt' } as const;
+
+builder.queryFields((t) => ({
+  extensions: t.prismaConnection({
+    type: 'Extension',
+    cursor: 'id',
+    description: 'IP extensions, paginated; an extension user sees only itself',
+    authScopes: { authenticated: true },
+    args: { filter: t.arg({ type: ExtensionFilter, required: false }), orderBy: t.arg({ type: ExtensionOrder, required: false }) },
+    totalCount: (_c, args, ctx) => ctx.services.db.prisma.extension.count({ where: listWhere(ctx, args.filter) }),
+    resolve: (query, _r, args, ctx) => {
+      const column = orderColumns[args.orderBy?.field ?? 'NUMBER'];
+      const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
+      return ctx.services.db.prisma.extension.findMany({ ...query, where: listWhere(ctx, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
+    },
+  }),
+  extension: t.prismaField({
+    type: 'Extension',
+    nullable: true,
+    description: 'One extension by number or ID',
+    authScopes: { authenticated: true },
+    args: { number: t.arg.string({ required: false }), id: t.arg.globalID({ required: false }) },
+    resolve: (query, _r, args, ctx) => {
+      if (args.id) return ctx.services.db.prisma.extension.findUnique({ ...query, where: { id: decodeId(args.id, 'Extension') } });
+      if (args.number) return ctx.services.db.prisma.extension.findUnique({ ...query, where: { number: args.number } });
+      return null;
+    },
+  }),
+  exportExtensions: t.field({
+    type: FileDownloadRef,
+    description: 'Every extension as a spreadsheet (a backup, passwords included), or with template: true the empty template',
+    authScopes: { perm: 'extensions:secrets' },
+    args: { format: t.arg({ type: FileFormatEnum, defaultValue: 'XLSX' }), template: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_r, args, ctx) => (args.template ? extensionTemplate(args.format as FileFormat) : exportExtensions(ctx.services.db.prisma, args.format as FileFormat)),
+  }),
+}));
+
+type FileDownload = { filename: string; contentType: string; base64: string };
+const FileDownloadRef = builder.objectRef<FileDownload>('FileDownload').implement({
+  fields: (t) => ({ filename: t.exposeString('filename'), contentType: t.exposeString('contentType'), base64: t.exposeString('base64', { description: 'The file content, base64-encoded' }) }),
+});
+
+/** Input types built from the same field table: create (number, name, password required), update, batch (shared fields only). */
+function inputFields(t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0], names: ExtensionFieldName[], required: ExtensionFieldName[] = []) {
+  return Object.fromEntries(
+    names.map((name) => [name, t.field({ type: fieldTypes[name] as never, required: required.includes(name), description: describe(name) })]),
+  );
+}
+const perUser: ExtensionFieldName[] = ['number', 'name', 'email', 'mobileNumber', 'password'];
+const sharedNames = fieldNames.filter((n) => !perUser.includes(n));
+
+const CreateExtensionInput = builder.inputType('CreateExtensionInput', { fields: (t) => inputFields(t, fieldNames, ['number', 'name', 'password']) });
+const UpdateExtensionInput = builder.inputType('UpdateExtensionInput', {
+  description: 'Only the fields given change; the rest keep their values',
+  fields: (t) => inputFields(t, fieldNames),
+});
+const SharedExtensionFields = builder.inputType('SharedExtensionFields', {
+  description: 'Fields that batch add and batch edit may set: everything except number, name, email, mobileNumber and password',
+  fields: (t) => inputFields(t, sharedNames),
+});
+const CreateExtensionsInput = builder.inputType('CreateExtensionsInput', {
+  description: 'Batch add (F-4.1.2.d)',
+  fields: (t) => ({
+    startNumber: t.string({ description: 'First number; the others follow one by one' }),
+    count: t.int(),
+    startCallerId1: t.string({ required: false }),
+    callerIdStep1: t.field({ type: CallerIdStepEnum, required: false }),
+    startCallerId2: t.string({ required: false }),
+    callerIdStep2: t.field({ type: CallerIdStepEnum, required: false }),
+    password: t.string({ required: false, description: 'Empty: each extension gets its own random 10-character password' }),
+    fields: t.field({ type: SharedExtensionFields, required: false }),
+  }),
+});
+const UpdateExtensionsInput = builder.inputType('UpdateExtensionsInput', {
+  description: 'Batch edit (F-4.1.2.d)',
+  fields: (t) => ({
+    fields: t.field({ type: SharedExtensionFields }),
+    startCallerId1: t.string({ required: false, description: 'Assign caller IDs 1 in sequence, in number order' }),
+    callerIdStep1: t.field({ type: CallerIdStepEnum, required: false }),
+    startCallerId2: t.string({ required: false }),
+    callerIdStep2: t.field({ type: CallerIdStepEnum, required: false }),
+  }),
+});
+
+type ExtensionsPayload = { extensions: Row[] };
+const ExtensionsPayloadRef = builder.objectRef<ExtensionsPayload>('ExtensionsPayload').implement({
+  fields: (t) => ({
+    count: t.int({ resolve: (p) => p.extensions.length }),
+    extensions: t.prismaField({ type: ['Extension'], resolve: (query, p, _a, ctx) => reloadExtensions(ctx, query, p.extensions) }),
+  }),
+});
+type Deleted = { ids: string[] };
+const DeletedRef = builder.objectRef<Deleted>('DeletePayload').implement({
+  fields: (t) => ({
+    count: t.int({ resolve: (p) => p.ids.length }),
+    deletedIds: t.idList({ resolve: (p) => p.ids.map((id) => Buffer.from(`${currentType.get(p) ?? 'Extension'}:${id}`).toString('base64')) }),
+  }),
+});
+const currentType = new WeakMap<Deleted, string>();
+export function deletedPayload(ids: string[], type: string): Deleted {
+  const payload = { ids };
+  currentType.set(payload, type);
+  return payload;
+}
+
+type ImportResult = { extensions: Row[]; rejected: import('../errors.js').FieldIssue[]; rows: number };
+const ImportResultRef = builder.objectRef<ImportResult>('ImportExtensionsPayload').implement({
+  fields: (t) => ({
+    rows: t.exposeInt('rows', { description: 'Data rows read from the file' }),
+    createdCount: t.int({ resolve: (r) => r.extensions.length }),
+    rejected: t.field({ type: [FieldIssueRef], description: 'Errors of the rows left out (VALID_ROWS_ONLY)', resolve: (r) => r.rejected }),
+    extensions: t.prismaField({ type: ['Extension'], resolve: (query, r, _a, ctx) => reloadExtensions(ctx, query, r.extensions) }),
+  }),
+});
+
+/** Rows a service wrote, read again with the selection the client asked for. */
+function reloadExtensions(ctx: Context, query: object, rows: Row[]) {
+  return ctx.services.db.prisma.extension.findMany({ ...query, where: { id: { in: rows.map((r) => r.id) } }, orderBy: { number: 'asc' } });
+}
+
+const clean = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as ExtensionInput;
+
+builder.mutationFields((t) => ({
+  createExtension: t.prismaField({
+    type: 'Extension',
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: { input: t.arg({ type: CreateExtensionInput }) },
+    resolve: async (query, root, args, ctx, info) => {
+      const row = await audited((a: typeof args, c) => c.services.extensions.create(clean(a.input)))(root, args, ctx, info);
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...query, where: { id: row.id } });
+    },
+  }),
+  createExtensions: t.field({
+    type: ExtensionsPayloadRef,
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: { input: t.arg({ type: CreateExtensionsInput }) },
+    resolve: audited(async (a: { input: typeof CreateExtensionsInput.$inferInput }, c) => ({
+      extensions: await c.services.extensions.createBatch({ ...a.input, fields: clean(a.input.fields ?? {}) }),
+    })),
+  }),
+  updateExtension: t.prismaField({
+    type: 'Extension',
+    description: 'Changes only the fields given. An extension user may change password, voicemailPin, email, language and mobileNumber of its own extension.',
+    authScopes: (_r, args) => ({ $any: { perm: 'extensions:write', selfExtension: args.id.id } }),
+    errors: { types: mutationErrors },
+    args: { id: t.arg.globalID(), input: t.arg({ type: UpdateExtensionInput }) },
+    resolve: async (query, root, args, ctx, info) => {
+      const row = await audited((a: typeof args, c) => c.services.extensions.update(c.principal, decodeId(a.id, 'Extension'), clean(a.input)))(root, args, ctx, info);
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...query, where: { id: row.id } });
+    },
+  }),
+  updateExtensions: t.field({
+    type: ExtensionsPayloadRef,
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: { ids: t.arg.globalIDList(), input: t.arg({ type: UpdateExtensionsInput }) },
+    resolve: audited(async (a: { ids: { typename: string; id: string }[]; input: typeof UpdateExtensionsInput.$inferInput }, c) => ({
+      extensions: await c.services.extensions.batchEdit(
+        a.ids.map((id) => decodeId(id, 'Extension')),
+        { ...a.input, fields: clean(a.input.fields) },
+      ),
+    })),
+  }),
+  deleteExtensions: t.field({
+    type: DeletedRef,
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: { ids: t.arg.globalIDList() },
+    resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) =>
+      deletedPayload(await c.services.extensions.delete(a.ids.map((id) => decodeId(id, 'Extension'))), 'Extension'),
+    ),
+  }),
+  deleteAllExtensions: t.field({
+    type: DeletedRef,
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: { confirm: t.arg.boolean({ description: 'Must be true' }) },
+    resolve: audited(async (a: { confirm: boolean }, c) => {
+      if (!a.confirm) throw new (await import('../errors.js')).ValidationError([{ path: ['confirm'], message: 'must be true to delete every extension', code: 'REQUIRED' }]);
+      return deletedPayload(await c.services.extensions.delete(null), 'Extension');
+    }),
+  }),
+  importExtensions: t.field({
+    type: ImportResultRef,
+    description: 'Creates extensions from an XLSX or CSV file in the export format; every row is checked as in createExtension',
+    authScopes: { perm: 'extensions:write' },
+    errors: { types: mutationErrors },
+    args: {
+      file: t.arg({ type: 'File' }),
+      format: t.arg({ type: FileFormatEnum, required: false, description: 'Default: from the file name' }),
+      mode: t.arg({ type: ImportModeEnum, defaultValue: 'ALL_OR_NOTHING' }),
+    },
+    resolve: audited((a: { file: File; format?: FileFormat | null; mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY' }, c) =>
+      importExtensions(c.services.extensions, c.services.db.prisma, a.file, a.format ?? null, a.mode),
+    ),
+  }),
+}));

@@ -1,0 +1,7 @@
+import { NotFoundError } from '../errors.js';
+
+/** The internal id of a decoded Relay global ID, checked to be of the expected type. */
+export function decodeId(globalId: { typename: string; id: string }, typename: string): string {
+  if (globalId.typename !== typename) throw new NotFoundError(typename, `${globalId.typename}:${globalId.id}`);
+  return globalId.id;
+}

@@ -1,0 +1,12 @@
+import { builder } from './builder.js';
+import './errors.js';
+import './auth.js';
+import './destinations.js';
+import './extensions.js';
+import './departments.js';
+import './settings.js';
+import './audit.js';
+import './numbering.js';
+
+/** The whole GraphQL schema, assembled from one module per domain. */
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,110 @@
+import type { z } from 'zod';
+import { numberRange, settingGroups, type SettingGroup } from '../settings/schemas.js';
+import { builder } from './builder.js';
+import { audited, mutationErrors } from './errors.js';
+
+/**
+ * GraphQL types of the setting groups, derived from their zod schemas
+ * (src/settings/schemas.ts): one object type and one input type per group,
+ * with the schema's descriptions. Input fields are all optional: an update
+ * changes only what it names.
+ */
+type AnySchema = z.ZodType & { def: { type: string; innerType?: AnySchema; element?: AnySchema; entries?: Record<string, string>; shape?: Record<string, AnySchema> }; description?: string };
+
+const typeNames: Record<SettingGroup, string> = {
+  numberingPlan: 'NumberingPlan',
+  pbx: 'PbxSettings',
+  sip: 'SipSettings',
+  softphone: 'SoftphoneSettings',
+  proxyDomain: 'ProxyDomainSettings',
+  system: 'SystemSettings',
+};
+const mutationNames: Record<SettingGroup, string> = {
+  numberingPlan: 'updateNumberingPlan',
+  pbx: 'updatePbxSettings',
+  sip: 'updateSipSettings',
+  softphone: 'updateSoftphoneSettings',
+  proxyDomain: 'updateProxyDomainSettings',
+  system: 'updateSystemSettings',
+};
+
+const NumberRangeRef = builder.objectRef<{ start: string; end: string }>('NumberRange').implement({
+  description: numberRange.description,
+  fields: (t) => ({ start: t.exposeString('start'), end: t.exposeString('end') }),
+});
+const NumberRangeInput = builder.inputType('NumberRangeInput', {
+  fields: (t) => ({ start: t.string(), end: t.string() }),
+});
+
+const unwrap = (schema: AnySchema): AnySchema => (schema.def.type === 'default' || schema.def.type === 'optional' ? unwrap(schema.def.innerType!) : schema);
+const enums = new Map<string, unknown>();
+
+function graphqlType(typeName: string, field: string, schema: AnySchema, input: boolean): unknown {
+  const inner = unwrap(schema);
+  if (inner === (numberRange as unknown)) return input ? NumberRangeInput : NumberRangeRef;
+  switch (inner.def.type) {
+    case 'string':
+      return 'String';
+    case 'number':
+      return 'Int';
+    case 'boolean':
+      return 'Boolean';
+    case 'enum': {
+      const name = `${typeName}${field[0]!.toUpperCase()}${field.slice(1)}`;
+      if (!enums.has(name)) enums.set(name, builder.enumType(name, { values: Object.values(inner.def.entries!) as string[] }));
+      return enums.get(name);
+    }
+    case 'array':
+      return [graphqlType(typeName, field, inner.def.element!, input)];
+    default:
+      throw new Error(`settings: no GraphQL type for ${typeName}.${field} (${inner.def.type})`);
+  }
+}
+
+function shapeOf(group: SettingGroup): Record<string, AnySchema> {
+  return (settingGroups[group] as unknown as AnySchema).def.shape!;
+}
+
+const groupRefs = Object.fromEntries(
+  (Object.keys(settingGroups) as SettingGroup[]).map((group) => {
+    const name = typeNames[group];
+    const shape = shapeOf(group);
+    const ref = builder.objectRef<Record<string, unknown>>(name).implement({
+      fields: (t) =>
+        Object.fromEntries(
+          Object.entries(shape).map(([field, schema]) => [field, t.field({ type: graphqlType(name, field, schema, false) as never, description: schema.description, resolve: (v) => v[field] as never })]),
+        ),
+    });
+    const inputRef = builder.inputType(`${name}Input`, {
+      fields: (t) =>
+        Object.fromEntries(Object.entries(shape).map(([field, schema]) => [field, t.field({ type: graphqlType(name, field, schema, true) as never, required: false, description: schema.description })])),
+    });
+    return [group, { ref, inputRef }];
+  }),
+) as Record<SettingGroup, { ref: ReturnType<typeof builder.objectRef<Record<string, unknown>>>; inputRef: ReturnType<typeof builder.inputType> }>;
+
+const SettingsRef = builder.objectRef<object>('Settings').implement({
+  description: 'PBX-wide settings, one group per field',
+  fields: (t) =>
+    Object.fromEntries(
+      (Object.keys(settingGroups) as SettingGroup[]).map((group) => [
+        group,
+        t.field({ type: groupRefs[group].ref, resolve: (_p, _a, ctx) => ctx.services.settings.get(group) as Promise<Record<string, unknown>> }),
+      ]),
+    ),
+});
+
+builder.queryField('settings', (t) => t.field({ type: SettingsRef, authScopes: { perm: 'settings:read' }, resolve: () => ({}) }));
+
+for (const group of Object.keys(settingGroups) as SettingGroup[]) {
+  builder.mutationField(mutationNames[group], (t) =>
+    t.field({
+      type: groupRefs[group].ref,
+      description: `Changes the named fields of the ${typeNames[group]} group; the rest keep their values`,
+      authScopes: { perm: 'settings:write' },
+      errors: { types: mutationErrors },
+      args: { input: t.arg({ type: groupRefs[group].inputRef as never }) },
+      resolve: audited((a: { input: Record<string, unknown> }, c) => c.services.settings.update(group, a.input as never) as Promise<Record<string, unknown>>),
+    }),
+  );
+}

@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import {
+  AuthenticationError,
+  ConflictError,
+  LimitExceededError,
+  LoginLockedError,
+  NotFoundError,
+  NotPermittedError,
+  NumberConflictError,
+  ReferencedError,
+  ValidationError,
+} from '../errors.js';
+import { createLoaders, type Context } from '../resolvers/context.js';
+import { schema } from '../resolvers/schema.js';
+import type { Services } from '../services.js';
+import { authenticate } from './authenticate.js';
+import { auditPlugin, credentialLimitPlugin, limitsPlugin } from './plugins.js';
+
+const codes = new Map<Function, string>([
+  [NotPermittedError, 'FORBIDDEN'],
+  [AuthenticationError, 'UNAUTHENTICATED'],
+  [ValidationError, 'BAD_USER_INPUT'],
+  [NotFoundError, 'NOT_FOUND'],
+  [NumberConflictError, 'CONFLICT'],
+  [ConflictError, 'CONFLICT'],
+  [ReferencedError, 'CONFLICT'],
+  [LimitExceededError, 'LIMIT_EXCEEDED'],
+  [LoginLockedError, 'LOCKED'],
+]);
+
+type ServerContext = { req: IncomingMessage; res: ServerResponse };
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
+}
+
+export type App = { server: Server; yoga: YogaServerInstance<ServerContext, Context>; url: string; close(): Promise<void> };
+
+/** The HTTP server: GraphQL (with GraphiQL) at /graphql, graphql-ws on the same path, SSE, /healthz and /readyz. */
+export async function startApp(services: Services, options: { port: number; host: string }): Promise<App> {
+  const { config, log } = services;
+  const buildContext = async (authorization: string | null | undefined, req: IncomingMessage): Promise<Context> => ({
+    services,
+    principal: await authenticate(services, authorization),
+    ip: clientIp(req, config.trustProxy),
+    outcomes: new Map(),
+    loaders: createLoaders(services),
+  });
+
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: { subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    logging: false,
+    multipart: true,
+    context: ({ request, req }) => buildContext(request.headers.get('authorization'), req),
+    plugins: [limitsPlugin(), credentialLimitPlugin(), auditPlugin()],
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        if (original instanceof GraphQLError) return original;
+        const location = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+        const code = original instanceof Error ? codes.get(original.constructor) : undefined;
+        if (code) return new GraphQLError((original as Error).message, { ...location, extensions: { code } });
+        log.error({ err: original }, 'unexpected error in a request');
+        return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL' } });
+      },
+    },
+  });
+
+  const server = createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.url === '/readyz') {
+      try {
+        await services.db.prisma.$queryRawUnsafe('SELECT 1');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready","database":"ok"}');
+      } catch {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"not ready","database":"unreachable"}');
+      }
+      return;
+    }
+    void yoga.handle(req, res, { req, res });
+  });
+
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params } as never);
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: { ...(await enveloped.contextFactory()), ...(await buildContext(typeof auth === 'string' ? auth : null, ctx.extra.request)) },
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+  log.info({ url: `${url}/graphql` }, 'GraphQL server listening');
+  return {
+    server,
+    yoga,
+    url,
+    async close() {
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

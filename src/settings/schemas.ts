@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { charset, digitsPattern } from '../validation/charsets.js';
+
+/**
+ * Setting groups: one JSON document each in the Setting table, every field
+ * with the manual's default. The GraphQL types of each group are derived from
+ * these schemas (src/resolvers/settings.ts), so a field added here is
+ * readable and writable at once.
+ */
+
+export const numberRange = z
+  .object({
+    start: z.string().regex(digitsPattern(2, 11), 'digits only, 2–11 of them').describe('First number of the range'),
+    end: z.string().regex(digitsPattern(2, 11), 'digits only, 2–11 of them').describe('Last number of the range'),
+  })
+  .describe('An inclusive range of dialable numbers; both ends have the same number of digits');
+export type NumberRange = z.infer<typeof numberRange>;
+
+const range = (start: string, end: string, description: string) => numberRange.default({ start, end }).describe(description);
+
+/** F-4.6.1.a */
+export const numberingPlanSchema = z.object({
+  userExtensionRange: range('100', '899', 'IP and analog extensions (F-4.6.1.a); 2–11 digits'),
+  departmentRange: range('0400', '0435', 'Departments'),
+  queueRange: range('0300', '0335', 'Call queues'),
+  pagingRange: range('0500', '0535', 'Paging and intercom groups'),
+  ivrRange: range('0600', '0635', 'Auto attendants (IVR)'),
+  disaRange: range('0700', '0735', 'DISA'),
+  conferenceRange: range('0900', '0935', 'Conference rooms'),
+  parkRetrievalRange: range('41', '49', 'Parking slots; read-only here, changed through the park feature codes (F-4.7.c)'),
+});
+export type NumberingPlan = z.infer<typeof numberingPlanSchema>;
+
+/** F-4.6.1 */
+export const pbxSchema = z.object({
+  operatorExtension: z.string().regex(/^(\d{2,11})?$/).default('100').describe('Number of the operator extension: the target of "press 0" and of calls with no route'),
+  globalRingSeconds: z.number().int().min(5).max(600).default(30).describe('Default ring time in seconds when no other feature sets one'),
+  allowTransferOnTrunkCalls: z.boolean().default(false).describe('Let users transfer calls made over trunks'),
+  earlyMedia: z.boolean().default(false).describe('Early media (video before answer)'),
+  ringbackMusic: z.boolean().default(false).describe('Callers to local extensions hear music instead of ringback'),
+  ringbackMusicClass: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe(`Music class for ringback music. ${charset.identifier.rule}`),
+  autoAnswer: z.boolean().default(false).describe('Answer automatically (e.g. for fax detection)'),
+  autoAnswerWaitSeconds: z.number().int().min(0).max(60).default(0).describe('Wait after auto-answer, seconds'),
+  blockAnonymous: z.boolean().default(false).describe('Reject calls with no caller ID'),
+  jitterBuffer: z.boolean().default(false).describe('Adaptive jitter buffer'),
+  forwardPassCallerId: z.boolean().default(false).describe('Forwarded and outbound legs keep the original caller ID'),
+  blindTransferRecall: z.boolean().default(false).describe('An unanswered blind transfer returns to the transferrer'),
+  pressZeroToOperator: z.boolean().default(false).describe('Unanswered callers to an extension without voicemail may press 0 for the operator'),
+  pressZeroPrompt: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe('Prompt for press-0'),
+  lineBusyPrompt: z.boolean().default(false).describe('Say "line busy" when a trunk cannot connect'),
+  lineBusyPromptFile: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe('Prompt for line busy'),
+  sendDiversion: z.boolean().default(false).describe('Send a Diversion header when forwarding out through SIP'),
+  sendPpi: z.boolean().default(false).describe('Send P-Preferred-Identity'),
+  logUnansweredQueueCalls: z.boolean().default(false).describe('Write unanswered queue calls to the call records'),
+  sipHeaderUriType: z.enum(['sip', 'tel']).default('sip').describe('URI scheme of PPI and Diversion headers'),
+});
+export type PbxSettings = z.infer<typeof pbxSchema>;
+
+const port = z.number().int().min(1).max(65535);
+const hostOrEmpty = z.string().max(253).regex(/^([A-Za-z0-9.:-]*)$/, 'a host name or IP address').default('');
+
+/** F-4.6.2.a */
+export const sipSchema = z.object({
+  udpPort: port.default(5060).describe('SIP UDP port'),
+  tcpPort: port.default(5061).describe('SIP TCP port'),
+  tlsPort: port.default(5062).describe('SIP TLS port'),
+  iceEnabled: z.boolean().default(true).describe('ICE support (WebRTC needs it)'),
+  stunServer: hostOrEmpty.describe('STUN server host[:port]; empty for none'),
+  rtpPortStart: port.default(10000).describe('First RTP port'),
+  rtpPortEnd: port.default(20000).describe('Last RTP port'),
+  userAgent: z.string().max(64).regex(charset.text.pattern, charset.text.rule).default('PBX').describe(`SIP User-Agent. ${charset.text.rule}`),
+  endpointIdentifierOrder: z.array(z.enum(['ip', 'username', 'anonymous', 'header', 'auth_username'])).max(5).default(['ip', 'username']).describe('Order of SIP endpoint identification'),
+  externalMediaAddress: hostOrEmpty.describe('Public media address behind NAT'),
+  externalSignalingAddress: hostOrEmpty.describe('Public signalling address behind NAT (also the WAN address of QR codes)'),
+  externalSignalingPortUdp: z.number().int().min(0).max(65535).default(0).describe('Public UDP port; 0 for the same as udpPort'),
+  externalSignalingPortTcp: z.number().int().min(0).max(65535).default(0).describe('Public TCP port; 0 for the same as tcpPort'),
+  externalSignalingPortTls: z.number().int().min(0).max(65535).default(0).describe('Public TLS port; 0 for the same as tlsPort'),
+  localNets: z.array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0')).max(3).default([]).describe('Local networks (at most 3), as ip/netmask'),
+});
+export type SipSettings = z.infer<typeof sipSchema>;
+
+/** F-6.4.1 */
+export const softphoneSchema = z.object({
+  pushEnabled: z.boolean().default(false).describe('Push to softphones'),
+  registrationHost: hostOrEmpty.describe('Address in QR codes; falls back to the proxy domain, then the WAN address'),
+  registrationPort: z.number().int().min(0).max(65535).default(0).describe('Port in QR codes; 0 falls back to the proxy port, then the port of the extension transport'),
+});
+
+/** F-6.5, reduced to what a headless server owns: an external name and port for remote phones. */
+export const proxyDomainSchema = z.object({
+  enabled: z.boolean().default(false).describe('Use the external domain'),
+  domain: hostOrEmpty.describe('External FQDN of this PBX'),
+  sipPort: z.number().int().min(0).max(65535).default(0).describe('External SIP port; 0 for none'),
+});
+
+/** Model capacity (F-1.1, F-4.1.2). */
+export const systemSchema = z.object({
+  maxIpExtensions: z.number().int().min(1).max(100000).describe('Maximum number of IP extensions (model capacity)'),
+});
+
+export const settingGroups = {
+  numberingPlan: numberingPlanSchema,
+  pbx: pbxSchema,
+  sip: sipSchema,
+  softphone: softphoneSchema,
+  proxyDomain: proxyDomainSchema,
+  system: systemSchema,
+} as const;
+export type SettingGroup = keyof typeof settingGroups;
+export type SettingsOf<G extends SettingGroup> = z.infer<(typeof settingGroups)[G]>;

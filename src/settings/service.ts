@@ -1,0 +1,72 @@
+import type { Database, Tx } from '../db/client.js';
+import { IssueCollector, ValidationError, type FieldIssue } from '../errors.js';
+import { numberKinds, rangeLabels, validatePlanShape, inRange, type NumberKind } from '../numbering/ranges.js';
+import type { NumberingPlan } from './schemas.js';
+import type { SettingGroup, SettingsOf } from './schemas.js';
+import type { SettingsStore } from './store.js';
+
+type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: SettingsOf<G>) => Promise<FieldIssue[]>;
+
+/** Rules across fields or tables that a group's schema alone cannot express. */
+const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
+  numberingPlan: checkNumberingPlan,
+  pbx: async (tx, next) => {
+    if (!next.operatorExtension) return [];
+    const found = await tx.extension.findUnique({ where: { number: next.operatorExtension }, select: { id: true } });
+    return found ? [] : [{ path: ['input', 'operatorExtension'], message: `no extension ${next.operatorExtension} exists`, code: 'NOT_FOUND' }];
+  },
+  sip: async (_tx, next) => {
+    const issues = new IssueCollector();
+    if (next.rtpPortStart >= next.rtpPortEnd) issues.add(['input', 'rtpPortEnd'], 'must be above rtpPortStart', 'INVALID');
+    const ports = [next.udpPort, next.tcpPort, next.tlsPort];
+    if (new Set(ports).size !== 3) issues.add(['input', 'tlsPort'], 'the UDP, TCP and TLS ports must differ', 'INVALID');
+    return issues.issues;
+  },
+};
+
+/** Updates a setting group: merge, validate (schema, then group rules), write, in one transaction. */
+export class SettingsService {
+  constructor(
+    private readonly db: Database,
+    readonly store: SettingsStore,
+  ) {}
+
+  get<G extends SettingGroup>(group: G): Promise<SettingsOf<G>> {
+    return this.store.get(this.db.prisma, group);
+  }
+
+  async update<G extends SettingGroup>(group: G, patch: Partial<SettingsOf<G>>): Promise<SettingsOf<G>> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const current = await this.store.get(tx, group);
+      const next = this.store.merge(group, current, patch);
+      const rule = groupRules[group] as GroupRule<G> | undefined;
+      const issues = rule ? await rule(tx, next, current) : [];
+      if (issues.length) throw new ValidationError(issues);
+      await this.store.write(tx, group, next);
+      return next;
+    });
+  }
+}
+
+/** Ranges well-formed and apart; the park range unchanged here; every existing number still inside its range. */
+async function checkNumberingPlan(tx: Tx, next: NumberingPlan, current: NumberingPlan): Promise<FieldIssue[]> {
+  const issues = validatePlanShape(next);
+  if (next.parkRetrievalRange.start !== current.parkRetrievalRange.start || next.parkRetrievalRange.end !== current.parkRetrievalRange.end) {
+    issues.push({ path: ['input', 'parkRetrievalRange'], message: 'the park retrieval range is changed through the park feature codes', code: 'READ_ONLY' });
+  }
+  if (issues.length) return issues;
+  const owned = await tx.dialableNumber.findMany();
+  const outside = new Map<string, string[]>();
+  for (const row of owned) {
+    const kind = numberKinds[row.ownerKind as NumberKind];
+    if (!kind || inRange(row.number, next[kind.range])) continue;
+    const list = outside.get(kind.range) ?? [];
+    list.push(row.number);
+    outside.set(kind.range, list);
+  }
+  for (const [field, numbers] of outside) {
+    const sample = numbers.sort().slice(0, 5).join(', ') + (numbers.length > 5 ? ` and ${numbers.length - 5} more` : '');
+    issues.push({ path: ['input', field], message: `${numbers.length} existing number(s) would fall outside the ${rangeLabels[field as keyof NumberingPlan]}: ${sample}`, code: 'IN_USE' });
+  }
+  return issues;
+}
