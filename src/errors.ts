@@ -40,7 +40,7 @@ export class NumberConflictError extends Error {
   constructor(
     readonly number: string,
     readonly owner: NumberOwner,
-    readonly path: string[] = [],
+    readonly inputPath: string[] = [],
   ) {
     super(`Number ${number} is already used by ${owner.label}`);
   }
@@ -51,7 +51,7 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
   constructor(
     message: string,
-    readonly path: string[] = [],
+    readonly inputPath: string[] = [],
   ) {
     super(message);
   }
@@ -85,7 +85,7 @@ export class NotPermittedError extends Error {
   override name = 'NotPermittedError';
   constructor(
     message = 'Not permitted',
-    readonly path: string[] = [],
+    readonly inputPath: string[] = [],
   ) {
     super(message);
   }

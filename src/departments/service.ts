@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Tx } from '../db/client.js';
 import { ConflictError, IssueCollector, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
@@ -46,8 +47,10 @@ export class DepartmentService {
       await this.validate(tx, fields, null);
       const destination = await resolveDestination(tx, input.noAnswerDestination!, ['input', 'noAnswerDestination']);
       const memberIds = await this.memberIds(tx, input.members ?? []);
-      const row = await tx.department.create({ data: { ...fields, noAnswerType: destination.type, noAnswerTarget: destination.target } });
-      await claimNumber(tx, row.number, 'DEPARTMENT', row.id, ['input', 'number']);
+      // The number is claimed first, so a clash is reported with its owner rather than as a unique-index failure.
+      const id = randomUUID();
+      await claimNumber(tx, fields.number, 'DEPARTMENT', id, ['input', 'number']);
+      const row = await tx.department.create({ data: { id, ...fields, noAnswerType: destination.type, noAnswerTarget: destination.target } });
       await this.writeMembers(tx, row.id, memberIds);
       return row;
     });

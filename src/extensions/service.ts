@@ -54,7 +54,7 @@ export class ExtensionService {
   }
 
   async create(input: ExtensionInput): Promise<ExtensionRow> {
-    const fields = withDefaults(input, ['input']);
+    const fields = withDefaults(input);
     const [row] = await this.createPlanned([{ fields, path: ['input'] }]);
     return row!;
   }
@@ -81,7 +81,6 @@ export class ExtensionService {
           outboundCallerId1: callerIds1?.[i] ?? '',
           outboundCallerId2: callerIds2?.[i] ?? '',
         },
-        ['input'],
       ),
     }));
     return this.createPlanned(planned);
@@ -238,13 +237,10 @@ export class ExtensionService {
   }
 }
 
-/** The input over the manual's defaults. Missing required fields are reported with their path. */
-export function withDefaults(input: ExtensionInput, path: string[]): ExtensionFields {
+/** The input over the manual's defaults; missing required fields stay empty for validation to report. */
+export function withDefaults(input: ExtensionInput): ExtensionFields {
   const defined = pick(input, definedKeys(input));
-  const fields = { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
-  const missing = (['number', 'name', 'password'] as const).filter((k) => !fields[k]);
-  if (missing.length) throw new ValidationError(missing.map((k) => ({ path: [...path, k], message: 'required', code: 'REQUIRED' })));
-  return fields;
+  return { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
 }
 
 function rejectPerUserFields<T extends object>(fields: T, path: string[]): T {

@@ -151,13 +151,7 @@ export async function importExtensions(service: ExtensionService, prisma: Prisma
     const path = ['rows', String(row.rowNumber)];
     const before = issues.length;
     const input = rowInput(row.cells, path, issues);
-    try {
-      const fields = withDefaults(input, path);
-      if (issues.length === before) planned.push({ fields, path });
-    } catch (error) {
-      if (error instanceof ValidationError) issues.push(...error.issues);
-      else throw error;
-    }
+    if (issues.length === before) planned.push({ fields: withDefaults(input), path });
   }
   issues.push(...(await service.checkPlanned(prisma as never, planned)));
   const badRows = new Set(issues.map((i) => i.path.slice(0, 2).join('.')));

@@ -10,6 +10,10 @@ export function validateExtension(fields: ExtensionFields, path: string[], only?
   const issues: FieldIssue[] = [];
   const names = (only ?? Object.keys(extensionFieldSchemas)) as ExtensionFieldName[];
   for (const name of names) {
+    if (requiredFields.has(name) && !fields[name]) {
+      issues.push({ path: [...path, name], message: 'required', code: 'REQUIRED' });
+      continue;
+    }
     const result = extensionFieldSchemas[name].safeParse(fields[name]);
     if (!result.success) {
       for (const issue of result.error.issues) {
@@ -25,6 +29,8 @@ export function validateExtension(fields: ExtensionFields, path: string[], only?
   }
   return issues;
 }
+
+const requiredFields = new Set<ExtensionFieldName>(['number', 'name', 'password']);
 
 function codeOf(zodCode: string): string {
   switch (zodCode) {

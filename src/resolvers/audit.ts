@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { builder } from './builder.js';
+import { selection } from './selection.js';
 
 builder.prismaNode('AuditEntry', {
   id: { field: 'id' },
@@ -48,6 +49,6 @@ builder.queryField('auditLog', (t) =>
     authScopes: { perm: 'audit:read' },
     args: { filter: t.arg({ type: AuditFilter, required: false }) },
     totalCount: (_c, args, ctx) => ctx.services.db.prisma.auditEntry.count({ where: auditWhere(args.filter) }),
-    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.auditEntry.findMany({ ...query, where: auditWhere(args.filter), orderBy: [{ time: 'desc' }, { id: 'desc' }] }),
+    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.auditEntry.findMany({ ...selection(query), where: auditWhere(args.filter), orderBy: [{ time: 'desc' }, { id: 'desc' }] }),
   }),
 );

@@ -3,6 +3,7 @@ import { accountPasswordRule, usernameRule } from '../auth/accounts.js';
 import { scopesOf } from '../auth/api-keys.js';
 import { AuthenticationError, LoginLockedError, NotFoundError, ValidationError } from '../errors.js';
 import { builder } from './builder.js';
+import { selection } from './selection.js';
 import { audited, mutationErrors } from './errors.js';
 import { decodeId } from './ids.js';
 
@@ -36,7 +37,7 @@ const PrincipalRef = builder.objectRef<Principal>('Principal').implement({
       description: 'The own extension of an extension user, or the extension an operator-panel account is bound to',
       resolve: (query, p, _a, ctx) => {
         const id = p.kind === 'extension' ? p.id : p.kind === 'account' ? p.extensionId : null;
-        return id ? ctx.services.db.prisma.extension.findUnique({ ...query, where: { id } }) : null;
+        return id ? ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { id } }) : null;
       },
     }),
   }),
@@ -104,7 +105,7 @@ builder.queryField('accounts', (t) =>
     cursor: 'id',
     authScopes: { perm: 'accounts:read' },
     totalCount: (_c, _a, ctx) => ctx.services.db.prisma.account.count(),
-    resolve: (query, _r, _a, ctx) => ctx.services.db.prisma.account.findMany({ ...query, orderBy: { username: 'asc' } }),
+    resolve: (query, _r, _a, ctx) => ctx.services.db.prisma.account.findMany({ ...selection(query), orderBy: { username: 'asc' } }),
   }),
 );
 
@@ -142,7 +143,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateAccountInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited(async (a: typeof args, c) => c.services.accounts.create({ ...a.input, extensionId: await extensionIdOf(c, a.input.extension) }))(root, args, ctx, info);
-      return ctx.services.db.prisma.account.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.account.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   updateAccount: t.prismaField({
@@ -159,7 +160,7 @@ builder.mutationFields((t) => ({
           extensionId: await extensionIdOf(c, a.input.extension),
         }),
       )(root, args, ctx, info);
-      return ctx.services.db.prisma.account.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.account.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   deleteAccount: t.field({
@@ -196,7 +197,7 @@ builder.queryField('apiKeys', (t) =>
     cursor: 'id',
     authScopes: { perm: 'apiKeys:write' },
     totalCount: (_c, _a, ctx) => ctx.services.db.prisma.apiKey.count(),
-    resolve: (query, _r, _a, ctx) => ctx.services.db.prisma.apiKey.findMany({ ...query, orderBy: { createdAt: 'desc' } }),
+    resolve: (query, _r, _a, ctx) => ctx.services.db.prisma.apiKey.findMany({ ...selection(query), orderBy: { createdAt: 'desc' } }),
   }),
 );
 
@@ -204,7 +205,7 @@ type CreatedKey = { apiKey: import('../generated/prisma-sqlite/index.js').ApiKey
 const CreatedApiKeyRef = builder.objectRef<CreatedKey>('CreatedApiKey').implement({
   fields: (t) => ({
     secret: t.exposeString('secret', { description: 'The whole key, shown this once: send as `Authorization: Bearer <secret>`' }),
-    apiKey: t.prismaField({ type: 'ApiKey', resolve: (query, x, _a, ctx) => ctx.services.db.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: x.apiKey.id } }) }),
+    apiKey: t.prismaField({ type: 'ApiKey', resolve: (query, x, _a, ctx) => ctx.services.db.prisma.apiKey.findUniqueOrThrow({ ...selection(query), where: { id: x.apiKey.id } }) }),
   }),
 });
 
@@ -223,7 +224,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID() },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.apiKeys.revoke(decodeId(a.id, 'ApiKey')))(root, args, ctx, info);
-      return ctx.services.db.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.apiKey.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
 }));

@@ -1,6 +1,7 @@
 import { departmentFieldSchemas, ringStrategies, type RingStrategy } from '../departments/service.js';
 import type { DestinationType } from '../destinations/destination.js';
 import { builder } from './builder.js';
+import { selection } from './selection.js';
 import { DestinationInputRef, DestinationRef } from './destinations.js';
 import { audited, mutationErrors } from './errors.js';
 import { deletedPayload, ExtensionRef } from './extensions.js';
@@ -41,7 +42,7 @@ builder.queryFields((t) => ({
     authScopes: { perm: 'departments:read' },
     args: { search: t.arg.string({ required: false, description: 'Fuzzy match on name or number' }) },
     totalCount: (_c, args, ctx) => ctx.services.db.prisma.department.count({ where: departmentWhere(args.search, ctx.services.db.provider) }),
-    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.department.findMany({ ...query, where: departmentWhere(args.search, ctx.services.db.provider), orderBy: [{ number: 'asc' }, { id: 'asc' }] }),
+    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.department.findMany({ ...selection(query), where: departmentWhere(args.search, ctx.services.db.provider), orderBy: [{ number: 'asc' }, { id: 'asc' }] }),
   }),
 }));
 
@@ -73,7 +74,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateDepartmentInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.departments.create(strip(a.input)))(root, args, ctx, info);
-      return ctx.services.db.prisma.department.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.department.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   updateDepartment: t.prismaField({
@@ -83,7 +84,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID(), input: t.arg({ type: UpdateDepartmentInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.departments.update(decodeId(a.id, 'Department'), strip(a.input)))(root, args, ctx, info);
-      return ctx.services.db.prisma.department.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.department.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   deleteDepartments: t.field({

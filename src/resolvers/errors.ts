@@ -52,12 +52,12 @@ builder.objectType(NumberConflictError, {
   name: 'NumberConflictError',
   description: 'The number is taken; owner names what holds it',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ number: t.exposeString('number'), owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }), path: t.exposeStringList('path') }),
+  fields: (t) => ({ number: t.exposeString('number'), owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }), path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }) }),
 });
 builder.objectType(ConflictError, {
   name: 'ConflictError',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ path: t.exposeStringList('path') }),
+  fields: (t) => ({ path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }) }),
 });
 builder.objectType(ReferencedError, {
   name: 'ReferencedError',
@@ -73,7 +73,7 @@ builder.objectType(LimitExceededError, {
 builder.objectType(NotPermittedError, {
   name: 'NotPermittedError',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ path: t.exposeStringList('path') }),
+  fields: (t) => ({ path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }) }),
 });
 builder.objectType(AuthenticationError, {
   name: 'AuthenticationError',

@@ -8,6 +8,7 @@ import type { ExtensionInput } from '../extensions/service.js';
 import { qrPayload, qrPng } from '../extensions/qr.js';
 import { exportExtensions, extensionTemplate, fileFormats, importExtensions, type FileFormat } from '../extensions/spreadsheet.js';
 import { builder } from './builder.js';
+import { selection } from './selection.js';
 import type { Context } from './context.js';
 import { audited, FieldIssueRef, mutationErrors } from './errors.js';
 import { decodeId } from './ids.js';
@@ -188,7 +189,7 @@ builder.queryFields((t) => ({
     resolve: (query, _r, args, ctx) => {
       const column = orderColumns[args.orderBy?.field ?? 'NUMBER'];
       const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
-      return ctx.services.db.prisma.extension.findMany({ ...query, where: listWhere(ctx, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
+      return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: listWhere(ctx, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
     },
   }),
   extension: t.prismaField({
@@ -198,8 +199,8 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     args: { number: t.arg.string({ required: false }), id: t.arg.globalID({ required: false }) },
     resolve: (query, _r, args, ctx) => {
-      if (args.id) return ctx.services.db.prisma.extension.findUnique({ ...query, where: { id: decodeId(args.id, 'Extension') } });
-      if (args.number) return ctx.services.db.prisma.extension.findUnique({ ...query, where: { number: args.number } });
+      if (args.id) return ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { id: decodeId(args.id, 'Extension') } });
+      if (args.number) return ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { number: args.number } });
       return null;
     },
   }),
@@ -292,7 +293,7 @@ const ImportResultRef = builder.objectRef<ImportResult>('ImportExtensionsPayload
 
 /** Rows a service wrote, read again with the selection the client asked for. */
 function reloadExtensions(ctx: Context, query: object, rows: Row[]) {
-  return ctx.services.db.prisma.extension.findMany({ ...query, where: { id: { in: rows.map((r) => r.id) } }, orderBy: { number: 'asc' } });
+  return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: { id: { in: rows.map((r) => r.id) } }, orderBy: { number: 'asc' } });
 }
 
 const clean = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as ExtensionInput;
@@ -305,7 +306,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateExtensionInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.extensions.create(clean(a.input)))(root, args, ctx, info);
-      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   createExtensions: t.field({
@@ -325,7 +326,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID(), input: t.arg({ type: UpdateExtensionInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.extensions.update(c.principal, decodeId(a.id, 'Extension'), clean(a.input)))(root, args, ctx, info);
-      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
   updateExtensions: t.field({

@@ -33,6 +33,11 @@ const codes = new Map<Function, string>([
   [LoginLockedError, 'LOCKED'],
 ]);
 
+/** By name too: a dependency may load the other (CommonJS or ESM) copy of graphql. */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
+}
+
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
@@ -68,9 +73,11 @@ export async function startApp(services: Services, options: { port: number; host
     plugins: [limitsPlugin(), credentialLimitPlugin(), auditPlugin()],
     maskedErrors: {
       maskError(error, message) {
-        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (original instanceof GraphQLError) return original;
-        const location = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+        // Errors of parsing and validation (limits included) have no path: they are the client's to read.
+        if (isGraphQLError(error) && !error.path) return error;
+        const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
+        if (isGraphQLError(original)) return original;
+        const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
         const code = original instanceof Error ? codes.get(original.constructor) : undefined;
         if (code) return new GraphQLError((original as Error).message, { ...location, extensions: { code } });
         log.error({ err: original }, 'unexpected error in a request');

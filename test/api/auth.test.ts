@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
+
+const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
+  __typename
+  ... on MutationLoginSuccess { data { accessToken refreshToken me { username role permissions } } }
+  ... on LoginLockedError { message retryAfterSeconds }
+  ... on Error { message } } }`;
+
+describe('first start', () => {
+  it('creates admin with a generated password printed once, and no other account', async () => {
+    const server = await startTestServer({ ADMIN_PASSWORD: '' });
+    try {
+      const line = server.printed.join('\n');
+      const password = /admin \/ (\S+)/.exec(line)?.[1];
+      expect(password).toBeTruthy();
+      expect(password!.length).toBeGreaterThanOrEqual(16);
+      const token = await server.login('admin', password!);
+      const accounts = await server.gql(`{ accounts(first: 10) { totalCount edges { node { username role builtIn } } } }`, {}, token);
+      expect(accounts.data.accounts).toEqual({ totalCount: 1, edges: [{ node: { username: 'admin', role: 'ADMIN', builtIn: true } }] });
+      // No well-known default works.
+      for (const guess of ['admin', 'password', '123456']) {
+        const r = await server.gql(LOGIN, { u: 'admin', p: guess });
+        expect(r.data.login.__typename).toBe('AuthenticationError');
+      }
+      await server.restart();
+      expect(server.printed.filter((l) => l.includes('Administrator login'))).toHaveLength(1);
+      expect(await server.login('admin', password!)).toBeTruthy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('uses ADMIN_PASSWORD when set and prints nothing', async () => {
+    const server = await startTestServer();
+    try {
+      expect(server.printed).toEqual([]);
+      const me = await server.gql(`{ me { username role } }`, {}, server.adminToken);
+      expect(me.data.me).toEqual({ username: 'admin', role: 'ADMIN' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('tokens, accounts and API keys', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('refresh tokens rotate and logout revokes the access token', async () => {
+    const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    const { accessToken, refreshToken } = login.data.login.data;
+    const refreshed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`, { t: refreshToken });
+    expect(refreshed.data.refreshTokens.__typename).toBe('MutationRefreshTokensSuccess');
+    const again = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: refreshToken });
+    expect(again.data.refreshTokens.__typename).toBe('AuthenticationError');
+    // The old session ended with the rotation.
+    expect((await server.gql(`{ me { username } }`, {}, accessToken)).data.me).toBeNull();
+    const fresh = refreshed.data.refreshTokens.data.accessToken;
+    expect((await server.gql(`{ me { username } }`, {}, fresh)).data.me.username).toBe('admin');
+    expect((await server.gql(`mutation { logout }`, {}, fresh)).data.logout).toBe(true);
+    expect((await server.gql(`{ me { username } }`, {}, fresh)).data.me).toBeNull();
+    const afterLogout = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: refreshed.data.refreshTokens.data.refreshToken });
+    expect(afterLogout.data.refreshTokens.__typename).toBe('AuthenticationError');
+  });
+
+  it('a forged or expired token is anonymous', async () => {
+    const [h, p] = server.adminToken.split('.');
+    const forged = `${h}.${p}.AAAA`;
+    const r = await server.gql(`{ me { username } extensions(first: 1) { totalCount } }`, {}, forged);
+    expect(r.data?.me ?? null).toBeNull();
+    expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('roles: an operator reads but cannot write; the built-in admin cannot be deleted', async () => {
+    const created = await server.gql(
+      `mutation { createAccount(input: { username: "op1", password: "operator-pass", role: OPERATOR }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id username role } } } }`,
+      {},
+      server.adminToken,
+    );
+    expect(ok(created, 'createAccount')).toMatchObject({ username: 'op1', role: 'OPERATOR' });
+    const op = await server.login('op1', 'operator-pass');
+    expect((await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, op)).data.extensions.totalCount).toBe(0);
+    const write = await server.gql(`mutation { createExtension(input: { number: "150", name: "X", password: "secret150" }) { ${ERROR_FIELDS} } }`, {}, op);
+    expect(write.data.createExtension.__typename).toBe('NotPermittedError');
+    const audit = await server.gql(`{ auditLog(first: 1) { totalCount } }`, {}, op);
+    expect(audit.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const admins = await server.gql(`{ accounts(first: 10) { edges { node { id username } } } }`, {}, server.adminToken);
+    const adminId = admins.data.accounts.edges.find((e: any) => e.node.username === 'admin').node.id;
+    const del = await server.gql(`mutation($id: ID!) { deleteAccount(id: $id) { ${ERROR_FIELDS} } }`, { id: adminId }, server.adminToken);
+    expect(del.data.deleteAccount.__typename).toBe('NotPermittedError');
+    const demote = await server.gql(`mutation($id: ID!) { updateAccount(id: $id, input: { role: BILLING }) { ${ERROR_FIELDS} } }`, { id: adminId }, server.adminToken);
+    expect(demote.data.updateAccount.__typename).toBe('NotPermittedError');
+  });
+
+  it('account input is validated by field', async () => {
+    const r = await server.gql(
+      `mutation { createAccount(input: { username: "9abc", password: "short", role: OPERATOR_PANEL }) { ${ERROR_FIELDS} } }`,
+      {},
+      server.adminToken,
+    );
+    expect(r.data.createAccount.__typename).toBe('ValidationError');
+    const paths = r.data.createAccount.issues.map((i: any) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['input.username', 'input.password', 'input.extensionId']));
+  });
+
+  it('API keys carry only their scopes and stop working when revoked', async () => {
+    const created = await server.gql(
+      `mutation { createApiKey(name: "crm", scopes: [EXTENSIONS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret apiKey { id scopes } } } } }`,
+      {},
+      server.adminToken,
+    );
+    const { secret, apiKey } = ok(created, 'createApiKey');
+    expect(secret).toMatch(/^pbx_[A-Za-z0-9]{12}_/);
+    expect(apiKey.scopes).toEqual(['EXTENSIONS_READ']);
+    expect((await server.gql(`{ me { role permissions } }`, {}, secret)).data.me).toEqual({ role: 'API_KEY', permissions: ['EXTENSIONS_READ'] });
+    expect((await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, secret)).data.extensions.totalCount).toBeGreaterThanOrEqual(0);
+    const write = await server.gql(`mutation { createExtension(input: { number: "151", name: "Y", password: "secret151" }) { __typename } }`, {}, secret);
+    expect(write.data.createExtension.__typename).toBe('NotPermittedError');
+    const secrets = await server.gql(`{ extensions(first: 5) { edges { node { number } } } exportExtensions(format: CSV) { filename } }`, {}, secret);
+    expect(secrets.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+    await server.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }, server.adminToken);
+    expect((await server.gql(`{ me { role } }`, {}, secret)).data.me).toBeNull();
+    const wrongSecret = secret.slice(0, -2) + (secret.endsWith('AA') ? 'BB' : 'AA');
+    expect((await server.gql(`{ me { role } }`, {}, wrongSecret)).data.me).toBeNull();
+  });
+});
+
+describe('login abuse', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LOGIN_SLOW_AFTER: '2', LOGIN_LOCK_AFTER: '4', LOGIN_IP_LOCK_AFTER: '50', LOGIN_MAX_DELAY_MS: '400' });
+  });
+  afterAll(() => server.stop());
+
+  it('slows and then locks out an account, even for the right password', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const r = await server.gql(LOGIN, { u: 'admin', p: `wrong-${i}` });
+      times.push(performance.now() - started);
+      expect(r.data.login.__typename).toBe('AuthenticationError');
+    }
+    // The third failure is past LOGIN_SLOW_AFTER=2, so its answer was held back.
+    expect(times[2]).toBeGreaterThanOrEqual(200);
+    const fourth = await server.gql(LOGIN, { u: 'admin', p: 'wrong-3' });
+    expect(fourth.data.login.__typename).toBe('AuthenticationError');
+    const locked = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    expect(locked.data.login.__typename).toBe('LoginLockedError');
+    expect(locked.data.login.retryAfterSeconds).toBeGreaterThan(0);
+    const audit = await server.gql(`{ auditLog(first: 20, filter: { operation: "login" }) { edges { node { outcome username input } } } }`, {}, server.adminToken);
+    const outcomes = audit.data.auditLog.edges.map((e: any) => e.node.outcome);
+    expect(outcomes).toContain('LoginLockedError');
+    expect(outcomes).toContain('AuthenticationError');
+    for (const e of audit.data.auditLog.edges) expect(e.node.input).not.toContain('wrong-');
+  });
+
+  it('refuses documents that batch credential attempts or exceed the alias limit', async () => {
+    const aliases = Array.from({ length: 1000 }, (_, i) => `a${i}: login(username: "op", password: "p${i}") { __typename }`).join('\n');
+    const many = await server.gql(`mutation { ${aliases} }`);
+    expect(many.data).toBeUndefined();
+    expect(many.errors?.length).toBeGreaterThan(0);
+    const two = await server.gql(`mutation { a: login(username: "x1", password: "p") { __typename } b: login(username: "x2", password: "q") { __typename } }`);
+    expect(two.errors?.[0]?.extensions?.code).toBe('TOO_MANY_CREDENTIAL_ATTEMPTS');
+    const aliasedQuery = Array.from({ length: 40 }, (_, i) => `m${i}: me { username }`).join(' ');
+    const aliasResult = await server.gql(`{ ${aliasedQuery} }`, {}, server.adminToken);
+    expect(aliasResult.data).toBeUndefined();
+    // None of them reached the resolver: nothing was audited for x1/x2 or op.
+    const audit = await server.gql(`{ auditLog(first: 50, filter: { operation: "login" }) { edges { node { username } } } }`, {}, server.adminToken);
+    expect(audit.data.auditLog.edges.map((e: any) => e.node.username)).not.toContain('op');
+    expect(audit.data.auditLog.edges.map((e: any) => e.node.username)).not.toContain('x1');
+  });
+
+  it('refuses documents nested too deep', async () => {
+    let selection = 'number';
+    for (let i = 0; i < 8; i++) selection = `departments { members { ${selection} } }`;
+    const r = await server.gql(`{ me { extension { ${selection} } } }`, {}, server.adminToken);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0]?.message, JSON.stringify(r)).toMatch(/depth/i);
+  });
+});
