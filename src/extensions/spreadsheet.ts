@@ -149,9 +149,8 @@ export async function importExtensions(service: ExtensionService, prisma: Prisma
   for (const [i, row] of table.entries()) {
     if (i % 250 === 249) await yieldToEventLoop();
     const path = ['rows', String(row.rowNumber)];
-    const before = issues.length;
-    const input = rowInput(row.cells, path, issues);
-    if (issues.length === before) planned.push({ fields: withDefaults(input), path });
+    // Cells that could not be read are reported and left out; the rest of the row is still checked.
+    planned.push({ fields: withDefaults(rowInput(row.cells, path, issues)), path });
   }
   issues.push(...(await service.checkPlanned(prisma as never, planned)));
   const badRows = new Set(issues.map((i) => i.path.slice(0, 2).join('.')));

@@ -38,7 +38,8 @@ function isGraphQLError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
 }
 
-type ServerContext = { req: IncomingMessage; res: ServerResponse };
+/** What the transport gives the context: the HTTP request, or for graphql-ws the upgrade request and connection params. */
+type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
@@ -69,7 +70,10 @@ export async function startApp(services: Services, options: { port: number; host
     landingPage: false,
     logging: false,
     multipart: true,
-    context: ({ request, req }) => buildContext(request.headers.get('authorization'), req),
+    context: ({ request, req, connectionParams }) => {
+      const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+      return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
+    },
     plugins: [limitsPlugin(), credentialLimitPlugin(), auditPlugin()],
     maskedErrors: {
       maskError(error, message) {
@@ -109,17 +113,23 @@ export async function startApp(services: Services, options: { port: number; host
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params } as never);
-        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length) return errors;
+        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, connectionParams: ctx.connectionParams, params } as never);
+        let document;
+        try {
+          document = enveloped.parse(params.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length) throw errors[0];
+        } catch (error) {
+          // Limits (tokens, aliases, depth) throw while parsing or validating; the client gets the reason,
+          // rebuilt so graphql-ws recognises it whichever copy of graphql raised it.
+          return [new GraphQLError((error as Error).message, { extensions: isGraphQLError(error) ? error.extensions : {} })];
+        }
         return {
           schema: enveloped.schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: { ...(await enveloped.contextFactory()), ...(await buildContext(typeof auth === 'string' ? auth : null, ctx.extra.request)) },
+          contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },

@@ -11,7 +11,8 @@ export function limitsPlugin() {
   return EnvelopArmorPlugin({
     maxAliases: { n: 15 },
     maxDepth: { n: 12 },
-    costLimit: { maxCost: 20000 },
+    // Costs grow by 1.5 per level; a full extension list with relations costs about 75,000.
+    costLimit: { maxCost: 150000 },
     maxTokens: { n: 4000 },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: true },

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const AUDIT = `query($filter: AuditFilter, $after: String) { auditLog(first: 3, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { node { time ip username role operation operationName outcome durationMs input } } } }`;
+
+describe('audit log (F-7.9.1)', () => {
+  it('records every mutation with caller, IP, outcome and redacted input', async () => {
+    await server.gql(`mutation Make { createExtension(input: { number: "101", name: "A", password: "Top-Secret-1", voicemailPin: "9876" }) { __typename } }`, {}, server.adminToken);
+    await server.gql(`mutation { createExtension(input: { number: "bad", name: "A", password: "Top-Secret-2" }) { __typename } }`, {}, server.adminToken);
+    await server.gql(`mutation { createAccount(input: { username: "op2", password: "Operator-pw9", role: OPERATOR }) { __typename } }`, {}, server.adminToken);
+    const op = await server.login('op2', 'Operator-pw9');
+    await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 20 }) { __typename } }`, {}, op);
+    await server.gql(`mutation { a: updateSipSettings(input: { udpPort: 5070 }) { __typename } b: updateSoftphoneSettings(input: { registrationPort: 99999999 }) { __typename } }`, {}, server.adminToken);
+
+    const all = await server.gql(`{ auditLog(first: 50) { totalCount edges { node { username role operation operationName outcome input ip durationMs } } } }`, {}, server.adminToken);
+    const rows = all.data.auditLog.edges.map((e: any) => e.node);
+    const summary = rows.map((r: any) => `${r.username}:${r.operation}:${r.outcome}`).reverse();
+    expect(summary).toEqual([
+      'admin:login:OK',
+      'admin:createExtension:OK',
+      'admin:createExtension:ValidationError',
+      'admin:createAccount:OK',
+      'op2:login:OK',
+      'op2:updatePbxSettings:NotPermittedError',
+      'admin:updateSipSettings:OK',
+      'admin:updateSoftphoneSettings:ValidationError',
+    ]);
+    const made = rows.find((r: any) => r.operationName === 'Make');
+    expect(made).toMatchObject({ role: 'ADMIN', ip: '127.0.0.1' });
+    expect(JSON.parse(made.input)).toEqual({ input: { number: '101', name: 'A', password: '[REDACTED]', voicemailPin: '[REDACTED]' } });
+    expect(made.durationMs).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.input).not.toMatch(/Top-Secret|Operator-pw9|9876|admin-pass/);
+    }
+  });
+
+  it('filters and paginates', async () => {
+    const failed = await server.gql(AUDIT, { filter: { outcome: 'ValidationError' } }, server.adminToken);
+    expect(failed.data.auditLog.totalCount).toBe(2);
+    const op = await server.gql(AUDIT, { filter: { username: 'op2' } }, server.adminToken);
+    expect(op.data.auditLog.edges.map((e: any) => e.node.operation)).toEqual(['updatePbxSettings', 'login']);
+    const page1 = await server.gql(AUDIT, {}, server.adminToken);
+    expect(page1.data.auditLog.pageInfo.hasNextPage).toBe(true);
+    const page2 = await server.gql(AUDIT, { after: page1.data.auditLog.pageInfo.endCursor }, server.adminToken);
+    const ids1 = page1.data.auditLog.edges.map((e: any) => e.node.time + e.node.operation);
+    const ids2 = page2.data.auditLog.edges.map((e: any) => e.node.time + e.node.operation);
+    expect(ids1.filter((x: string) => ids2.includes(x))).toEqual([]);
+    const future = await server.gql(AUDIT, { filter: { from: new Date(Date.now() + 60_000).toISOString() } }, server.adminToken);
+    expect(future.data.auditLog.totalCount).toBe(0);
+  });
+});

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+const PLAN = `numberingPlan { userExtensionRange { start end } departmentRange { start end } queueRange { start end } pagingRange { start end } ivrRange { start end } disaRange { start end } conferenceRange { start end } parkRetrievalRange { start end } }`;
+const updatePlan = (input: Record<string, unknown>) =>
+  server.gql(`mutation($input: NumberingPlanInput!) { updateNumberingPlan(input: $input) { ${ERROR_FIELDS} ... on MutationUpdateNumberingPlanSuccess { data { userExtensionRange { start end } } } } }`, { input }, server.adminToken);
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+describe('numbering plan (F-4.6.1.a)', () => {
+  it('has the manual defaults', async () => {
+    const r = await server.gql(`{ settings { ${PLAN} } }`, {}, server.adminToken);
+    expect(r.data.settings.numberingPlan).toEqual({
+      userExtensionRange: { start: '100', end: '899' }, departmentRange: { start: '0400', end: '0435' }, queueRange: { start: '0300', end: '0335' },
+      pagingRange: { start: '0500', end: '0535' }, ivrRange: { start: '0600', end: '0635' }, disaRange: { start: '0700', end: '0735' },
+      conferenceRange: { start: '0900', end: '0935' }, parkRetrievalRange: { start: '41', end: '49' },
+    });
+  });
+
+  it('refuses overlapping, reversed, uneven and read-only ranges', async () => {
+    const overlap = await updatePlan({ queueRange: { start: '0400', end: '0410' } });
+    expect(overlap.data.updateNumberingPlan.issues).toEqual([{ path: ['input', 'queueRange'], code: 'OVERLAP', message: 'queue range 0400–0410 overlaps the department range 0400–0435' }]);
+    const reversed = await updatePlan({ userExtensionRange: { start: '899', end: '100' } });
+    expect(reversed.data.updateNumberingPlan.issues[0]).toMatchObject({ path: ['input', 'userExtensionRange', 'end'] });
+    const uneven = await updatePlan({ userExtensionRange: { start: '100', end: '8999' } });
+    expect(uneven.data.updateNumberingPlan.issues[0].message).toContain('same number of digits');
+    const short = await updatePlan({ userExtensionRange: { start: '1', end: '9' } });
+    expect(short.data.updateNumberingPlan.issues.map((i: any) => i.path.join('.'))).toEqual(['input.userExtensionRange.start', 'input.userExtensionRange.end']);
+    const park = await updatePlan({ parkRetrievalRange: { start: '51', end: '59' } });
+    expect(park.data.updateNumberingPlan.issues[0]).toMatchObject({ code: 'READ_ONLY' });
+    const clash = await updatePlan({ userExtensionRange: { start: '10', end: '99' } });
+    expect(clash.data.updateNumberingPlan.issues[0].message).toBe('park retrieval range 41–49 overlaps the user extension range 10–99');
+  });
+
+  it('refuses a change that would leave existing numbers outside, naming them; accepts a wider range', async () => {
+    ok(await server.gql(`mutation { createExtensions(input: { startNumber: "150", count: 7 }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, server.adminToken), 'createExtensions');
+    const r = await updatePlan({ userExtensionRange: { start: '100', end: '149' } });
+    expect(r.data.updateNumberingPlan.issues).toEqual([{ path: ['input', 'userExtensionRange'], code: 'IN_USE', message: '7 existing number(s) would fall outside the user extension range: 150, 151, 152, 153, 154 and 2 more' }]);
+    const four = await updatePlan({ userExtensionRange: { start: '1000', end: '8999' } });
+    expect(four.data.updateNumberingPlan.issues[0].code).toBe('IN_USE');
+    // Wider with the same width works; four-digit extensions need a four-digit range with no three-digit ones left.
+    expect(ok(await updatePlan({ userExtensionRange: { start: '100', end: '399' } }), 'updateNumberingPlan').userExtensionRange).toEqual({ start: '100', end: '399' });
+    const outside = await server.gql(`mutation { createExtension(input: { number: "450", name: "x", password: "Secret-450" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(outside.data.createExtension.issues[0].message).toBe('450 is outside the user extension range 100–399');
+  });
+});
+
+describe('PBX settings (F-4.6.1) and the rest', () => {
+  it('reads defaults, changes only named fields, validates', async () => {
+    const r = await server.gql(`{ settings { pbx { operatorExtension globalRingSeconds blockAnonymous sipHeaderUriType } sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd iceEnabled } softphone { registrationHost registrationPort } system { maxIpExtensions } } }`, {}, server.adminToken);
+    expect(r.data.settings).toEqual({
+      pbx: { operatorExtension: '100', globalRingSeconds: 30, blockAnonymous: false, sipHeaderUriType: 'sip' },
+      sip: { udpPort: 5060, tcpPort: 5061, tlsPort: 5062, rtpPortStart: 10000, rtpPortEnd: 20000, iceEnabled: true },
+      softphone: { registrationHost: '', registrationPort: 0 },
+      system: { maxIpExtensions: 5000 },
+    });
+    const set = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 45, operatorExtension: "150" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension blockAnonymous } } } }`, {}, server.adminToken);
+    expect(ok(set, 'updatePbxSettings')).toEqual({ globalRingSeconds: 45, operatorExtension: '150', blockAnonymous: false });
+    const bad = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 1, operatorExtension: "299" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(bad.data.updatePbxSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.globalRingSeconds']);
+    const missing = await server.gql(`mutation { updatePbxSettings(input: { operatorExtension: "299" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(missing.data.updatePbxSettings.issues).toEqual([{ path: ['input', 'operatorExtension'], code: 'NOT_FOUND', message: 'no extension 299 exists' }]);
+    const sip = await server.gql(`mutation { updateSipSettings(input: { rtpPortStart: 30000, rtpPortEnd: 20000, userAgent: "PBX;evil" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(sip.data.updateSipSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.userAgent']);
+    const ports = await server.gql(`mutation { updateSipSettings(input: { rtpPortStart: 30000, rtpPortEnd: 20000 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(ports.data.updateSipSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.rtpPortEnd']);
+  });
+
+  it('the operator extension cannot be deleted while the settings name it', async () => {
+    const id = (await server.gql(`{ extension(number: "150") { id } }`, {}, server.adminToken)).data.extension.id;
+    const r = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [id] }, server.adminToken);
+    expect(r.data.deleteExtensions.referrers).toEqual([{ kind: 'SETTINGS', label: 'the PBX settings name it the operator extension' }]);
+  });
+
+  it('DialPlan1 exists from the first start and is every extension\'s default', async () => {
+    const r = await server.gql(`{ extension(number: "151") { dialPermission { name builtIn } } }`, {}, server.adminToken);
+    expect(r.data.extension.dialPermission).toEqual({ name: 'DialPlan1', builtIn: true });
+  });
+});
