@@ -27,7 +27,7 @@ export function openDatabase(database: Config['database']): Database {
   const log = [{ emit: 'event' as const, level: 'query' as const }];
   if (database.provider === 'sqlite') {
     mkdirSync(dirname(database.file), { recursive: true });
-    prisma = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 }), log });
+    prisma = new SqliteClient({ adapter: withSqliteLimits(new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 })), log });
   } else {
     const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }), log });
     prisma = client as unknown as PrismaClient;
@@ -42,6 +42,20 @@ export function openDatabase(database: Config['database']): Database {
     queryCount: () => queries,
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * The better-sqlite3 adapter reports no connection limits, so Prisma assumes
+ * SQLite's historical 999 bound parameters and refuses larger statements. The
+ * SQLite that better-sqlite3 bundles allows 32,766 (SQLITE_MAX_VARIABLE_NUMBER).
+ */
+function withSqliteLimits(factory: PrismaBetterSQLite3): PrismaBetterSQLite3 {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    return Object.assign(adapter, { getConnectionInfo: () => ({ maxBindValues: 32766, supportsRelationJoins: false }) });
+  };
+  return factory;
 }
 
 /** Interactive transactions get room for batch work (imports of thousands of rows). */

@@ -1,3 +1,4 @@
+import { inChunks } from '../db/chunks.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
 import { LimitExceededError, NotFoundError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
 import { isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
@@ -53,14 +54,13 @@ export class ExtensionService {
     this.listeners.push(listener);
   }
 
-  async create(input: ExtensionInput): Promise<ExtensionRow> {
-    const fields = withDefaults(input);
-    const [row] = await this.createPlanned([{ fields, path: ['input'] }]);
-    return row!;
+  async create(input: ExtensionInput): Promise<string> {
+    const [id] = await this.createPlanned([{ fields: withDefaults(input), path: ['input'] }]);
+    return id!;
   }
 
   /** Batch add (F-4.1.2.d): numbers and caller IDs in sequence; an empty password gives each its own random one. */
-  async createBatch(input: BatchCreateInput): Promise<ExtensionRow[]> {
+  async createBatch(input: BatchCreateInput): Promise<string[]> {
     const issues: FieldIssue[] = [];
     if (!/^\d{2,11}$/.test(input.startNumber)) issues.push({ path: ['input', 'startNumber'], message: '2–11 digits', code: 'INVALID_FORMAT' });
     if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_BATCH) issues.push({ path: ['input', 'count'], message: `1–${MAX_BATCH}`, code: 'OUT_OF_BOUNDS' });
@@ -89,10 +89,10 @@ export class ExtensionService {
   /**
    * Creates validated rows in one transaction: every row checked against the
    * field rules, the numbering plan, each other and existing numbers, and the
-   * capacity; nothing is written unless all pass.
+   * capacity; nothing is written unless all pass. Returns the new ids in number order.
    */
-  async createPlanned(planned: PlannedExtension[]): Promise<ExtensionRow[]> {
-    const rows = await this.db.prisma.$transaction(async (tx) => {
+  async createPlanned(planned: PlannedExtension[]): Promise<string[]> {
+    const ids = await this.db.prisma.$transaction(async (tx) => {
       const issues = await this.checkPlanned(tx, planned);
       if (issues.length) throw new ValidationError(issues);
       const permissionIds = await this.dialPermissionIds(tx, planned);
@@ -103,11 +103,11 @@ export class ExtensionService {
         return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
       });
       await claimNumbers(tx, planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })));
-      for (const chunk of chunks(data, 500)) await tx.extension.createMany({ data: chunk });
-      return tx.extension.findMany({ where: { id: { in: ids } }, orderBy: { number: 'asc' } });
+      await inChunks(data, (chunk) => tx.extension.createMany({ data: chunk }));
+      return planned.map((p, i) => [p.fields.number, ids[i]!] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, id]) => id);
     }, LONG_TRANSACTION);
-    this.emit({ kind: 'created', ids: rows.map((r) => r.id) });
-    return rows;
+    this.emit({ kind: 'created', ids });
+    return ids;
   }
 
   /** All issues of planned rows, without writing: used by create and by import previews. */
@@ -160,7 +160,7 @@ export class ExtensionService {
   }
 
   /** Batch edit (F-4.1.2.d): the same shared fields on every selected extension, caller IDs optionally in sequence. */
-  async batchEdit(ids: string[], input: BatchEditInput): Promise<ExtensionRow[]> {
+  async batchEdit(ids: string[], input: BatchEditInput): Promise<string[]> {
     const shared = rejectPerUserFields(input.fields, ['input', 'fields']);
     const sharedKeys = definedKeys(shared);
     const rows = await this.db.prisma.$transaction(async (tx) => {
@@ -184,8 +184,9 @@ export class ExtensionService {
       }
       return updated;
     }, LONG_TRANSACTION);
-    this.emit({ kind: 'updated', ids: rows.map((r) => r.id) });
-    return rows;
+    const updated = rows.map((r) => r.id);
+    this.emit({ kind: 'updated', ids: updated });
+    return updated;
   }
 
   /** Deletes the selected extensions (or all when `ids` is null); refused while anything routes to one of them. */
@@ -200,7 +201,7 @@ export class ExtensionService {
       const referrers = await findReferrers(tx, this.settings, 'EXTENSION', targetIds);
       if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Extension ${rows[0]!.number}` : 'These extensions', referrers);
       await releaseNumbers(tx, 'EXTENSION', targetIds);
-      for (const chunk of chunks(targetIds, 500)) await tx.extension.deleteMany({ where: { id: { in: chunk } } });
+      await inChunks(targetIds, (chunk) => tx.extension.deleteMany({ where: { id: { in: chunk } } }), 500);
       return targetIds;
     }, LONG_TRANSACTION);
     if (deleted.length) this.emit({ kind: 'deleted', ids: deleted });
@@ -281,12 +282,6 @@ function definedKeys(input: object): ExtensionFieldName[] {
 
 function pick<T extends object>(input: T, keys: string[]): Partial<ExtensionFields> {
   return Object.fromEntries(keys.map((k) => [k, (input as Record<string, unknown>)[k]])) as Partial<ExtensionFields>;
-}
-
-export function chunks<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 let counter = 0;

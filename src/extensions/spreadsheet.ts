@@ -156,6 +156,6 @@ export async function importExtensions(service: ExtensionService, prisma: Prisma
   const badRows = new Set(issues.map((i) => i.path.slice(0, 2).join('.')));
   if (issues.length && mode === 'ALL_OR_NOTHING') throw new ValidationError(issues);
   const valid = planned.filter((p) => !badRows.has(p.path.join('.')));
-  const extensions: ExtensionRow[] = valid.length ? await service.createPlanned(valid) : [];
-  return { rows: table.length, extensions, rejected: issues };
+  const ids = valid.length ? await service.createPlanned(valid) : [];
+  return { rows: table.length, ids, rejected: issues };
 }

@@ -1,5 +1,6 @@
 import type { Tx } from '../db/client.js';
 import { NumberConflictError, type NumberOwner } from '../errors.js';
+import { inChunks } from '../db/chunks.js';
 import { numberKinds, type NumberKind } from './ranges.js';
 
 /**
@@ -20,13 +21,14 @@ export async function claimNumber(tx: Tx, number: string, kind: NumberKind, owne
 /** Claims many numbers at once (batch create, import); the caller has checked clashes among them. */
 export async function claimNumbers(tx: Tx, claims: { number: string; kind: NumberKind; ownerId: string; path: string[] }[]): Promise<void> {
   if (!claims.length) return;
-  const taken = await tx.dialableNumber.findMany({ where: { number: { in: claims.map((c) => c.number) } } });
-  if (taken.length) {
-    const first = taken[0]!;
-    const claim = claims.find((c) => c.number === first.number)!;
-    throw new NumberConflictError(first.number, await describeOwner(tx, first.ownerKind, first.ownerId), claim.path);
-  }
-  await tx.dialableNumber.createMany({ data: claims.map((c) => ({ number: c.number, ownerKind: c.kind, ownerId: c.ownerId })) });
+  await inChunks(claims, async (chunk) => {
+    const taken = await tx.dialableNumber.findFirst({ where: { number: { in: chunk.map((c) => c.number) } } });
+    if (taken) {
+      const claim = chunk.find((c) => c.number === taken.number)!;
+      throw new NumberConflictError(taken.number, await describeOwner(tx, taken.ownerKind, taken.ownerId), claim.path);
+    }
+  }, 1000);
+  await inChunks(claims, (chunk) => tx.dialableNumber.createMany({ data: chunk.map((c) => ({ number: c.number, ownerKind: c.kind, ownerId: c.ownerId })) }), 250);
 }
 
 export async function releaseNumbers(tx: Tx, kind: NumberKind, ownerIds: string[]): Promise<void> {
@@ -35,7 +37,8 @@ export async function releaseNumbers(tx: Tx, kind: NumberKind, ownerIds: string[
 
 /** Which of these numbers are taken, with their owners. */
 export async function findOwners(tx: Tx, numbers: string[]): Promise<Map<string, NumberOwner>> {
-  const rows = await tx.dialableNumber.findMany({ where: { number: { in: numbers } } });
+  const rows: { number: string; ownerKind: string; ownerId: string }[] = [];
+  await inChunks(numbers, async (chunk) => rows.push(...(await tx.dialableNumber.findMany({ where: { number: { in: chunk } } }))), 1000);
   const owners = new Map<string, NumberOwner>();
   for (const row of rows) owners.set(row.number, await describeOwner(tx, row.ownerKind, row.ownerId));
   return owners;

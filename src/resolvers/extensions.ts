@@ -260,11 +260,11 @@ const UpdateExtensionsInput = builder.inputType('UpdateExtensionsInput', {
   }),
 });
 
-type ExtensionsPayload = { extensions: Row[] };
+type ExtensionsPayload = { ids: string[] };
 const ExtensionsPayloadRef = builder.objectRef<ExtensionsPayload>('ExtensionsPayload').implement({
   fields: (t) => ({
-    count: t.int({ resolve: (p) => p.extensions.length }),
-    extensions: t.prismaField({ type: ['Extension'], resolve: (query, p, _a, ctx) => reloadExtensions(ctx, query, p.extensions) }),
+    count: t.int({ resolve: (p) => p.ids.length }),
+    extensions: t.prismaField({ type: ['Extension'], description: 'In number order', resolve: (query, p, _a, ctx) => loadExtensions(ctx, query, p.ids) }),
   }),
 });
 type Deleted = { ids: string[] };
@@ -281,19 +281,19 @@ export function deletedPayload(ids: string[], type: string): Deleted {
   return payload;
 }
 
-type ImportResult = { extensions: Row[]; rejected: import('../errors.js').FieldIssue[]; rows: number };
+type ImportResult = { ids: string[]; rejected: import('../errors.js').FieldIssue[]; rows: number };
 const ImportResultRef = builder.objectRef<ImportResult>('ImportExtensionsPayload').implement({
   fields: (t) => ({
     rows: t.exposeInt('rows', { description: 'Data rows read from the file' }),
-    createdCount: t.int({ resolve: (r) => r.extensions.length }),
+    createdCount: t.int({ resolve: (r) => r.ids.length }),
     rejected: t.field({ type: [FieldIssueRef], description: 'Errors of the rows left out (VALID_ROWS_ONLY)', resolve: (r) => r.rejected }),
-    extensions: t.prismaField({ type: ['Extension'], resolve: (query, r, _a, ctx) => reloadExtensions(ctx, query, r.extensions) }),
+    extensions: t.prismaField({ type: ['Extension'], description: 'In number order', resolve: (query, r, _a, ctx) => loadExtensions(ctx, query, r.ids) }),
   }),
 });
 
-/** Rows a service wrote, read again with the selection the client asked for. */
-function reloadExtensions(ctx: Context, query: object, rows: Row[]) {
-  return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: { id: { in: rows.map((r) => r.id) } }, orderBy: { number: 'asc' } });
+/** Rows a service wrote, read with the selection the client asked for, only when it asks. */
+function loadExtensions(ctx: Context, query: object, ids: string[]) {
+  return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: { id: { in: ids } }, orderBy: { number: 'asc' } });
 }
 
 const clean = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as ExtensionInput;
@@ -305,8 +305,8 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { input: t.arg({ type: CreateExtensionInput }) },
     resolve: async (query, root, args, ctx, info) => {
-      const row = await audited((a: typeof args, c) => c.services.extensions.create(clean(a.input)))(root, args, ctx, info);
-      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
+      const id = await audited((a: typeof args, c) => c.services.extensions.create(clean(a.input)))(root, args, ctx, info);
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id } });
     },
   }),
   createExtensions: t.field({
@@ -315,7 +315,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { input: t.arg({ type: CreateExtensionsInput }) },
     resolve: audited(async (a: { input: typeof CreateExtensionsInput.$inferInput }, c) => ({
-      extensions: await c.services.extensions.createBatch({ ...a.input, fields: clean(a.input.fields ?? {}) }),
+      ids: await c.services.extensions.createBatch({ ...a.input, fields: clean(a.input.fields ?? {}) }),
     })),
   }),
   updateExtension: t.prismaField({
@@ -335,7 +335,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { ids: t.arg.globalIDList(), input: t.arg({ type: UpdateExtensionsInput }) },
     resolve: audited(async (a: { ids: { typename: string; id: string }[]; input: typeof UpdateExtensionsInput.$inferInput }, c) => ({
-      extensions: await c.services.extensions.batchEdit(
+      ids: await c.services.extensions.batchEdit(
         a.ids.map((id) => decodeId(id, 'Extension')),
         { ...a.input, fields: clean(a.input.fields) },
       ),

@@ -11,8 +11,9 @@ export function limitsPlugin() {
   return EnvelopArmorPlugin({
     maxAliases: { n: 15 },
     maxDepth: { n: 12 },
-    // Costs grow by 1.5 per level; a full extension list with relations costs about 75,000.
-    costLimit: { maxCost: 150000 },
+    // Cost grows 1.5× per level and is multiplied by a literal `first`: a 4,000-row extension page
+    // with departments and dial permission costs about 206,000; every field of 500 rows about 75,000.
+    costLimit: { maxCost: 300000 },
     maxTokens: { n: 4000 },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: true },
