@@ -70,7 +70,7 @@ export async function benchFoundation(): Promise<string[]> {
       runs.push(t2);
     }
     const raw: number[] = [];
-    const sql = `SELECT e.id, e.number, e.name, e.outboundCallerId1, e.outboundCallerId2, p.name AS permission, d.name AS department
+    const sql = `SELECT e.id, e.number, e.name, e."outboundCallerId1", e."outboundCallerId2", p.name AS permission, d.name AS department
       FROM "Extension" e JOIN "DialPermission" p ON p.id = e."dialPermissionId"
       LEFT JOIN "DepartmentMember" m ON m."extensionId" = e.id LEFT JOIN "Department" d ON d.id = m."departmentId" ORDER BY e.number`;
     for (let i = 0; i < 5; i++) {
