@@ -75,6 +75,8 @@ export const sipSchema = z.object({
   externalSignalingPortUdp: z.number().int().min(0).max(65535).default(0).describe('Public UDP port; 0 for the same as udpPort'),
   externalSignalingPortTcp: z.number().int().min(0).max(65535).default(0).describe('Public TCP port; 0 for the same as tcpPort'),
   externalSignalingPortTls: z.number().int().min(0).max(65535).default(0).describe('Public TLS port; 0 for the same as tlsPort'),
+  tlsCertFile: z.string().max(255).regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path').default('').describe('Certificate (PEM) of the TLS transport; the TLS transport exists only with a certificate and key'),
+  tlsKeyFile: z.string().max(255).regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path').default('').describe('Private key (PEM) of the TLS transport'),
   localNets: z.array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0')).max(3).default([]).describe('Local networks (at most 3), as ip/netmask'),
 });
 export type SipSettings = z.infer<typeof sipSchema>;

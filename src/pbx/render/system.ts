@@ -1,0 +1,44 @@
+import type { PbxSnapshot } from './snapshot.js';
+import { file, section } from './text.js';
+
+/** rtp.conf: the RTP port range, ICE and STUN (F-4.6.2.a). */
+export function renderRtp(snapshot: PbxSnapshot): string {
+  const sip = snapshot.settings.sip;
+  return file(section('general', [['rtpstart', sip.rtpPortStart], ['rtpend', sip.rtpPortEnd], ['icesupport', sip.iceEnabled], ['stunaddr', sip.stunServer]]));
+}
+
+/** http.conf: the HTTP server that carries ARI, on loopback unless configured otherwise. */
+export function renderHttp(snapshot: PbxSnapshot): string {
+  const c = snapshot.connection;
+  return file(section('general', [['enabled', true], ['bindaddr', c.httpBindAddress], ['bindport', c.httpPort]]));
+}
+
+/** ari.conf: this server's own ARI user. */
+export function renderAri(snapshot: PbxSnapshot): string {
+  const c = snapshot.connection;
+  return file(section('general', [['enabled', true], ['pretty', false]]), section(c.ariUsername, [['type', 'user'], ['read_only', false], ['password', c.ariPassword]]));
+}
+
+/** manager.conf: this server's own AMI user, for what ARI lacks. */
+export function renderManager(snapshot: PbxSnapshot): string {
+  const c = snapshot.connection;
+  return file(
+    section('general', [['enabled', true], ['port', c.amiPort], ['bindaddr', c.amiBindAddress], ['displayconnects', false]]),
+    section(c.amiUsername, [['secret', c.amiPassword], ['deny', '0.0.0.0/0.0.0.0'], ['permit', `${c.amiBindAddress === '0.0.0.0' ? '0.0.0.0/0.0.0.0' : '127.0.0.1/255.255.255.255'}`], ['read', 'all'], ['write', 'all']]),
+  );
+}
+
+/** modules.conf: load everything available; legacy channel drivers stay off. */
+export function renderModules(): string {
+  return file(section('modules', [['autoload', true]]) + 'noload => chan_sip.so\nnoload => chan_mgcp.so\nnoload => chan_skinny.so\nnoload => chan_unistim.so\nnoload => res_pjsip_phoneprov.so\n');
+}
+
+/** features.conf: in-call codes as far as they exist (transfer codes come with F-4.7.d). */
+export function renderFeatures(): string {
+  return file(section('general', [['transferdigittimeout', 3]]), section('featuremap', [['blindxfer', '#'], ['atxfer', '*2']]));
+}
+
+/** musiconhold.conf: the built-in class `default` from the installed prompts. */
+export function renderMusicOnHold(): string {
+  return file(section('default', [['mode', 'files'], ['directory', 'moh']]));
+}

@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { render, RenderError } from '../../../src/pbx/render/index.js';
+import { extension, largeSnapshot, smallSnapshot } from '../fixtures/snapshots.js';
+
+const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
+
+/** Compares with test/pbx/render/golden/<fixture>/<file>; UPDATE_GOLDEN=1 rewrites them. */
+function expectGolden(fixture: string, files: Map<string, string>) {
+  for (const [name, text] of files) {
+    const path = join(goldenDir, fixture, name);
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+      if (process.env.CI) throw new Error(`golden file ${fixture}/${name} is missing`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    expect(text, `${fixture}/${name}`).toBe(readFileSync(path, 'utf8'));
+  }
+}
+
+/** The options of one section of a rendered .conf file. */
+function sectionOf(text: string, name: string, type?: string): Map<string, string[]> {
+  const blocks = text.split(/\n(?=\[)/);
+  for (const block of blocks) {
+    const [head, ...lines] = block.trim().split('\n');
+    if (head !== `[${name}]`) continue;
+    const options = new Map<string, string[]>();
+    for (const line of lines) {
+      const eq = line.indexOf('=');
+      if (eq < 0 || line.startsWith(';')) continue;
+      const key = line.slice(0, eq).trim();
+      options.set(key, [...(options.get(key) ?? []), line.slice(eq + 1)]);
+    }
+    if (!type || options.get('type')?.[0] === type) return options;
+  }
+  throw new Error(`no section [${name}]${type ? ` of type ${type}` : ''}`);
+}
+
+describe('render: small fixture', () => {
+  const { files, warnings } = render(smallSnapshot());
+  const pjsip = files.get('pjsip.conf')!;
+  const dialplan = files.get('extensions.conf')!;
+
+  it('matches the golden files', () => {
+    expectGolden('small', files);
+    expect(warnings).toEqual([]);
+  });
+
+  it('is deterministic', () => {
+    expect(render(smallSnapshot()).files).toEqual(files);
+  });
+
+  it('carries the extension fields into endpoint, auth and aor', () => {
+    const e100 = sectionOf(pjsip, '100', 'endpoint');
+    expect(e100.get('allow')).toEqual(['ulaw,alaw,h264']);
+    expect(e100.get('callerid')).toEqual(['"Alice" <100>']);
+    expect(e100.get('mailboxes')).toEqual(['100@default']);
+    expect(e100.get('named_pickup_group')).toEqual(['1,2']);
+    expect(e100.get('transport')).toEqual(['transport-udp']);
+    expect(e100.get('dtmf_mode')).toEqual(['rfc4733']);
+    expect(e100.has('media_encryption')).toBe(false);
+
+    const e101 = sectionOf(pjsip, '101', 'endpoint');
+    expect(e101.get('media_encryption')).toEqual(['sdes']);
+    expect(e101.get('transport')).toEqual(['transport-tcp']);
+    expect(e101.get('dtmf_mode')).toEqual(['info']);
+    expect(e101.get('rtp_symmetric')).toEqual(['yes']);
+    expect(e101.get('force_rport')).toEqual(['yes']);
+    expect(e101.get('rewrite_contact')).toEqual(['yes']);
+    expect(e101.get('send_pai')).toEqual(['yes']);
+    expect(e101.get('send_rpid')).toEqual(['no']);
+    expect(e101.get('language')).toEqual(['en']);
+    expect(e101.get('deny')).toEqual(['0.0.0.0/0.0.0.0', '::/0']);
+    expect(e101.get('permit')).toEqual(['192.168.1.0/24']);
+    expect(sectionOf(pjsip, '101', 'aor').get('max_contacts')).toEqual(['1']);
+    expect(sectionOf(pjsip, '101', 'aor').get('remove_existing')).toEqual(['yes']);
+
+    const aor100 = sectionOf(pjsip, '100', 'aor');
+    expect(aor100.get('qualify_frequency')).toEqual(['300']);
+    expect(aor100.get('qualify_timeout')).toEqual(['30']);
+    expect(aor100.get('default_expiration')).toEqual(['1800']);
+    expect(aor100.get('max_contacts')).toEqual(['2']);
+    expect(sectionOf(pjsip, '100-auth', 'auth').get('password')).toEqual(['Secret-100']);
+
+    const e102 = sectionOf(pjsip, '102', 'endpoint');
+    expect(e102.get('allow')).toEqual(['alaw,ulaw,g729']);
+    expect(e102.has('mailboxes')).toBe(false);
+  });
+
+  it('a disabled extension has no endpoint, so it cannot register; calling it gets congestion', () => {
+    expect(() => sectionOf(pjsip, '103', 'endpoint')).toThrow();
+    expect(() => sectionOf(pjsip, '103-auth', 'auth')).toThrow();
+    expect(dialplan).toContain('exten => 103,1,NoOp(Extension 103 is disabled)');
+    // Not a ring target of its departments either.
+    expect(dialplan).toContain('Dial(PJSIP/100&PJSIP/101,20,b(pbx-alert-info^s^1(ring2)))');
+  });
+
+  it('renders the transports and globals from the SIP settings', () => {
+    expect(sectionOf(pjsip, 'transport-udp').get('bind')).toEqual(['0.0.0.0:5060']);
+    expect(sectionOf(pjsip, 'transport-tcp').get('bind')).toEqual(['0.0.0.0:5061']);
+    expect(() => sectionOf(pjsip, 'transport-tls')).toThrow();
+    expect(files.get('rtp.conf')).toContain('rtpstart=10000\nrtpend=20000');
+    expect(dialplan).toContain('PBX_RINGTIME=30');
+  });
+
+  it('departments ring by strategy and then go to their destination', () => {
+    expect(dialplan).toContain('[pbx-department-0401]\nexten => s,1,Set(__PICKUPMARK=0401)\n same => n,Dial(PJSIP/102,15)\n same => n,Dial(PJSIP/100,15)\n same => n,Goto(pbx-departments,0400,1)');
+    expect(dialplan).toContain('Goto(pbx-voicemail,100,1)');
+    expect(dialplan).toContain('[pbx-department-0402]\nexten => s,1,Set(__PICKUPMARK=0402)\n same => n,Goto(pbx-outbound,+8613800000000,1)');
+    expect(dialplan).toContain('[pbx-department-0403]\nexten => s,1,Set(__PICKUPMARK=0403)\n same => n,Dial(PJSIP/102,10)\n same => n,Hangup()');
+  });
+
+  it('voicemail boxes for extensions with voicemail on; the feature codes', () => {
+    const vm = files.get('voicemail.conf')!;
+    expect(vm).toContain('100 => 1234,Alice,alice@example.com');
+    expect(vm).not.toContain('102 =>');
+    for (const code of ['*60', '*61', '*8', '_**X.', '*74', '*074']) expect(dialplan).toContain(`exten => ${code},1,`);
+    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1))');
+    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0))');
+  });
+
+  it('ARI, AMI and HTTP listen on loopback with the configured credentials', () => {
+    expect(files.get('http.conf')).toContain('bindaddr=127.0.0.1\nbindport=8088');
+    expect(sectionOf(files.get('ari.conf')!, 'pbx').get('password')).toEqual(['ari-secret-1']);
+    expect(sectionOf(files.get('manager.conf')!, 'pbx').get('secret')).toEqual(['ami-secret-1']);
+    expect(sectionOf(files.get('manager.conf')!, 'general').get('bindaddr')).toEqual(['127.0.0.1']);
+  });
+
+  it('warns when an extension asks for TLS without a certificate, and renders TLS with one', () => {
+    const snapshot = smallSnapshot();
+    snapshot.extensions[0] = extension('100', { transport: 'TLS' });
+    expect(render(snapshot).warnings).toEqual(['extension 100 asks for TLS, but no TLS certificate is configured: it may register over UDP or TCP']);
+    snapshot.settings.sip.tlsCertFile = '/etc/pbx/cert.pem';
+    snapshot.settings.sip.tlsKeyFile = '/etc/pbx/key.pem';
+    const again = render(snapshot);
+    expect(again.warnings).toEqual([]);
+    expect(sectionOf(again.files.get('pjsip.conf')!, '100', 'endpoint').get('transport')).toEqual(['transport-tls']);
+  });
+});
+
+describe('render: hostile values never reach a file', () => {
+  const hostile = ['x\n[evil]\ntype=endpoint', 'x;comment', 'x[1]', 'x"quote', 'x\\escape', 'x\u0000'];
+  for (const value of hostile) {
+    it(`refuses ${JSON.stringify(value)}`, () => {
+      for (const field of ['name', 'password', 'email', 'voicemailPin'] as const) {
+        const snapshot = smallSnapshot();
+        snapshot.extensions[0] = extension('100', { [field]: value });
+        expect(() => render(snapshot), field).toThrow(RenderError);
+      }
+      const dept = smallSnapshot();
+      dept.departments[0]!.distinctiveRing = value;
+      expect(() => render(dept)).toThrow(RenderError);
+      const sip = smallSnapshot();
+      sip.settings.sip.userAgent = value;
+      expect(() => render(sip)).toThrow(RenderError);
+      const external = smallSnapshot();
+      external.departments[2]!.noAnswer = { type: 'EXTERNAL_NUMBER', number: `123${value}` };
+      expect(() => render(external)).toThrow(RenderError);
+    });
+  }
+  it('refuses dialplan separators in dialplan arguments', () => {
+    const snapshot = smallSnapshot();
+    snapshot.departments[0]!.distinctiveRing = 'ring,2';
+    expect(() => render(snapshot)).toThrow(/dialplan argument/);
+  });
+});
+
+describe('render: large fixture', () => {
+  it('matches the golden files (400 extensions, 20 departments)', () => {
+    const { files } = render(largeSnapshot(400, 20));
+    expectGolden('large', files);
+  });
+
+  it('renders 4,000 extensions and 100 departments completely', () => {
+    const { files } = render(largeSnapshot());
+    expect(files.get('pjsip.conf')!.match(/^type=endpoint$/gm)).toHaveLength(4000);
+    expect(files.get('pjsip.conf')!.match(/^type=auth$/gm)).toHaveLength(4000);
+    expect(files.get('voicemail.conf')!.match(/^\d+ => /gm)).toHaveLength(2666);
+    expect(files.get('extensions.conf')!.match(/^\[pbx-department-\d+\]$/gm)).toHaveLength(100);
+  });
+});
