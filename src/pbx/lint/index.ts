@@ -1,0 +1,35 @@
+import { createLookup } from './lookup.js';
+import { parseDialplan } from './parse.js';
+import { checkExpectations } from './reachability.js';
+import { checkShadowing } from './shadowing.js';
+import { checkTargets } from './targets.js';
+import type { LintIssue, NumberExpectation } from './types.js';
+
+/**
+ * Static checker for the extensions.conf we render (design decision D4): pure
+ * functions over the rendered text, no I/O. Semantics follow Asterisk 22's
+ * pbx_config and pbx.c with extenpatternmatchnew=no (the default), which the
+ * renderer must keep.
+ */
+
+export { parseDialplan } from './parse.js';
+export { matchExtension } from './patterns.js';
+export type {
+  Dialplan, DialplanContext, DialplanExtension, DialplanStep, IncludeRef, LintCode, LintIssue, NumberExpectation, SourceRef,
+} from './types.js';
+
+const CODE_ORDER: LintIssue['code'][] = ['SYNTAX', 'DUPLICATE_PRIORITY', 'UNKNOWN_TARGET', 'SHADOWED_PATTERN', 'UNREACHABLE_NUMBER'];
+
+export function lintDialplan(files: Map<string, string>, expectations: NumberExpectation[] = []): LintIssue[] {
+  const dialplan = parseDialplan(files);
+  const lookup = createLookup(dialplan);
+  const issues = [
+    ...dialplan.issues,
+    ...checkTargets(lookup),
+    ...checkShadowing(lookup),
+    ...checkExpectations(lookup, expectations),
+  ];
+  const unique = [...new Map(issues.map((issue) => [`${issue.code}\u0000${issue.message}`, issue])).values()];
+  return unique.sort((a, b) =>
+    a.file.localeCompare(b.file) || a.line - b.line || CODE_ORDER.indexOf(a.code) - CODE_ORDER.indexOf(b.code));
+}

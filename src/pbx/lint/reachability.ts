@@ -1,0 +1,115 @@
+import { hasVariable } from './app-args.js';
+import { describeRef, issueAt } from './issues.js';
+import { parseLocation } from './jumps.js';
+import { describeWanted, wantedPriority, type Lookup } from './lookup.js';
+import type { DialplanExtension, DialplanStep, LintIssue, NumberExpectation, SourceRef } from './types.js';
+
+/**
+ * UNREACHABLE_NUMBER: dial the number in its context the way Asterisk does
+ * (lookup.ts; caller-id-specific extensions are ignored because they do not
+ * answer every caller), take priority 1, and follow unconditional Gotos for at
+ * most MAX_GOTO_HOPS. The expectation holds when the step reached runs
+ * `reaches.app` and/or the chain has entered `reaches.context` (an extension
+ * defined there, or a Goto or Gosub into it: a subroutine is where the feature
+ * runs, though the channel comes back afterwards). Only the landing step counts: an
+ * application that runs after it (say Dial after Answer) does not.
+ */
+const MAX_GOTO_HOPS = 10;
+
+export function checkExpectations(lookup: Lookup, expectations: readonly NumberExpectation[]): LintIssue[] {
+  return expectations.flatMap((expectation) => {
+    const problem = followNumber(lookup, expectation);
+    if (!problem) return [];
+    const context = lookup.dialplan.contexts.get(expectation.context);
+    const ref = problem.at?.ref ?? context?.refs[0] ?? { file: lookup.dialplan.rootFile, line: 0 };
+    const text = `number ${expectation.number} (${expectation.owner}) dialled from [${expectation.context}] ${problem.text}`;
+    const issue = issueAt('UNREACHABLE_NUMBER', ref, text, problem.at?.context ?? (context ? expectation.context : undefined));
+    return [{ ...issue, context: expectation.context, extension: expectation.number }];
+  });
+}
+
+/** `at`: the step where following the number went wrong, when there is one. */
+type Problem = { text: string; at?: { ref: SourceRef; context: string } };
+
+function describeExpected(reaches: NumberExpectation['reaches']): string {
+  const parts: string[] = [];
+  if (reaches.app) parts.push(`application ${reaches.app}`);
+  if (reaches.context) parts.push(`context ${reaches.context}`);
+  return parts.join(' and ') || 'any extension';
+}
+
+function describeStep(extension: DialplanExtension, step: DialplanStep): string {
+  return `${step.app} at ${describeRef(step.ref)} [${extension.context}] exten ${extension.name} priority ${step.priority}`;
+}
+
+function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem | undefined {
+  const { reaches } = expectation;
+  const options = { ignoreCallerIdMatches: true };
+  const landing = lookup.find(expectation.context, expectation.number, { priority: 1 }, options);
+  if (!landing.found) {
+    if (landing.missing === 'context') return { text: `fails: context ${expectation.context} does not exist` };
+    return { text: `matches no extension with a priority 1 in [${expectation.context}] or the contexts it includes` };
+  }
+
+  const entered = new Set<string>([landing.extension.context]);
+  const holds = (step: DialplanStep) =>
+    (!reaches.app || step.app.toLowerCase() === reaches.app.toLowerCase()) && (!reaches.context || entered.has(reaches.context));
+  let channelContext = expectation.context;
+  let channelExten = expectation.number;
+  let { extension, step } = landing;
+  const path = [`${extension.name}@${extension.context}`];
+
+  const here = () => ({ ref: step.ref, context: extension.context });
+
+  for (let hops = 0; ; hops++) {
+    if (holds(step)) return undefined;
+    const app = step.app.toLowerCase();
+    if (app !== 'goto' && app !== 'gosub') {
+      const via = path.length > 1 ? ` (via ${path.join(' → ')})` : '';
+      const shadow = hops === 0 ? shadowNote(lookup, expectation, extension) : '';
+      return {
+        text: `reaches ${describeStep(extension, step)}${via}, expected ${describeExpected(reaches)}${shadow}`,
+        at: here(),
+      };
+    }
+    if (hops === MAX_GOTO_HOPS) {
+      return { text: `still follows Gotos after ${MAX_GOTO_HOPS} hops (${path.join(' → ')}): a loop?`, at: here() };
+    }
+    // Gosub(context,exten,priority(arg,...)): the arguments of the subroutine are not part of the location.
+    const location = parseLocation(app === 'gosub' ? step.args.replace(/\([^()]*\)$/, '') : step.args);
+    if (!location) return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)} without a usable target`, at: here() };
+    if (location.context !== undefined) {
+      if (hasVariable(location.context)) {
+        return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)}, whose context is only known at run time`, at: here() };
+      }
+      if (!lookup.dialplan.contexts.has(location.context)) {
+        return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)}, but context ${location.context} does not exist`, at: here() };
+      }
+      channelContext = location.context;
+      entered.add(channelContext);
+      if (holds(step) && !reaches.app) return undefined;
+    }
+    if (location.exten !== undefined) channelExten = location.exten;
+    if (hasVariable(channelExten) || hasVariable(location.priority)) {
+      return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)}, whose target is only known at run time`, at: here() };
+    }
+    const wanted = wantedPriority(location.priority, step.priority);
+    const next = lookup.find(channelContext, channelExten, wanted, options);
+    if (!next.found) {
+      const missing = next.missing === 'extension' ? `no extension matches ${channelExten}` : `${channelExten} has no ${describeWanted(wanted)}`;
+      return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)}, but in [${channelContext}] ${missing}`, at: here() };
+    }
+    ({ extension, step } = next);
+    entered.add(extension.context);
+    path.push(`${extension.name}@${extension.context}`);
+  }
+}
+
+/** When an explicit extension for the number exists but something else answers first, say so. */
+function shadowNote(lookup: Lookup, expectation: NumberExpectation, winner: DialplanExtension): string {
+  const explicit = lookup
+    .candidates(expectation.context, expectation.number, { ignoreCallerIdMatches: true })
+    .find((candidate) => candidate !== winner && candidate.compiled.kind === 'explicit' && candidate.byPriority.has(1));
+  if (!explicit) return '';
+  return `; exten ${explicit.name} at ${describeRef(explicit.ref)} [${explicit.context}] is shadowed: ${winner.name} in [${winner.context}] is searched first`;
+}

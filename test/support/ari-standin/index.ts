@@ -1,0 +1,130 @@
+import type { ConnectionInfo } from './applications.js';
+import type { CallHandle } from './call-model.js';
+import { AriHttpServer, type BootPhase } from './http-server.js';
+import type { RegisterOptions } from './registration-flow.js';
+import { StandinRuntime, type ReloadAttempt, type ReloadFailureStatus, type ResolvedOptions } from './runtime.js';
+
+export type { BootPhase, CallHandle, ConnectionInfo, RegisterOptions, ReloadAttempt, ReloadFailureStatus };
+
+export interface AriStandinOptions {
+  username: string;
+  password: string;
+  /** Entity id reported as `asterisk_id`; defaults to the recordings' `02:00:00:00:a5:01`. */
+  asteriskId?: string;
+  /** Answer 404, then 503, then 200 after (re)start, like a booting Asterisk. */
+  bootPhases?: boolean | { notLoadedMs?: number; notBootedMs?: number };
+  /** PJSIP endpoints configured at start (and after every restart), offline until registered. */
+  endpoints?: readonly (string | { resource: string; callerName?: string })[];
+  /** app_queue queues and their members; each gets a `Queue:<name>_avail` device. */
+  queues?: Readonly<Record<string, readonly string[]>>;
+  dialplanContext?: string;
+  sipDomain?: string;
+  version?: string;
+  /** Modules that exist; reloading another one answers 404. Unset: every name exists. */
+  loadedModules?: readonly string[];
+  /** How long each module reload takes; reloads never overlap. */
+  reloadDurationMs?: number;
+}
+
+export interface AriStandin {
+  /** `http://127.0.0.1:<port>`, the base URL ari-client connects to. */
+  readonly url: string;
+  readonly port: number;
+  addEndpoint(resource: string, options?: { callerName?: string }): void;
+  register(resource: string, options: RegisterOptions): void;
+  unregister(resource: string): void;
+  /** `from` dials `to` through the dialplan and `to` rings (or the call fails at once if `to` is offline). */
+  ring(from: string, to: string): CallHandle;
+  /** The ringing party answers: the callee, or for a POST /channels call first the originated endpoint. */
+  answer(call: CallHandle): void;
+  /** A phone hangs up: `caller` (default) sends BYE or CANCEL, `callee` BYE or 486. */
+  hangup(call: CallHandle, options?: { by?: 'caller' | 'callee' }): void;
+  /** `from` dials `to`, which rings and rejects the call with 486 Busy Here. */
+  busy(from: string, to: string): CallHandle;
+  /** The call a channel (e.g. one from POST /channels) belongs to. */
+  callByChannel(channelId: string): CallHandle | undefined;
+  /** Emits `count` DeviceStateChanged events (`Custom:burst-<i>`) back to back. */
+  burstDeviceStates(count: number): void;
+  /** Modules reloaded successfully, in order. */
+  readonly reloads: readonly string[];
+  readonly reloadAttempts: readonly ReloadAttempt[];
+  /** Makes every reload of `module` fail with Asterisk's 404 or 409 answer; `null` heals it. */
+  failReload(module: string, status: ReloadFailureStatus | null): void;
+  /** Open /ari/events WebSockets. */
+  readonly connections: readonly ConnectionInfo[];
+  readonly bootPhase: BootPhase;
+  whenBooted(): Promise<void>;
+  /** Dies abruptly: every socket is destroyed. */
+  stop(): Promise<void>;
+  /** Comes back on the same port with endpoints offline and no calls or applications. */
+  restart(): Promise<void>;
+}
+
+const DEFAULT_BOOT_PHASE_MS = 100;
+
+function resolveOptions(options: AriStandinOptions): ResolvedOptions {
+  const boot = options.bootPhases;
+  return {
+    username: options.username,
+    password: options.password,
+    asteriskId: options.asteriskId ?? '02:00:00:00:a5:01',
+    version: options.version ?? '22.10.1',
+    sipDomain: options.sipDomain ?? '127.0.0.1',
+    dialplanContext: options.dialplanContext ?? 'internal',
+    endpoints: (options.endpoints ?? []).map((endpoint) =>
+      typeof endpoint === 'string'
+        ? { resource: endpoint, callerName: '' }
+        : { resource: endpoint.resource, callerName: endpoint.callerName ?? '' },
+    ),
+    queues: options.queues ?? {},
+    loadedModules: options.loadedModules && new Set(options.loadedModules.map((name) => name.replace(/\.so$/, ''))),
+    reloadDurationMs: options.reloadDurationMs ?? 0,
+    bootPhases: boot
+      ? {
+          notLoadedMs: (typeof boot === 'object' ? boot.notLoadedMs : undefined) ?? DEFAULT_BOOT_PHASE_MS,
+          notBootedMs: (typeof boot === 'object' ? boot.notBootedMs : undefined) ?? DEFAULT_BOOT_PHASE_MS,
+        }
+      : undefined,
+  };
+}
+
+/** Starts an HTTP + WebSocket server on 127.0.0.1 that answers like Asterisk 22's ARI. */
+export async function startAriStandin(options: AriStandinOptions): Promise<AriStandin> {
+  const runtime = new StandinRuntime(resolveOptions(options));
+  const server = new AriHttpServer(runtime);
+  const port = await server.listen(0);
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    addEndpoint: (resource, endpointOptions) => runtime.addEndpoint(resource, endpointOptions?.callerName),
+    register: (resource, registerOptions) => runtime.register(resource, registerOptions),
+    unregister: (resource) => runtime.unregister(resource),
+    ring: (from, to) => runtime.ring(from, to),
+    answer: (call) => runtime.answer(call),
+    hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
+    busy: (from, to) => runtime.busy(from, to),
+    callByChannel: (channelId) => runtime.callByChannel(channelId),
+    burstDeviceStates: (count) => runtime.burstDeviceStates(count),
+    get reloads() {
+      return runtime.reloads;
+    },
+    get reloadAttempts() {
+      return runtime.reloadAttempts;
+    },
+    failReload: (module, status) => runtime.failReload(module, status),
+    get connections() {
+      return runtime.applications.connections();
+    },
+    get bootPhase() {
+      return server.bootPhase;
+    },
+    whenBooted: () => server.whenBooted(),
+    stop: () => server.stopAbruptly(),
+    restart: async () => {
+      await server.stopAbruptly();
+      runtime.reset();
+      await server.listen(port);
+    },
+  };
+}
