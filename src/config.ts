@@ -19,6 +19,17 @@ const envSchema = z.object({
   LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).default(4000),
   MAX_IP_EXTENSIONS: z.coerce.number().int().min(1).default(5000),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  ASTERISK_CONFIG_DIR: z.string().optional(),
+  ARI_URL: z.string().url('ARI_URL must be a URL such as http://127.0.0.1:8088').optional(),
+  ARI_USERNAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'ARI_USERNAME: letters, digits, _ and -').default('pbx'),
+  ARI_PASSWORD: z.string().regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'ARI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces').optional(),
+  ARI_APP: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('pbx'),
+  AMI_HOST: z.string().default('127.0.0.1'),
+  AMI_PORT: z.coerce.number().int().min(1).max(65535).default(5038),
+  AMI_USERNAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'AMI_USERNAME: letters, digits, _ and -').default('pbx'),
+  AMI_PASSWORD: z.string().regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'AMI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces').optional(),
+  REDIS_URL: z.string().optional(),
+  APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
 });
 
 export type Config = {
@@ -34,6 +45,20 @@ export type Config = {
   login: { slowAfter: number; lockAfter: number; ipLockAfter: number; lockSeconds: number; maxDelayMs: number };
   maxIpExtensions: number;
   trustProxy: boolean;
+  asterisk: {
+    configDir: string;
+    /** Where this server reaches ARI; null: no Asterisk, files are rendered and written only. */
+    ariUrl: string | null;
+    ariUsername: string;
+    ariPassword?: string;
+    ariApp: string;
+    amiHost: string;
+    amiPort: number;
+    amiUsername: string;
+    amiPassword?: string;
+  };
+  redisUrl?: string;
+  applyDebounceMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -65,6 +90,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxIpExtensions: e.MAX_IP_EXTENSIONS,
     trustProxy: e.TRUST_PROXY === 'true',
+    asterisk: {
+      configDir: resolve(e.ASTERISK_CONFIG_DIR ?? resolve(dataDir, 'asterisk')),
+      ariUrl: e.ARI_URL ?? null,
+      ariUsername: e.ARI_USERNAME,
+      ariPassword: e.ARI_PASSWORD,
+      ariApp: e.ARI_APP,
+      amiHost: e.AMI_HOST,
+      amiPort: e.AMI_PORT,
+      amiUsername: e.AMI_USERNAME,
+      amiPassword: e.AMI_PASSWORD,
+    },
+    redisUrl: e.REDIS_URL || undefined,
+    applyDebounceMs: e.APPLY_DEBOUNCE_MS,
   };
 }
 

@@ -8,7 +8,14 @@ import { LoginThrottle } from './auth/throttle.js';
 import { loadTokenSecret, TokenSigner } from './auth/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { DepartmentService } from './departments/service.js';
+import { createEventBus } from './events/bus.js';
+import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
+import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
+import { asteriskConnection } from './pbx/connection-settings.js';
+import { lintRendered } from './pbx/lint-rendered.js';
+import { render } from './pbx/render/index.js';
+import { readSnapshot } from './pbx/snapshot.js';
 import { SettingsService } from './settings/service.js';
 import { SettingsStore } from './settings/store.js';
 
@@ -18,16 +25,41 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(config: Config, db: Database, log: Logger) {
   const store = new SettingsStore({ system: { maxIpExtensions: config.maxIpExtensions } });
   const signer = new TokenSigner(loadTokenSecret(config.tokenSecret, config.dataDir), config.accessTokenTtlSeconds);
+  const changes = new ConfigChanges();
+  const bus = createEventBus(config.redisUrl);
+  const connection = asteriskConnection(config);
+  const applier = new ConfigApplier({
+    configDir: config.asterisk.configDir,
+    renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
+    lint: lintRendered,
+    reloader: null,
+    onApplied: (report) => {
+      log.info({ revision: report.revision, outcome: report.outcome, changedFiles: report.changedFiles, reloadedModules: report.reloadedModules, error: report.error }, 'configuration applied');
+      bus.publish('pbxApplied', applyReportJson(report));
+    },
+    log,
+    debounceMs: config.applyDebounceMs,
+  });
+  changes.subscribe(() => applier.markChanged());
   return {
     config,
     db,
     log,
-    settings: new SettingsService(db, store),
-    extensions: new ExtensionService(db, store),
-    departments: new DepartmentService(db, store),
+    bus,
+    changes,
+    applier,
+    settings: new SettingsService(db, store, changes),
+    extensions: new ExtensionService(db, store, changes),
+    departments: new DepartmentService(db, store, changes),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),
     accounts: new AccountService(db.prisma),
     auditLog: new AuditLog(db.prisma, log),
   };
+}
+
+/** The apply report as it travels on the bus (JSON: it may cross Redis). */
+export type ApplyReportJson = Omit<ApplyReport, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string };
+export function applyReportJson(report: ApplyReport): ApplyReportJson {
+  return { ...report, startedAt: report.startedAt.toISOString(), finishedAt: report.finishedAt.toISOString() };
 }

@@ -1,7 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
-import { randomToken } from './passwords.js';
+import { loadSecret } from '../secrets.js';
 
 export type AccessClaims = { sub: string; sid: string; kind: 'account' | 'extension' };
 
@@ -42,14 +40,8 @@ export class TokenSigner {
 
 /**
  * The signing secret: TOKEN_SECRET when set, else one generated on first start
- * and kept in the data directory (mode 0600) so restarts keep sessions valid.
+ * and kept in the data directory so restarts keep sessions valid.
  */
 export function loadTokenSecret(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
-  const file = join(dataDir, 'token-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomToken(48);
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
-  return secret;
+  return configured ?? loadSecret(dataDir, 'token-secret', 48);
 }

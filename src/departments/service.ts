@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database, Tx } from '../db/client.js';
+import type { ConfigChanges } from '../events/changes.js';
 import { ConflictError, IssueCollector, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import { resolveDestination, type DestinationInput } from '../destinations/destination.js';
 import { findExtensionId } from '../destinations/refs.js';
@@ -37,9 +38,28 @@ export class DepartmentService {
   constructor(
     private readonly db: Database,
     private readonly settings: SettingsStore,
+    private readonly changes: ConfigChanges,
   ) {}
 
   async create(input: DepartmentInput) {
+    const row = await this.createInTransaction(input);
+    this.changes.notify('departments created');
+    return row;
+  }
+
+  async update(id: string, input: DepartmentInput) {
+    const row = await this.updateInTransaction(id, input);
+    this.changes.notify('departments updated');
+    return row;
+  }
+
+  async delete(ids: string[]) {
+    const deleted = await this.deleteInTransaction(ids);
+    this.changes.notify('departments deleted');
+    return deleted;
+  }
+
+  private async createInTransaction(input: DepartmentInput) {
     const required = (['name', 'number', 'ringStrategy', 'ringTimeSeconds', 'noAnswerDestination'] as const).filter((k) => input[k] === undefined || input[k] === null);
     if (required.length) throw new ValidationError(required.map((k) => ({ path: ['input', k], message: 'required', code: 'REQUIRED' })));
     return this.db.prisma.$transaction(async (tx) => {
@@ -56,7 +76,7 @@ export class DepartmentService {
     });
   }
 
-  async update(id: string, input: DepartmentInput) {
+  private async updateInTransaction(id: string, input: DepartmentInput) {
     return this.db.prisma.$transaction(async (tx) => {
       const current = await tx.department.findUnique({ where: { id } });
       if (!current) throw new NotFoundError('Department', id);
@@ -81,7 +101,7 @@ export class DepartmentService {
     });
   }
 
-  async delete(ids: string[]) {
+  private async deleteInTransaction(ids: string[]) {
     return this.db.prisma.$transaction(async (tx) => {
       const rows = await tx.department.findMany({ where: { id: { in: ids } } });
       const missing = ids.filter((id) => !rows.some((r) => r.id === id));

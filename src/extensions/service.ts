@@ -1,4 +1,5 @@
 import { inChunks } from '../db/chunks.js';
+import type { ConfigChanges } from '../events/changes.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
 import { LimitExceededError, NotFoundError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
 import { isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
@@ -43,16 +44,11 @@ export type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: st
  * writes, each operation all-or-nothing in one transaction.
  */
 export class ExtensionService {
-  private listeners: ((change: ExtensionChange) => void)[] = [];
-
   constructor(
     private readonly db: Database,
     private readonly settings: SettingsStore,
+    private readonly changes: ConfigChanges,
   ) {}
-
-  onChange(listener: (change: ExtensionChange) => void): void {
-    this.listeners.push(listener);
-  }
 
   async create(input: ExtensionInput): Promise<string> {
     const [id] = await this.createPlanned([{ fields: withDefaults(input), path: ['input'] }]);
@@ -234,7 +230,7 @@ export class ExtensionService {
   }
 
   private emit(change: ExtensionChange): void {
-    for (const listener of this.listeners) listener(change);
+    this.changes.notify(`extensions ${change.kind}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Database, Tx } from '../db/client.js';
 import { IssueCollector, ValidationError, type FieldIssue } from '../errors.js';
 import { numberKinds, rangeLabels, validatePlanShape, inRange, type NumberKind } from '../numbering/ranges.js';
+import type { ConfigChanges } from '../events/changes.js';
 import type { NumberingPlan } from './schemas.js';
 import type { SettingGroup, SettingsOf } from './schemas.js';
 import type { SettingsStore } from './store.js';
@@ -24,11 +25,15 @@ const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
   },
 };
 
+/** Groups the Asterisk configuration is rendered from: a change to one of them is applied. */
+const renderedGroups = new Set<SettingGroup>(['pbx', 'sip', 'numberingPlan']);
+
 /** Updates a setting group: merge, validate (schema, then group rules), write, in one transaction. */
 export class SettingsService {
   constructor(
     private readonly db: Database,
     readonly store: SettingsStore,
+    private readonly changes: ConfigChanges,
   ) {}
 
   get<G extends SettingGroup>(group: G): Promise<SettingsOf<G>> {
@@ -43,6 +48,9 @@ export class SettingsService {
       const issues = rule ? await rule(tx, next, current) : [];
       if (issues.length) throw new ValidationError(issues);
       await this.store.write(tx, group, next);
+      return next;
+    }).then((next) => {
+      if (renderedGroups.has(group)) this.changes.notify(`settings ${group}`);
       return next;
     });
   }

@@ -1,4 +1,4 @@
-import { renderDialplan } from './dialplan.js';
+import { dialplanExpectations, renderDialplan } from './dialplan.js';
 import { renderPjsip } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { renderAri, renderFeatures, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
@@ -6,13 +6,14 @@ import { renderVoicemail } from './voicemail.js';
 
 export type { PbxSnapshot } from './snapshot.js';
 export { RenderError } from './text.js';
-export { dialplanExpectations } from './dialplan.js';
 
 export type RenderResult = {
   /** File name (relative to the Asterisk configuration directory) → content. */
   files: Map<string, string>;
   /** Things Asterisk will do differently from what was asked, for the apply report. */
   warnings: string[];
+  /** What each dialable number must reach in the dialplan, for the check before applying (D4). */
+  expectations: ReturnType<typeof dialplanExpectations>;
 };
 
 /** The Asterisk configuration for a snapshot (D2): pure and deterministic, files in a stable order. */
@@ -30,7 +31,7 @@ export function render(snapshot: PbxSnapshot): RenderResult {
     ['rtp.conf', renderRtp(snapshot)],
     ['voicemail.conf', renderVoicemail(snapshot)],
   ]);
-  return { files, warnings: pjsip.warnings };
+  return { files, warnings: pjsip.warnings, expectations: dialplanExpectations(snapshot) };
 }
 
 /** Which Asterisk module reloads each file (through ARI, D3). */

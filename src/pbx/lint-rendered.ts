@@ -1,0 +1,9 @@
+import { lintDialplan } from './lint/index.js';
+import type { RenderResult } from './render/index.js';
+import type { LintIssueReport } from './apply/applier.js';
+
+/** The dialplan proof (D4) over a render result: every target exists, every number reaches its feature, no shadowed pattern. */
+export function lintRendered(result: RenderResult): LintIssueReport[] {
+  const dialplan = new Map([...result.files].filter(([name]) => name === 'extensions.conf'));
+  return lintDialplan(dialplan, result.expectations).map((issue) => ({ code: issue.code, message: issue.message }));
+}
