@@ -15,13 +15,19 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   const db = openDatabase(config.database);
   await bootstrap(db.prisma, config.adminPassword, log, print);
   const services = createServices(config, db, log);
+  // The configuration on disk follows the database from the first moment, with or without Asterisk.
+  await services.applier.applyNow();
+  await services.live.start();
   const app = await startApp(services, { port: config.port, host: config.host });
   return {
     app,
     services,
     config,
     async stop() {
+      services.applier.stop();
+      await services.live.stop();
       await app.close();
+      await services.bus.close();
       await db.close();
     },
   };

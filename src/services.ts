@@ -13,6 +13,8 @@ import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
 import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
 import { asteriskConnection } from './pbx/connection-settings.js';
+import { AriConnection } from './pbx/ari/connection.js';
+import { LiveService } from './pbx/live/service.js';
 import { lintRendered } from './pbx/lint-rendered.js';
 import { render } from './pbx/render/index.js';
 import { readSnapshot } from './pbx/snapshot.js';
@@ -28,11 +30,14 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const changes = new ConfigChanges();
   const bus = createEventBus(config.redisUrl);
   const connection = asteriskConnection(config);
+  const ari = config.asterisk.ariUrl
+    ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log })
+    : null;
   const applier = new ConfigApplier({
     configDir: config.asterisk.configDir,
     renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
     lint: lintRendered,
-    reloader: null,
+    reloader: ari,
     onApplied: (report) => {
       log.info({ revision: report.revision, outcome: report.outcome, changedFiles: report.changedFiles, reloadedModules: report.reloadedModules, error: report.error }, 'configuration applied');
       bus.publish('pbxApplied', applyReportJson(report));
@@ -40,8 +45,13 @@ export function createServices(config: Config, db: Database, log: Logger) {
     log,
     debounceMs: config.applyDebounceMs,
   });
-  changes.subscribe(() => applier.markChanged());
+  const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, contacts: null });
+  changes.subscribe((source) => {
+    applier.markChanged();
+    if (source.startsWith('extensions')) void live.refreshExtensions();
+  });
   return {
+    live,
     config,
     db,
     log,

@@ -1,9 +1,18 @@
-import { createPubSub } from 'graphql-yoga';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 
 /** Topics of the bus and their payloads. Payloads are JSON-safe (they may cross Redis). */
 export type BusTopic = 'pbxApplied' | 'extensionStatus';
+
+/**
+ * State topics conflate per key: a subscriber that falls behind gets the
+ * latest state of each key, not every intermediate change, so no subscriber
+ * can make the server hold an unbounded backlog or slow the others.
+ */
+const conflationKey: Partial<Record<BusTopic, (payload: unknown) => string>> = {
+  extensionStatus: (payload) => (payload as { number: string }).number,
+};
+/** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
+const MAX_PENDING = 1000;
 
 /**
  * The event bus behind subscriptions and (later) webhooks (D6): in-process by
@@ -12,27 +21,100 @@ export type BusTopic = 'pbxApplied' | 'extensionStatus';
  */
 export type EventBus = {
   publish(topic: BusTopic, payload: unknown): void;
-  subscribe(topic: BusTopic): AsyncIterable<unknown>;
+  subscribe(topic: BusTopic): AsyncIterableIterator<unknown> & { pending(): number };
   close(): Promise<void>;
   kind: 'memory' | 'redis';
 };
 
-type Topics = Record<BusTopic, [payload: unknown]>;
+class Subscription implements AsyncIterableIterator<unknown> {
+  private queue = new Map<unknown, unknown>();
+  private waiting: ((result: IteratorResult<unknown>) => void) | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly key: ((payload: unknown) => string) | undefined,
+    private readonly onClose: () => void,
+  ) {}
+
+  push(payload: unknown): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: payload, done: false });
+      return;
+    }
+    const key = this.key ? this.key(payload) : Symbol();
+    this.queue.delete(key);
+    this.queue.set(key, payload);
+    if (!this.key && this.queue.size > MAX_PENDING) this.queue.delete(this.queue.keys().next().value);
+  }
+
+  pending(): number {
+    return this.queue.size;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    const first = this.queue.entries().next();
+    if (!first.done) {
+      this.queue.delete(first.value[0]);
+      return Promise.resolve({ value: first.value[1], done: false });
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<unknown>> {
+    this.closed = true;
+    this.queue.clear();
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = null;
+    this.onClose();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+}
+
+/** Delivers to the subscribers of this process. */
+class Fanout {
+  private subscribers = new Map<BusTopic, Set<Subscription>>();
+
+  deliver(topic: BusTopic, payload: unknown): void {
+    for (const s of this.subscribers.get(topic) ?? []) s.push(payload);
+  }
+
+  subscribe(topic: BusTopic): Subscription {
+    const set = this.subscribers.get(topic) ?? new Set();
+    this.subscribers.set(topic, set);
+    const subscription = new Subscription(conflationKey[topic], () => set.delete(subscription));
+    set.add(subscription);
+    return subscription;
+  }
+}
 
 export function createEventBus(redisUrl?: string): EventBus {
+  const fanout = new Fanout();
   if (!redisUrl) {
-    const pubsub = createPubSub<Topics>();
-    return { publish: (topic, payload) => pubsub.publish(topic, payload), subscribe: (topic) => pubsub.subscribe(topic), close: async () => undefined, kind: 'memory' };
+    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic) => fanout.subscribe(topic), close: async () => undefined, kind: 'memory' };
   }
-  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  const pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  const channel = (topic: BusTopic) => `pbx:${topic}`;
+  const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus'];
+  void subscriber.subscribe(...topics.map(channel));
+  subscriber.on('message', (name: string, message: string) => {
+    const topic = topics.find((t) => channel(t) === name);
+    if (topic) fanout.deliver(topic, JSON.parse(message));
+  });
   return {
-    publish: (topic, payload) => pubsub.publish(topic, payload),
-    subscribe: (topic) => pubsub.subscribe(topic),
+    publish: (topic, payload) => void publisher.publish(channel(topic), JSON.stringify(payload)),
+    subscribe: (topic) => fanout.subscribe(topic),
     async close() {
-      publishClient.disconnect();
-      subscribeClient.disconnect();
+      publisher.disconnect();
+      subscriber.disconnect();
     },
     kind: 'redis',
   };

@@ -21,6 +21,11 @@ export function createLoaders(services: Services) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    extensionByNumber: new DataLoader(async (numbers: readonly string[]) => {
+      const rows = await prisma.extension.findMany({ where: { number: { in: [...numbers] } } });
+      const byNumber = new Map(rows.map((r) => [r.number, r]));
+      return numbers.map((n) => byNumber.get(n) ?? null);
+    }),
     departmentById: new DataLoader(async (ids: readonly string[]) => {
       const rows = await prisma.department.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -7,6 +7,8 @@ import './departments.js';
 import './settings.js';
 import './audit.js';
 import './numbering.js';
+import './pbx.js';
+import './live.js';
 
 /** The whole GraphQL schema, assembled from one module per domain. */
 export const schema = builder.toSchema({ sortSchema: true });

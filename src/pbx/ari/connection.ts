@@ -1,0 +1,142 @@
+import { EventEmitter } from 'node:events';
+import ari from 'ari-client';
+import type { Logger } from '../../logger.js';
+import type { ModuleReloader } from '../apply/applier.js';
+import type { AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.js';
+
+type Client = Awaited<ReturnType<typeof ari.connect>>;
+
+export type AriOptions = { url: string; username: string; password: string; app: string; log: Logger; backoff?: { minMs: number; maxMs: number } };
+
+/**
+ * The one ARI connection (D6), and the only module that knows ari-client.
+ * Connects with backoff, subscribes to all events of the application, and
+ * starts over from the REST description when the WebSocket cannot be
+ * restored (Asterisk restarted). Emits 'connected', 'disconnected' and
+ * 'event' (a plain ARI event).
+ */
+export class AriConnection extends EventEmitter implements ModuleReloader {
+  private client: Client | null = null;
+  private up = false;
+  private stopped = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: AriOptions) {
+    super();
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  connected(): boolean {
+    return this.up;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.dropClient();
+    this.markDown();
+  }
+
+  async reloadModule(module: string): Promise<void> {
+    const client = this.requireClient();
+    await client.asterisk.reloadModule({ moduleName: module });
+  }
+
+  async listEndpoints(): Promise<AriEndpoint[]> {
+    const list = await this.requireClient().endpoints.list();
+    return list.map((e) => ({ technology: e.technology, resource: e.resource, state: e.state ?? 'unknown', channel_ids: [...(e.channel_ids ?? [])] }));
+  }
+
+  async listDeviceStates(): Promise<AriDeviceState[]> {
+    const list = await this.requireClient().deviceStates.list();
+    return list.map((d) => ({ name: d.name, state: d.state }));
+  }
+
+  async listChannels(): Promise<AriChannel[]> {
+    const list = await this.requireClient().channels.list();
+    return list.map((c) => ({
+      id: c.id,
+      name: c.name,
+      state: c.state,
+      caller: { name: c.caller?.name ?? '', number: c.caller?.number ?? '' },
+      connected: { name: c.connected?.name ?? '', number: c.connected?.number ?? '' },
+      dialplan: c.dialplan ? { context: c.dialplan.context, exten: c.dialplan.exten } : undefined,
+    }));
+  }
+
+  private requireClient(): Client {
+    if (!this.client || !this.up) throw new Error('Asterisk (ARI) is not connected');
+    return this.client;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const { url, username, password, app, log } = this.options;
+    try {
+      const client = await ari.connect(url, username, password);
+      if (this.stopped) return;
+      this.client = client;
+      // ari-client emits every event under '*' too; its typings do not list it.
+      (client as unknown as EventEmitter).on('*', (event: AriEvent) => this.emit('event', plain(event)));
+      client.on('WebSocketConnected', () => this.markUp());
+      client.on('WebSocketReconnecting', () => this.markDown());
+      client.on('WebSocketMaxRetries', () => {
+        this.markDown();
+        this.dropClient();
+        this.scheduleReconnect();
+      });
+      await client.start(app, true);
+      this.markUp();
+    } catch (error) {
+      log.debug({ err: error, url }, 'ARI connection attempt failed');
+      this.dropClient();
+      this.markDown();
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const { minMs, maxMs } = this.options.backoff ?? { minMs: 500, maxMs: 15_000 };
+    const delay = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 10));
+    this.attempt += 1;
+    this.timer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private markUp(): void {
+    this.attempt = 0;
+    if (this.up) return;
+    this.up = true;
+    this.options.log.info({ url: this.options.url }, 'ARI connected');
+    this.emit('connected');
+  }
+
+  private markDown(): void {
+    if (!this.up) return;
+    this.up = false;
+    this.options.log.warn({ url: this.options.url }, 'ARI disconnected');
+    this.emit('disconnected');
+  }
+
+  private dropClient(): void {
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    (client as unknown as EventEmitter).removeAllListeners();
+    try {
+      (client as unknown as { stop(): void }).stop();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** ari-client attaches methods to resources in events; keep the data only. */
+function plain(event: AriEvent): AriEvent {
+  return JSON.parse(JSON.stringify(event, (key, value) => (key.startsWith('_') ? undefined : value))) as AriEvent;
+}

@@ -1,0 +1,91 @@
+import type { PrismaClient } from '../../db/client.js';
+import type { EventBus } from '../../events/bus.js';
+import type { Logger } from '../../logger.js';
+import type { ConfigApplier } from '../apply/applier.js';
+import type { AriConnection } from '../ari/connection.js';
+import type { AriEvent } from '../ari/types.js';
+import { extensionState, type ExtensionStatus } from './status.js';
+import { LiveStore, type ContactFact } from './store.js';
+
+/** Where the live service gets contacts from: AMI, which ARI lacks a listing for (PJSIPShowContacts). */
+export type ContactSource = { connected(): boolean; listContacts(): Promise<ContactFact[]> };
+
+/**
+ * Live extension status (F-3.2, D6): one ARI connection feeds the store; on
+ * every (re)connect the store is rebuilt from listings before events apply,
+ * and the apply engine reloads what changed while Asterisk was away. Every
+ * change of an extension's status is published on the bus.
+ */
+export class LiveService {
+  readonly store = new LiveStore();
+  private enabled = new Map<string, boolean>();
+  private rebuilding: Promise<void> | null = null;
+  private buffered: AriEvent[] = [];
+  /** ARI events received since start (for the burst test and metrics). */
+  eventsReceived = 0;
+
+  constructor(
+    private readonly deps: { prisma: PrismaClient; bus: EventBus; log: Logger; applier: ConfigApplier; ari: AriConnection | null; contacts: ContactSource | null },
+  ) {
+    this.store.on('changed', (numbers: string[]) => {
+      for (const number of numbers) this.deps.bus.publish('extensionStatus', this.status(number));
+    });
+  }
+
+  get asteriskConnected(): boolean {
+    return this.deps.ari?.connected() ?? false;
+  }
+
+  async start(): Promise<void> {
+    await this.refreshExtensions();
+    const ari = this.deps.ari;
+    if (!ari) return;
+    ari.on('event', (event: AriEvent) => {
+      this.eventsReceived += 1;
+      if (this.rebuilding) this.buffered.push(event);
+      else this.store.apply(event);
+    });
+    ari.on('connected', () => void this.onConnected());
+    ari.on('disconnected', () => this.store.clear());
+    ari.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.deps.ari?.stop();
+  }
+
+  /** The configured extensions changed (created, deleted, enabled, disabled). */
+  async refreshExtensions(): Promise<void> {
+    const rows = await this.deps.prisma.extension.findMany({ select: { number: true, enabled: true } });
+    const before = this.enabled;
+    this.enabled = new Map(rows.map((r) => [r.number, r.enabled]));
+    for (const [number, enabled] of this.enabled) {
+      if (before.get(number) !== enabled) this.deps.bus.publish('extensionStatus', this.status(number));
+    }
+  }
+
+  status(number: string): ExtensionStatus {
+    const live = this.store.get(number);
+    return { number, state: extensionState(this.enabled.get(number) ?? false, this.asteriskConnected ? live : undefined), contacts: live?.contacts ?? [] };
+  }
+
+  private async onConnected(): Promise<void> {
+    const ari = this.deps.ari!;
+    const rebuild = (async () => {
+      const [endpoints, deviceStates] = await Promise.all([ari.listEndpoints(), ari.listDeviceStates()]);
+      const contacts = this.deps.contacts?.connected() ? await this.deps.contacts.listContacts().catch(() => []) : [];
+      this.store.rebuild(endpoints, deviceStates, contacts);
+    })();
+    this.rebuilding = rebuild;
+    try {
+      await rebuild;
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'rebuilding the live state from ARI failed');
+    } finally {
+      this.rebuilding = null;
+      // Events that arrived while the listings were read apply on top of them.
+      for (const event of this.buffered.splice(0)) this.store.apply(event);
+    }
+    await this.deps.applier.reconcile().catch((error) => this.deps.log.error({ err: error }, 'reloading pending modules failed'));
+  }
+}

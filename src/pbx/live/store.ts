@@ -1,0 +1,118 @@
+import { EventEmitter } from 'node:events';
+import type { AriDeviceState, AriEndpoint, AriEvent } from '../ari/types.js';
+import { parseContactUri, type LiveContact, type LiveEndpoint } from './status.js';
+
+export type ContactFact = { aor: string; uri: string; status: string; roundTripUsec: number | null; userAgent: string | null };
+
+/**
+ * What Asterisk is doing now (D6): PJSIP endpoints with their device state and
+ * registered contacts. Rebuilt from listings on every (re)connect, then kept
+ * current from ARI events. Emits 'changed' with the endpoint numbers touched.
+ */
+export class LiveStore extends EventEmitter {
+  private endpoints = new Map<string, LiveEndpoint>();
+
+  get(number: string): LiveEndpoint | undefined {
+    return this.endpoints.get(number);
+  }
+
+  all(): LiveEndpoint[] {
+    return [...this.endpoints.values()];
+  }
+
+  /** Replaces the whole state from listings (ARI endpoints and device states; contacts from AMI). */
+  rebuild(endpoints: AriEndpoint[], deviceStates: AriDeviceState[], contacts: ContactFact[]): void {
+    const before = new Set(this.endpoints.keys());
+    const next = new Map<string, LiveEndpoint>();
+    for (const e of endpoints) {
+      if (e.technology !== 'PJSIP') continue;
+      next.set(e.resource, { number: e.resource, endpointState: e.state, deviceState: 'UNKNOWN', contacts: [] });
+    }
+    for (const d of deviceStates) {
+      const number = pjsipDevice(d.name);
+      const endpoint = number ? next.get(number) : undefined;
+      if (endpoint) endpoint.deviceState = d.state;
+    }
+    for (const c of contacts) {
+      const endpoint = next.get(c.aor);
+      if (endpoint) endpoint.contacts.push(contactOf(c.uri, c.status, c.roundTripUsec, c.userAgent));
+    }
+    this.endpoints = next;
+    this.emit('changed', [...new Set([...before, ...next.keys()])]);
+  }
+
+  /** Applies one ARI event; returns the numbers it changed. */
+  apply(event: AriEvent): string[] {
+    switch (event.type) {
+      case 'DeviceStateChanged': {
+        const { name, state } = (event as Extract<AriEvent, { type: 'DeviceStateChanged' }>).device_state;
+        const endpoint = this.endpointFor(pjsipDevice(name));
+        if (!endpoint || endpoint.deviceState === state) return [];
+        endpoint.deviceState = state;
+        return this.changed(endpoint.number);
+      }
+      case 'EndpointStateChange': {
+        const e = (event as Extract<AriEvent, { type: 'EndpointStateChange' }>).endpoint;
+        const endpoint = e.technology === 'PJSIP' ? this.endpointFor(e.resource) : undefined;
+        if (!endpoint || endpoint.endpointState === e.state) return [];
+        endpoint.endpointState = e.state;
+        return this.changed(endpoint.number);
+      }
+      case 'ContactStatusChange': {
+        const { endpoint: e, contact_info: info } = event as Extract<AriEvent, { type: 'ContactStatusChange' }>;
+        const endpoint = this.endpointFor(e.resource);
+        if (!endpoint) return [];
+        const existing = endpoint.contacts.find((c) => c.uri === info.uri);
+        endpoint.endpointState = e.state;
+        if (info.contact_status === 'Removed') {
+          endpoint.contacts = endpoint.contacts.filter((c) => c.uri !== info.uri);
+        } else {
+          const rtt = info.roundtrip_usec !== undefined ? Number(info.roundtrip_usec) : null;
+          const next = contactOf(info.uri, info.contact_status, rtt, existing?.userAgent ?? null);
+          endpoint.contacts = existing ? endpoint.contacts.map((c) => (c.uri === info.uri ? next : c)) : [...endpoint.contacts, next];
+        }
+        return this.changed(endpoint.number);
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** Facts only AMI has (the user agent of a contact). */
+  setUserAgent(aor: string, uri: string, userAgent: string | null): void {
+    const endpoint = this.endpoints.get(aor);
+    const contact = endpoint?.contacts.find((c) => c.uri === uri);
+    if (!endpoint || !contact || contact.userAgent === userAgent) return;
+    contact.userAgent = userAgent;
+    this.changed(aor);
+  }
+
+  clear(): void {
+    const numbers = [...this.endpoints.keys()];
+    this.endpoints.clear();
+    if (numbers.length) this.emit('changed', numbers);
+  }
+
+  private endpointFor(number: string | null): LiveEndpoint | undefined {
+    if (!number) return undefined;
+    let endpoint = this.endpoints.get(number);
+    if (!endpoint) {
+      endpoint = { number, endpointState: 'unknown', deviceState: 'UNKNOWN', contacts: [] };
+      this.endpoints.set(number, endpoint);
+    }
+    return endpoint;
+  }
+
+  private changed(number: string): string[] {
+    this.emit('changed', [number]);
+    return [number];
+  }
+}
+
+function pjsipDevice(name: string): string | null {
+  return name.startsWith('PJSIP/') ? name.slice('PJSIP/'.length) : null;
+}
+
+function contactOf(uri: string, status: string, roundTripUsec: number | null, userAgent: string | null): LiveContact {
+  return { uri, ...parseContactUri(uri), status, roundTripUsec: Number.isFinite(roundTripUsec) ? roundTripUsec : null, userAgent };
+}

@@ -1,0 +1,112 @@
+import { NotPermittedError } from '../errors.js';
+import { can } from '../auth/permissions.js';
+import type { ExtensionStatus, LiveContact } from '../pbx/live/status.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+
+const ExtensionStateEnum = builder.enumType('ExtensionState', {
+  description: 'F-3.2',
+  values: {
+    ONLINE: { description: 'Registered and idle' },
+    RINGING: { description: 'Ringing' },
+    BUSY: { description: 'In a call' },
+    OFFLINE: { description: 'Not registered' },
+    UNAVAILABLE: { description: 'Disabled, unknown to Asterisk, or Asterisk not connected' },
+  } as const,
+});
+
+const ContactRef = builder.objectRef<LiveContact>('RegisteredContact').implement({
+  fields: (t) => ({
+    uri: t.exposeString('uri'),
+    ip: t.exposeString('ip', { nullable: true }),
+    port: t.exposeInt('port', { nullable: true }),
+    status: t.exposeString('status', { description: 'Reachable, Unreachable, NonQualified, Unknown' }),
+    latencyMs: t.float({ nullable: true, description: 'Round-trip time of the last qualify', resolve: (c) => (c.roundTripUsec === null ? null : c.roundTripUsec / 1000) }),
+    userAgent: t.exposeString('userAgent', { nullable: true }),
+  }),
+});
+
+const ExtensionStatusRef = builder.objectRef<ExtensionStatus>('ExtensionStatus').implement({
+  fields: (t) => ({
+    number: t.exposeString('number'),
+    state: t.field({ type: ExtensionStateEnum, resolve: (s) => s.state }),
+    contacts: t.field({ type: [ContactRef], resolve: (s) => s.contacts }),
+    extension: t.field({ type: 'Extension' as never, nullable: true, resolve: (s, _a, ctx) => ctx.loaders.extensionByNumber.load(s.number) as never }),
+  }),
+});
+
+type Counts = { total: number; online: number; offline: number; inCall: number; ringing: number; unavailable: number };
+const CountsRef = builder.objectRef<Counts>('ExtensionStatusCounts').implement({
+  fields: (t) => ({
+    total: t.exposeInt('total'),
+    online: t.exposeInt('online'),
+    offline: t.exposeInt('offline'),
+    inCall: t.exposeInt('inCall'),
+    ringing: t.exposeInt('ringing'),
+    unavailable: t.exposeInt('unavailable'),
+  }),
+});
+
+type Board = { asteriskConnected: boolean; counts: Counts; statuses: ExtensionStatus[] };
+const BoardRef = builder.objectRef<Board>('ExtensionStatusBoard').implement({
+  description: 'The status page (F-3.2)',
+  fields: (t) => ({
+    asteriskConnected: t.exposeBoolean('asteriskConnected'),
+    counts: t.field({ type: CountsRef, resolve: (b) => b.counts }),
+    statuses: t.field({ type: [ExtensionStatusRef], resolve: (b) => b.statuses }),
+  }),
+});
+
+/** The numbers a caller may watch: all with extensions:read, its own for an extension user. */
+async function visibleNumbers(ctx: Context, requested: string[] | null | undefined): Promise<string[]> {
+  const p = ctx.principal;
+  if (p?.kind === 'extension') {
+    const own = p.username;
+    if (requested && requested.some((n) => n !== own)) throw new NotPermittedError('An extension user may watch only its own extension');
+    return [own];
+  }
+  if (!can(p, 'extensions:read')) throw new NotPermittedError(p ? 'Not permitted: extension status' : 'Not authenticated');
+  if (requested?.length) return requested;
+  const rows = await ctx.services.db.prisma.extension.findMany({ select: { number: true }, orderBy: { number: 'asc' } });
+  return rows.map((r) => r.number);
+}
+
+builder.queryField('extensionStatuses', (t) =>
+  t.field({
+    type: BoardRef,
+    authScopes: { authenticated: true },
+    args: { numbers: t.arg.stringList({ required: false, description: 'Only these extensions' }) },
+    resolve: async (_r, args, ctx) => {
+      const statuses = (await visibleNumbers(ctx, args.numbers)).map((n) => ctx.services.live.status(n));
+      const count = (state: string) => statuses.filter((s) => s.state === state).length;
+      return {
+        asteriskConnected: ctx.services.live.asteriskConnected,
+        statuses,
+        counts: { total: statuses.length, online: count('ONLINE'), offline: count('OFFLINE'), inCall: count('BUSY'), ringing: count('RINGING'), unavailable: count('UNAVAILABLE') },
+      };
+    },
+  }),
+);
+
+builder.subscriptionField('extensionStatusChanged', (t) =>
+  t.field({
+    type: ExtensionStatusRef,
+    description: 'The current status of each watched extension first, then every change. An extension user may watch only its own.',
+    authScopes: { authenticated: true },
+    args: { numbers: t.arg.stringList({ required: false, description: 'Watch only these (default: all the caller may see)' }) },
+    subscribe: async function* (_r, args, ctx) {
+      const numbers = await visibleNumbers(ctx, args.numbers);
+      const watched = args.numbers?.length || ctx.principal?.kind === 'extension' ? new Set(numbers) : null;
+      // Subscribe before reading the current state so no change falls in between.
+      const changes = ctx.services.bus.subscribe('extensionStatus')[Symbol.asyncIterator]();
+      for (const n of numbers) yield ctx.services.live.status(n);
+      while (true) {
+        const next = await changes.next();
+        if (next.done) return;
+        const status = next.value as ExtensionStatus;
+        if (!watched || watched.has(status.number)) yield status;
+      }
+    },
+    resolve: (status) => status,
+  }),
+);
