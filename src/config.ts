@@ -30,6 +30,7 @@ const envSchema = z.object({
   AMI_PASSWORD: z.string().regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'AMI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces').optional(),
   REDIS_URL: z.string().optional(),
   APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  LEASE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
 });
 
 export type Config = {
@@ -59,6 +60,7 @@ export type Config = {
   };
   redisUrl?: string;
   applyDebounceMs: number;
+  leaseTtlMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisUrl: e.REDIS_URL || undefined,
     applyDebounceMs: e.APPLY_DEBOUNCE_MS,
+    leaseTtlMs: e.LEASE_TTL_MS,
   };
 }
 

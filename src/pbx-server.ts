@@ -15,8 +15,10 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   const db = openDatabase(config.database);
   await bootstrap(db.prisma, config.adminPassword, log, print);
   const services = createServices(config, db, log);
+  await services.lease.start();
   // The configuration on disk follows the database from the first moment, with or without Asterisk.
-  await services.applier.applyNow();
+  if (services.lease.held()) await services.applier.applyNow();
+  services.lease.on('acquired', () => void services.applier.applyNow());
   await services.live.start();
   const app = await startApp(services, { port: config.port, host: config.host });
   return {
@@ -26,6 +28,7 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
     async stop() {
       services.applier.stop();
       await services.live.stop();
+      await services.lease.stop();
       await app.close();
       await services.bus.close();
       await db.close();

@@ -15,6 +15,7 @@ import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
 import { asteriskConnection } from './pbx/connection-settings.js';
 import { AriConnection } from './pbx/ari/connection.js';
 import { LiveService } from './pbx/live/service.js';
+import { Lease } from './jobs/lease.js';
 import { lintRendered } from './pbx/lint-rendered.js';
 import { render } from './pbx/render/index.js';
 import { readSnapshot } from './pbx/snapshot.js';
@@ -45,12 +46,18 @@ export function createServices(config: Config, db: Database, log: Logger) {
     log,
     debounceMs: config.applyDebounceMs,
   });
-  const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, contacts: null });
-  changes.subscribe((source) => {
-    applier.markChanged();
-    if (source.startsWith('extensions')) void live.refreshExtensions();
-  });
+  const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
+  const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, contacts: null, lease });
+  // A change made on any instance reaches the one that holds the lease through the bus.
+  changes.subscribe((source) => bus.publish('configChanged', { source }));
+  void (async () => {
+    for await (const event of bus.subscribe('configChanged')) {
+      if (lease.held()) applier.markChanged();
+      if ((event as { source: string }).source.startsWith('extensions')) void live.refreshExtensions();
+    }
+  })();
   return {
+    lease,
     live,
     config,
     db,

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 
 /** Topics of the bus and their payloads. Payloads are JSON-safe (they may cross Redis). */
-export type BusTopic = 'pbxApplied' | 'extensionStatus';
+export type BusTopic = 'pbxApplied' | 'extensionStatus' | 'configChanged';
 
 /**
  * State topics conflate per key: a subscriber that falls behind gets the
@@ -103,7 +103,7 @@ export function createEventBus(redisUrl?: string): EventBus {
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus'];
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged'];
   void subscriber.subscribe(...topics.map(channel));
   subscriber.on('message', (name: string, message: string) => {
     const topic = topics.find((t) => channel(t) === name);

@@ -14,7 +14,7 @@ export const ADMIN_PASSWORD = 'admin-pass-for-tests';
  */
 export const testDatabase = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
-async function createDatabase(dataDir: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createDatabase(dataDir: string): Promise<{ url: string; drop(): Promise<void> }> {
   if (testDatabase === 'sqlite') return { url: `file:${join(dataDir, 'test.db')}`, drop: async () => undefined };
   const base = process.env.TEST_POSTGRES_URL ?? 'postgresql://pbx:pbx@127.0.0.1:5432/postgres';
   const name = `pbx_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
@@ -52,7 +52,8 @@ export type TestServer = {
 /** Starts a real server on an ephemeral port with its own temporary database; admin is logged in. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pbx-test-'));
-  const database = await createDatabase(dataDir);
+  // A DATABASE_URL given by the test is shared with another server and left to the test to drop.
+  const database = env.DATABASE_URL ? { url: env.DATABASE_URL, drop: async () => undefined } : await createDatabase(dataDir);
   const printed: string[] = [];
   // A variable given as '' is left out (e.g. ADMIN_PASSWORD: '' for a generated admin password).
   const merged: Record<string, string> = { DATA_DIR: dataDir, DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent', ADMIN_PASSWORD, LOGIN_MAX_DELAY_MS: '50', ...env };

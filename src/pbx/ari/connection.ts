@@ -21,12 +21,15 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   private stopped = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
+  private connecting = false;
 
   constructor(private readonly options: AriOptions) {
     super();
   }
 
+  /** Starts connecting; calling it again while running does nothing. */
   start(): void {
+    if (!this.stopped && (this.client || this.timer || this.connecting)) return;
     this.stopped = false;
     void this.connect();
   }
@@ -38,6 +41,7 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.dropClient();
     this.markDown();
   }
@@ -75,8 +79,10 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   }
 
   private async connect(): Promise<void> {
+    this.timer = null;
     if (this.stopped) return;
     const { url, username, password, app, log } = this.options;
+    this.connecting = true;
     try {
       const client = await ari.connect(url, username, password);
       if (this.stopped) return;
@@ -97,6 +103,8 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
       this.dropClient();
       this.markDown();
       this.scheduleReconnect();
+    } finally {
+      this.connecting = false;
     }
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { ConfigApplier } from '../apply/applier.js';
 import type { AriConnection } from '../ari/connection.js';
 import type { AriEvent } from '../ari/types.js';
+import type { Lease } from '../../jobs/lease.js';
 import { extensionState, type ExtensionStatus } from './status.js';
 import { LiveStore, type ContactFact } from './store.js';
 
@@ -25,7 +26,7 @@ export class LiveService {
   eventsReceived = 0;
 
   constructor(
-    private readonly deps: { prisma: PrismaClient; bus: EventBus; log: Logger; applier: ConfigApplier; ari: AriConnection | null; contacts: ContactSource | null },
+    private readonly deps: { prisma: PrismaClient; bus: EventBus; log: Logger; applier: ConfigApplier; ari: AriConnection | null; contacts: ContactSource | null; lease: Lease },
   ) {
     this.store.on('changed', (numbers: string[]) => {
       for (const number of numbers) this.deps.bus.publish('extensionStatus', this.status(number));
@@ -36,10 +37,17 @@ export class LiveService {
     return this.deps.ari?.connected() ?? false;
   }
 
+  /**
+   * Starts following Asterisk while this instance holds the lease; another
+   * instance takes over when it lapses (only one ARI connection at a time).
+   */
   async start(): Promise<void> {
     await this.refreshExtensions();
     const ari = this.deps.ari;
     if (!ari) return;
+    this.deps.lease.on('acquired', () => ari.start());
+    this.deps.lease.on('lost', () => void ari.stop().then(() => this.store.clear()));
+    if (this.deps.lease.held()) ari.start();
     ari.on('event', (event: AriEvent) => {
       this.eventsReceived += 1;
       if (this.rebuilding) this.buffered.push(event);
@@ -47,7 +55,6 @@ export class LiveService {
     });
     ari.on('connected', () => void this.onConnected());
     ari.on('disconnected', () => this.store.clear());
-    ari.start();
   }
 
   async stop(): Promise<void> {

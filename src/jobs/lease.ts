@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../db/client.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * A lease on singleton work (D7): the ARI connection and applying to Asterisk
+ * run on one instance at a time. The holder renews it every ttl/3; another
+ * instance takes it over once it has expired. Works the same on SQLite and
+ * PostgreSQL: an UPDATE guarded by the expiry is atomic in both.
+ * Emits 'acquired' and 'lost'.
+ */
+export class Lease extends EventEmitter {
+  readonly holder = randomUUID();
+  private timer: NodeJS.Timeout | null = null;
+  private isHeld = false;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly name: string,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  held(): boolean {
+    return this.isHeld;
+  }
+
+  /** Tries once at once, then keeps trying and renewing. */
+  async start(): Promise<void> {
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.ttlMs / 3)));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.isHeld) await this.prisma.lease.deleteMany({ where: { name: this.name, holder: this.holder } }).catch(() => undefined);
+    this.set(false);
+  }
+
+  private async tick(): Promise<void> {
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.ttlMs);
+    try {
+      const taken = await this.prisma.lease.updateMany({
+        where: { name: this.name, OR: [{ holder: this.holder }, { expiresAt: { lt: now } }] },
+        data: { holder: this.holder, expiresAt },
+      });
+      if (taken.count === 1) return this.set(true);
+      try {
+        await this.prisma.lease.create({ data: { name: this.name, holder: this.holder, expiresAt } });
+        this.set(true);
+      } catch {
+        this.set(false); // another instance holds it
+      }
+    } catch (error) {
+      this.log.error({ err: error, lease: this.name }, 'lease renewal failed');
+      this.set(false);
+    }
+  }
+
+  private set(held: boolean): void {
+    if (held === this.isHeld) return;
+    this.isHeld = held;
+    this.log.info({ lease: this.name, holder: this.holder, held }, held ? 'lease acquired' : 'lease lost');
+    this.emit(held ? 'acquired' : 'lost');
+  }
+}

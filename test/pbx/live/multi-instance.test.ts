@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventBus } from '../../../src/events/bus.js';
+import { startAriStandin, type AriStandin } from '../../support/ari-standin/index.js';
+import { hasRedis, startRedis } from '../../support/redis.js';
+import { createDatabase, startTestServer, type TestServer } from '../../support/server.js';
+import { subscribe, until } from '../../support/subscriptions.js';
+
+if (!hasRedis) console.log('Redis tests skipped: no REDIS_URL and no redis-server on PATH (apt-get install redis-server)');
+
+describe.skipIf(!hasRedis)('several instances on one database and Redis', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let standin: AriStandin;
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100', '101'] });
+    database = await createDatabase(mkdtempSync(join(tmpdir(), 'pbx-shared-')));
+    const env = { DATABASE_URL: database.url, REDIS_URL: redis!.url, ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', LEASE_TTL_MS: '900', APPLY_DEBOUNCE_MS: '50', TOKEN_SECRET: 'a-shared-token-secret-for-both-instances' };
+    a = await startTestServer(env);
+    b = await startTestServer(env);
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop().catch(() => undefined);
+    await standin?.stop();
+    await database?.drop();
+    await redis?.stop();
+  });
+
+  it('the Redis bus carries events between processes', async () => {
+    const one = createEventBus(redis!.url);
+    const two = createEventBus(redis!.url);
+    const received = two.subscribe('extensionStatus');
+    await new Promise((r) => setTimeout(r, 200));
+    one.publish('extensionStatus', { number: '555', state: 'ONLINE', contacts: [] });
+    const next = await received.next();
+    expect(next.value).toEqual({ number: '555', state: 'ONLINE', contacts: [] });
+    await one.close();
+    await two.close();
+  });
+
+  it('only the lease holder connects to ARI; the other serves its subscribers from the bus', async () => {
+    await until(() => a.running.services.live.asteriskConnected, 5000, 'A connected');
+    expect(a.running.services.lease.held()).toBe(true);
+    expect(b.running.services.lease.held()).toBe(false);
+    expect(standin.connections.length).toBe(1);
+
+    const created = await b.gql(`mutation { createExtension(input: { number: "100", name: "Alice", password: "Secret-100" }) { __typename } }`, {}, b.adminToken);
+    expect(created.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
+    // The change made on B is applied by A, the holder.
+    await until(() => standin.reloads.includes('res_pjsip.so'), 5000, 'reload by the holder');
+    expect(b.running.services.applier.state.lastApply?.outcome ?? 'none').not.toBe('APPLIED');
+
+    const watch = subscribe(b.graphqlUrl, b.adminToken, `subscription { extensionStatusChanged(numbers: ["100"]) { number state } }`);
+    try {
+      await watch.waitFor(() => true);
+      standin.register('100', { ip: '192.0.2.10', port: 5072 });
+      await watch.waitFor((r) => r.data?.extensionStatusChanged?.state === 'ONLINE', 5000);
+    } finally {
+      await watch.close();
+    }
+  });
+
+  it('when the holder stops, the other takes over the lease and the ARI connection', async () => {
+    await a.stop();
+    await until(() => b.running.services.lease.held(), 5000, 'B holds the lease');
+    await until(() => b.running.services.live.asteriskConnected, 10000, 'B connected');
+    expect(standin.connections.length).toBe(1);
+    await until(() => b.running.services.live.status('100').state === 'ONLINE', 5000, 'state rebuilt on B');
+  }, 20_000);
+});
