@@ -1,6 +1,16 @@
 // Runs every benchmark and prints its figures. Nothing here is a pass/fail test.
+//   npm run bench            all
+//   npm run bench -- pbx     only the rendering/apply/live ones
 import { cpus, totalmem } from 'node:os';
 import { benchFoundation } from './foundation.js';
+import { benchOneChange, benchRenderLint, benchSubscribers } from './pbx.js';
 
+const only = process.argv[2];
+const print = (line: string) => console.log(line);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, database ${process.env.TEST_DATABASE ?? 'sqlite'}`);
-await benchFoundation();
+if (!only || only === 'foundation') await benchFoundation();
+if (!only || only === 'pbx') {
+  await benchRenderLint(print);
+  await benchOneChange(print);
+  await benchSubscribers(print);
+}

@@ -16,6 +16,8 @@ import { asteriskConnection } from './pbx/connection-settings.js';
 import { AriConnection } from './pbx/ari/connection.js';
 import { LiveService } from './pbx/live/service.js';
 import { Lease } from './jobs/lease.js';
+import { AmiClient } from './pbx/ami/client.js';
+import { amiContactSource } from './pbx/ami/live-contacts.js';
 import { lintRendered } from './pbx/lint-rendered.js';
 import { render } from './pbx/render/index.js';
 import { readSnapshot } from './pbx/snapshot.js';
@@ -47,7 +49,10 @@ export function createServices(config: Config, db: Database, log: Logger) {
     debounceMs: config.applyDebounceMs,
   });
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
-  const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, contacts: null, lease });
+  const ami = ari
+    ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log })
+    : null;
+  const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source) => bus.publish('configChanged', { source }));
   void (async () => {

@@ -6,6 +6,10 @@ import type { AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.
 
 type Client = Awaited<ReturnType<typeof ari.connect>>;
 
+// swagger-client, inside ari-client, prints through an implicit global `log` and keeps every
+// message it ever printed; our logs are JSON lines, and a long-lived process must not grow.
+if (typeof (globalThis as { log?: unknown }).log === 'function') (globalThis as { log?: unknown }).log = () => undefined;
+
 export type AriOptions = { url: string; username: string; password: string; app: string; log: Logger; backoff?: { minMs: number; maxMs: number } };
 
 /**

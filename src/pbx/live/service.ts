@@ -26,7 +26,17 @@ export class LiveService {
   eventsReceived = 0;
 
   constructor(
-    private readonly deps: { prisma: PrismaClient; bus: EventBus; log: Logger; applier: ConfigApplier; ari: AriConnection | null; contacts: ContactSource | null; lease: Lease },
+    private readonly deps: {
+      prisma: PrismaClient;
+      bus: EventBus;
+      log: Logger;
+      applier: ConfigApplier;
+      ari: AriConnection | null;
+      /** The AMI connection, held with the ARI one; it fills in what ARI lacks. */
+      ami: { start(): void; stop(): Promise<void>; connected(): boolean } | null;
+      contacts: ContactSource | null;
+      lease: Lease;
+    },
   ) {
     this.store.on('changed', (numbers: string[]) => {
       for (const number of numbers) this.deps.bus.publish('extensionStatus', this.status(number));
@@ -45,13 +55,20 @@ export class LiveService {
     await this.refreshExtensions();
     const ari = this.deps.ari;
     if (!ari) return;
-    this.deps.lease.on('acquired', () => ari.start());
-    this.deps.lease.on('lost', () => void ari.stop().then(() => this.store.clear()));
-    if (this.deps.lease.held()) ari.start();
+    const ami = this.deps.ami;
+    const begin = () => {
+      ari.start();
+      ami?.start();
+    };
+    this.deps.lease.on('acquired', begin);
+    this.deps.lease.on('lost', () => void Promise.all([ari.stop(), ami?.stop()]).then(() => this.store.clear()));
+    if (this.deps.lease.held()) begin();
+
     ari.on('event', (event: AriEvent) => {
       this.eventsReceived += 1;
       if (this.rebuilding) this.buffered.push(event);
       else this.store.apply(event);
+      if (event.type === 'ContactStatusChange') this.scheduleUserAgentRefresh();
     });
     ari.on('connected', () => void this.onConnected());
     ari.on('disconnected', () => this.store.clear());
@@ -59,6 +76,7 @@ export class LiveService {
 
   async stop(): Promise<void> {
     await this.deps.ari?.stop();
+    await this.deps.ami?.stop();
   }
 
   /** The configured extensions changed (created, deleted, enabled, disabled). */
@@ -74,6 +92,23 @@ export class LiveService {
   status(number: string): ExtensionStatus {
     const live = this.store.get(number);
     return { number, state: extensionState(this.enabled.get(number) ?? false, this.asteriskConnected ? live : undefined), contacts: live?.contacts ?? [] };
+  }
+
+  private userAgentTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * ARI's ContactStatusChange (and AMI's ContactStatus event) carry no user
+   * agent; AMI's PJSIPShowContacts does. Asked once for a burst of changes.
+   */
+  private scheduleUserAgentRefresh(): void {
+    const source = this.deps.contacts;
+    if (!source || this.userAgentTimer) return;
+    this.userAgentTimer = setTimeout(async () => {
+      this.userAgentTimer = null;
+      if (!source.connected()) return;
+      const contacts = await source.listContacts().catch(() => []);
+      for (const c of contacts) this.store.setUserAgent(c.aor, c.uri, c.userAgent);
+    }, 300);
   }
 
   private async onConnected(): Promise<void> {

@@ -28,9 +28,9 @@ export function renderManager(snapshot: PbxSnapshot): string {
   );
 }
 
-/** modules.conf: load everything available; legacy channel drivers stay off. */
+/** modules.conf: load every module installed; what a module needs it finds in its own file. */
 export function renderModules(): string {
-  return file(section('modules', [['autoload', true]]) + 'noload => chan_sip.so\nnoload => chan_mgcp.so\nnoload => chan_skinny.so\nnoload => chan_unistim.so\nnoload => res_pjsip_phoneprov.so\n');
+  return file(section('modules', [['autoload', true]]));
 }
 
 /** features.conf: in-call codes as far as they exist (transfer codes come with F-4.7.d). */

@@ -43,8 +43,8 @@ export interface AriStandin {
   busy(from: string, to: string): CallHandle;
   /** The call a channel (e.g. one from POST /channels) belongs to. */
   callByChannel(channelId: string): CallHandle | undefined;
-  /** Emits `count` DeviceStateChanged events (`Custom:burst-<i>`) back to back. */
-  burstDeviceStates(count: number): void;
+  /** Emits `count` DeviceStateChanged events (`Custom:burst-<i>`, or `<devicePrefix><i>`) back to back. */
+  burstDeviceStates(count: number, devicePrefix?: string): void;
   /** Modules reloaded successfully, in order. */
   readonly reloads: readonly string[];
   readonly reloadAttempts: readonly ReloadAttempt[];
@@ -105,7 +105,7 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
     busy: (from, to) => runtime.busy(from, to),
     callByChannel: (channelId) => runtime.callByChannel(channelId),
-    burstDeviceStates: (count) => runtime.burstDeviceStates(count),
+    burstDeviceStates: (count, devicePrefix) => runtime.burstDeviceStates(count, devicePrefix),
     get reloads() {
       return runtime.reloads;
     },

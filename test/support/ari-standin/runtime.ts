@@ -120,10 +120,10 @@ export class StandinRuntime {
     return this.findLiveCall(channelId)?.call;
   }
 
-  /** Emits `count` DeviceStateChanged events back to back, for `Custom:burst-<i>` devices. */
-  burstDeviceStates(count: number): void {
+  /** Emits `count` DeviceStateChanged events back to back, for `<prefix><i>` devices (default `Custom:burst-`). */
+  burstDeviceStates(count: number, devicePrefix = 'Custom:burst-'): void {
     for (let index = 0; index < count; index++) {
-      const name = `Custom:burst-${index}`;
+      const name = `${devicePrefix}${index}`;
       const state = index % 2 === 0 ? 'INUSE' : 'NOT_INUSE';
       this.state.customDevices.set(name, state);
       this.flow.emit(deviceStateChanged(name, state));

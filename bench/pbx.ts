@@ -1,0 +1,142 @@
+// Benchmarks of rendering, applying and live state (figures printed, not asserted).
+import { WebSocketServer, WebSocket } from 'ws';
+import { createClient } from 'graphql-ws';
+import { lintRendered } from '../src/pbx/lint-rendered.js';
+import { render } from '../src/pbx/render/index.js';
+import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
+import { startAriStandin } from '../test/support/ari-standin/index.js';
+import { startTestServer } from '../test/support/server.js';
+import { until } from '../test/support/subscriptions.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+export async function benchRenderLint(print: (line: string) => void) {
+  const snapshot = largeSnapshot(4000, 100);
+  const renders: number[] = [];
+  const lints: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    const result = render(snapshot);
+    renders.push(performance.now() - t);
+    t = performance.now();
+    const issues = lintRendered(result);
+    lints.push(performance.now() - t);
+    if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
+  }
+  print(`render 4,000 extensions + 100 departments: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+}
+
+/** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */
+export async function benchOneChange(print: (line: string) => void) {
+  const results: Record<number, number[]> = {};
+  for (const size of [40, 4000]) {
+    const standin = await startAriStandin({ username: 'pbx', password: 'ari-bench-pass' });
+    const server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-bench-pass', APPLY_DEBOUNCE_MS: '0' });
+    try {
+      await server.gql(`mutation { updateNumberingPlan(input: { userExtensionRange: { start: "1000", end: "8999" } }) { __typename } }`, {}, server.adminToken);
+      await server.gql(`mutation { createExtensions(input: { startNumber: "1000", count: ${size} }) { __typename } }`, {}, server.adminToken);
+      const applier = server.running.services.applier;
+      await until(() => server.running.services.live.asteriskConnected && applier.state.appliedRevision === applier.state.revision && applier.state.lastApply?.outcome === 'APPLIED', 30_000, 'initial apply');
+      const id = (await server.gql(`{ extension(number: "1000") { id } }`, {}, server.adminToken)).data.extension.id;
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const reloads = standin.reloads.length;
+        const started = performance.now();
+        await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { maxContacts: ${2 + (i % 3) + 1} }) { __typename } }`, { id }, server.adminToken);
+        await until(() => standin.reloads.length > reloads, 30_000, 'reload');
+        times.push(performance.now() - started);
+      }
+      results[size] = times;
+    } finally {
+      await server.stop();
+      await standin.stop();
+    }
+  }
+  print(`one extension change, mutation → files written → reload requested: ${ms(median(results[40]!))} at 40 extensions, ${ms(median(results[4000]!))} at 4,000 (medians of 7; the whole pjsip.conf is rendered and written)`);
+}
+
+/** 1,000 graphql-ws subscribers of extension status fed by ARI events, beside a plain WebSocket relay of the same events. */
+export async function benchSubscribers(print: (line: string) => void, subscribers = 1000, events = 2000) {
+  const standin = await startAriStandin({ username: 'pbx', password: 'ari-bench-pass' });
+  const server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-bench-pass' });
+  try {
+    await until(() => server.running.services.live.asteriskConnected, 10_000, 'ARI');
+    const live = server.running.services.live;
+    const published: number[] = [];
+    live.store.on('changed', () => published.push(performance.now()));
+    const latencies: number[] = [];
+    let received = 0;
+    const clients = Array.from({ length: subscribers }, () =>
+      createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${server.adminToken}` }, retryAttempts: 0, lazy: false }),
+    );
+    const ready: Promise<void>[] = [];
+    for (const client of clients) {
+      let seen = 0;
+      ready.push(
+        new Promise((resolve) => {
+          client.subscribe(
+            { query: 'subscription { extensionStatusChanged { number state } }' },
+            {
+              next: () => {
+                if (seen === 0) resolve();
+                const at = published[seen - 1];
+                if (seen > 0 && at !== undefined) latencies.push(performance.now() - at);
+                seen += 1;
+                received += 1;
+              },
+              error: () => undefined,
+              complete: () => undefined,
+            },
+          );
+        }),
+      );
+    }
+    // Each subscriber's first message is a marker status, so every later one is an event.
+    live.store.apply({ type: 'DeviceStateChanged', device_state: { name: 'PJSIP/marker', state: 'NOT_INUSE' } });
+    await Promise.all(ready);
+    published.length = 0;
+    received = 0;
+    latencies.length = 0;
+    const started = performance.now();
+    standin.burstDeviceStates(events, 'PJSIP/');
+    await until(() => received >= subscribers * events * 0.999, 120_000, 'delivery');
+    const seconds = (performance.now() - started) / 1000;
+    print(`${subscribers} graphql-ws subscribers, ${events} ARI events (distinct extensions): ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`);
+    await Promise.all(clients.map((c) => c.dispose()));
+  } finally {
+    await server.stop();
+    await standin.stop();
+  }
+
+  // The same events through a plain WebSocket relay: the floor any subscription layer sits on.
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
+  const port = (wss.address() as { port: number }).port;
+  const sockets = await Promise.all(Array.from({ length: subscribers }, () => new Promise<WebSocket>((resolve) => { const ws = new WebSocket(`ws://127.0.0.1:${port}`); ws.once('open', () => resolve(ws)); })));
+  await until(() => wss.clients.size === subscribers, 10_000, 'relay clients');
+  const sent: number[] = [];
+  const latencies: number[] = [];
+  let received = 0;
+  for (const ws of sockets) {
+    let seen = 0;
+    ws.on('message', () => {
+      latencies.push(performance.now() - sent[seen]!);
+      seen += 1;
+      received += 1;
+    });
+  }
+  const started = performance.now();
+  for (let i = 0; i < events; i++) {
+    const payload = JSON.stringify({ type: 'next', payload: { data: { extensionStatusChanged: { number: String(i), state: 'BUSY' } } } });
+    sent.push(performance.now());
+    for (const client of wss.clients) client.send(payload);
+    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+  }
+  await until(() => received >= subscribers * events, 120_000, 'relay delivery');
+  const seconds = (performance.now() - started) / 1000;
+  print(`plain WebSocket relay, same ${subscribers} clients and ${events} events: ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`);
+  for (const ws of sockets) ws.close();
+  wss.close();
+}

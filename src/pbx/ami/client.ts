@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { AmiError } from './errors.js';
+import { AmiFramer } from './framing.js';
+import { formatAction, header, type AmiMessage } from './message.js';
+
+export type AmiLogger = { warn(o: object, m: string): void };
+
+export type AmiClientOptions = {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** Delay before reconnect attempt n (from 0) is min(maxMs, minMs * 2^n); reset after a login succeeds. */
+  reconnect?: { minMs: number; maxMs: number };
+  logger?: AmiLogger;
+  /** Default for action()/list(), and the limit for connect + banner + login. */
+  timeoutMs?: number;
+};
+
+export type AmiClientEvents = {
+  /** An event no pending list() consumed: unsolicited (no ActionID) or a late one such as OriginateResponse. */
+  event: [AmiMessage];
+  /** Logged in; actions can be sent. */
+  connected: [];
+  /** A logged-in session ended (drop, stop() or server close). */
+  disconnected: [];
+};
+
+type Pending = {
+  action: string;
+  list: AmiMessage[] | null; // null for single-response actions
+  resolve: (value: AmiMessage | AmiMessage[]) => void;
+  reject: (error: AmiError) => void;
+  timer: NodeJS.Timeout;
+};
+
+const DEFAULT_RECONNECT = { minMs: 500, maxMs: 30_000 };
+const DEFAULT_TIMEOUT_MS = 10_000;
+const STOP_GRACE_MS = 1_000;
+const BANNER_PREFIX = 'Asterisk Call Manager/';
+const noopLogger: AmiLogger = { warn() {} };
+
+/**
+ * A single AMI session that logs in, stays logged in and matches replies to requests by the
+ * ActionID it generates. Actions are refused while no session is logged in rather than queued,
+ * so a caller never acts on a stale request after a reconnect.
+ */
+export class AmiClient extends EventEmitter<AmiClientEvents> {
+  private readonly options: AmiClientOptions;
+  private readonly reconnectDelays: { minMs: number; maxMs: number };
+  private readonly logger: AmiLogger;
+  private readonly defaultTimeoutMs: number;
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private nextId = 1;
+  private readonly pending = new Map<string, Pending>();
+  private running = false;
+  private socket: net.Socket | null = null;
+  private loggedIn = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private handshakeTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: AmiClientOptions) {
+    super();
+    this.options = options;
+    this.reconnectDelays = options.reconnect ?? DEFAULT_RECONNECT;
+    this.logger = options.logger ?? noopLogger;
+    this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.rejectAll(new AmiError('stopped', 'AMI client stopped'));
+    const socket = this.socket;
+    if (!socket) return;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const wasLoggedIn = this.detach();
+    if (wasLoggedIn) {
+      socket.end(formatAction({ Action: 'Logoff', ActionID: this.newActionId() }));
+      setTimeout(() => socket.destroy(), STOP_GRACE_MS).unref();
+      this.safeEmit('disconnected');
+    } else {
+      socket.destroy();
+    }
+    await closed;
+  }
+
+  connected(): boolean {
+    return this.loggedIn;
+  }
+
+  /** Sends one action and resolves with its response; rejects with AmiError (code `rejected` for `Response: Error`). */
+  action(action: AmiMessage & { Action: string }, timeoutMs?: number): Promise<AmiMessage> {
+    return this.send(action, false, timeoutMs ?? this.defaultTimeoutMs, false);
+  }
+
+  /** Sends an EventList action and resolves with the events between `EventList: start` and the `...Complete` event. */
+  list(action: AmiMessage & { Action: string }, timeoutMs?: number): Promise<AmiMessage[]> {
+    return this.send(action, true, timeoutMs ?? this.defaultTimeoutMs, false);
+  }
+
+  private newActionId(): string {
+    return `${this.idPrefix}-${this.nextId++}`;
+  }
+
+  private send(fields: AmiMessage, isList: true, timeoutMs: number, beforeLogin: boolean): Promise<AmiMessage[]>;
+  private send(fields: AmiMessage, isList: false, timeoutMs: number, beforeLogin: boolean): Promise<AmiMessage>;
+  private send(
+    fields: AmiMessage,
+    isList: boolean,
+    timeoutMs: number,
+    beforeLogin: boolean,
+  ): Promise<AmiMessage | AmiMessage[]> {
+    return new Promise((resolve, reject) => {
+      const action = fields.Action;
+      const actionId = this.newActionId();
+      let text: string;
+      try {
+        if (!action) throw new AmiError('invalid_message', 'AMI action needs a non-empty Action');
+        if (Object.keys(fields).some((key) => key.toLowerCase() === 'actionid')) {
+          throw new AmiError('invalid_message', 'ActionID is generated by the AMI client; do not pass one');
+        }
+        const { Action: _, ...rest } = fields;
+        text = formatAction({ Action: action, ActionID: actionId, ...rest });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const socket = this.socket;
+      if (!socket || (!this.loggedIn && !beforeLogin)) {
+        reject(new AmiError('not_connected', `AMI is not connected; cannot send ${action}`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(actionId);
+        reject(new AmiError('timeout', `AMI action ${action} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(actionId, { action, list: isList ? [] : null, resolve, reject, timer });
+      socket.write(text);
+    });
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    const socket = net.connect({ host: this.options.host, port: this.options.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    const framer = new AmiFramer({ expectBanner: true });
+
+    this.handshakeTimer = setTimeout(() => {
+      this.logger.warn({ host: this.options.host, port: this.options.port }, 'AMI connect/login timed out');
+      socket.destroy();
+    }, this.defaultTimeoutMs);
+
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket !== socket) return;
+      let frames;
+      try {
+        frames = framer.push(chunk);
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'AMI stream unreadable; reconnecting');
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        if (this.socket !== socket) return;
+        if (frame.kind === 'banner') this.login(socket, frame.text);
+        else this.dispatch(frame.message);
+      }
+    });
+    socket.on('error', (error) => {
+      this.logger.warn({ host: this.options.host, port: this.options.port, err: error.message }, 'AMI socket error');
+    });
+    socket.on('close', () => this.handleClose(socket));
+  }
+
+  private login(socket: net.Socket, banner: string): void {
+    if (!banner.startsWith(BANNER_PREFIX)) {
+      this.logger.warn({ banner }, 'unexpected AMI banner; trying to log in anyway');
+    }
+    const login = { Action: 'Login', Username: this.options.username, Secret: this.options.password, Events: 'on' };
+    this.send(login, false, this.defaultTimeoutMs, true).then(
+      () => {
+        if (this.socket !== socket) return;
+        if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = null;
+        this.loggedIn = true;
+        this.attempt = 0;
+        this.safeEmit('connected');
+      },
+      (error: AmiError) => {
+        if (this.socket !== socket) return;
+        this.logger.warn({ username: this.options.username, err: error.message }, 'AMI login failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private dispatch(message: AmiMessage): void {
+    const actionId = header(message, 'ActionID');
+    const pending = actionId === undefined ? undefined : this.pending.get(actionId);
+    const isEvent = header(message, 'Event') !== undefined;
+    if (!pending || actionId === undefined) {
+      // A response nobody waits for belongs to an action that already timed out.
+      if (isEvent) this.safeEmit('event', message);
+      return;
+    }
+    if (!isEvent) {
+      this.handleResponse(actionId, pending, message);
+    } else if (pending.list) {
+      if (header(message, 'EventList')?.toLowerCase() === 'complete') {
+        this.settle(actionId, pending);
+        pending.resolve(pending.list);
+      } else {
+        pending.list.push(message);
+      }
+    } else {
+      this.safeEmit('event', message);
+    }
+  }
+
+  private handleResponse(actionId: string, pending: Pending, message: AmiMessage): void {
+    const response = header(message, 'Response')?.toLowerCase();
+    if (response === 'error') {
+      this.settle(actionId, pending);
+      const reason = header(message, 'Message')?.trim() || 'no message';
+      pending.reject(new AmiError('rejected', `AMI action ${pending.action} failed: ${reason}`, message));
+    } else if (!pending.list) {
+      this.settle(actionId, pending);
+      pending.resolve(message);
+    } else if (header(message, 'EventList')?.toLowerCase() !== 'start') {
+      this.settle(actionId, pending);
+      pending.reject(new AmiError('protocol', `AMI action ${pending.action} did not start an event list`, message));
+    }
+    // else: the list has started; its events follow.
+  }
+
+  private settle(actionId: string, pending: Pending): void {
+    clearTimeout(pending.timer);
+    this.pending.delete(actionId);
+  }
+
+  private rejectAll(error: AmiError): void {
+    const entries = [...this.pending];
+    this.pending.clear();
+    for (const [, pending] of entries) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+  }
+
+  /** Forgets the current socket, so its late data and close are ignored; returns whether it was logged in. */
+  private detach(): boolean {
+    this.socket = null;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    const wasLoggedIn = this.loggedIn;
+    this.loggedIn = false;
+    return wasLoggedIn;
+  }
+
+  private handleClose(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    const wasLoggedIn = this.detach();
+    this.rejectAll(new AmiError('disconnected', 'AMI connection closed'));
+    if (wasLoggedIn) {
+      if (this.running) this.logger.warn({ host: this.options.host, port: this.options.port }, 'AMI connection lost');
+      this.safeEmit('disconnected');
+    }
+    if (this.running) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const { minMs, maxMs } = this.reconnectDelays;
+    const delay = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /**
+   * Like emit(), but a throwing listener neither breaks the connection's read loop nor keeps the
+   * listeners after it from running. rawListeners() keeps once() wrappers, which unregister themselves.
+   */
+  private safeEmit<K extends keyof AmiClientEvents>(name: K, ...args: AmiClientEvents[K]): void {
+    for (const listener of this.rawListeners(name) as Array<(...a: AmiClientEvents[K]) => void>) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        this.logger.warn({ listener: name, err: (error as Error).message }, 'AMI listener threw');
+      }
+    }
+  }
+}

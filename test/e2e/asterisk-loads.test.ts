@@ -1,0 +1,217 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { reloadModules, render } from '../../src/pbx/render/index.js';
+import { smallSnapshot } from '../pbx/fixtures/snapshots.js';
+import {
+  allocatePorts,
+  callState,
+  configProblems,
+  disconnected,
+  findAsterisk,
+  findPjsua,
+  freePort,
+  freeUdpRange,
+  skipNote,
+  startAsterisk,
+  startPhone,
+  withPorts,
+  type Asterisk,
+  type PbxPorts,
+  type Phone,
+  type PhoneOptions,
+} from './support/index.js';
+
+/**
+ * The rendered configuration against a real Asterisk (and pjsua phones).
+ * Without the binaries everything below is skipped at once: set ASTERISK_BIN
+ * and PJSUA_BIN (or put them on PATH) to run it.
+ */
+const ASTERISK = findAsterisk();
+const PJSUA = findPjsua();
+if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
+else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
+
+/** Every rendered file whose problems fail the test (modules.conf: see MODULES_BY_FILE, loader lines of needed modules). */
+const RENDERED = ['pjsip.conf', 'extensions.conf', 'voicemail.conf', 'rtp.conf', 'http.conf', 'ari.conf', 'manager.conf', 'features.conf', 'musiconhold.conf'];
+
+const report = (lines: string[]) => `Asterisk logged problems with the rendered configuration:\n${lines.join('\n')}`;
+
+describe('e2e harness: which log lines count as problems', () => {
+  const lines = [
+    "[Nov 26 08:36:53] ERROR[856] res_pjsip_config_wizard.c: Unable to load config file 'pjsip_wizard.conf'",
+    '[Nov 26 08:36:53] ERROR[856] loader.c: res_parking declined to load.',
+    "[Nov 26 08:36:53] ERROR[856] res_sorcery_config.c: Could not create an object of type 'endpoint' with id '101' from configuration file 'pjsip.conf'",
+    "[Nov 26 08:38:46] WARNING[2109][C-00000003] res_rtp_asterisk.c: PJ ICE Rx error status code: 70004 'Invalid value or argument (PJ_EINVAL)'.",
+    '[Nov 26 08:36:54] ERROR[856] loader.c: res_pjsip declined to load.',
+    '[Nov 26 08:37:37] NOTICE[1499] res_pjsip/pjsip_distributor.c: Request REGISTER failed - Failed to authenticate',
+    '[Nov 26 08:37:37] WARNING[1499] res_pjsip/pjsip_distributor.c: something about an endpoint',
+    "[Nov 26 08:47:47] ERROR[8398] config_options.c: Unable to load config file 'statsd.conf'",
+    '[Nov 26 08:47:47] ERROR[8398] config_options.c: Error parsing allow=ulaw,nosuchcodec at line 24 of ',
+  ];
+
+  it('keeps our files and the modules they need, drops unrelated modules and notices', () => {
+    expect(configProblems(lines, RENDERED)).toEqual([lines[2], lines[3], lines[4], lines[6], lines[8]]);
+    // A parse error that names no file may be any of ours: it always counts.
+    expect(configProblems(lines, ['musiconhold.conf'])).toEqual([lines[8]]);
+  });
+});
+
+/** AMI: banner, Login, Logoff over a raw socket. */
+async function amiLogin(port: number, username: string, secret: string): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  let text = '';
+  socket.on('data', (c: Buffer) => (text += c.toString()));
+  const until = (re: RegExp, ms = 5000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`AMI: no ${re} in ${JSON.stringify(text)}`)), ms);
+      const check = () => {
+        if (!re.test(text)) return;
+        clearTimeout(timer);
+        socket.off('data', check);
+        resolve();
+      };
+      socket.on('data', check);
+      socket.once('error', reject);
+      check();
+    });
+  try {
+    await until(/Asterisk Call Manager\/[\d.]+\r\n/);
+    socket.write(`Action: Login\r\nUsername: ${username}\r\nSecret: ${secret}\r\nActionID: 1\r\n\r\n`);
+    await until(/Response: (Success|Error)[\s\S]*?\r\n\r\n/);
+    socket.write('Action: Logoff\r\nActionID: 2\r\n\r\n');
+    return text;
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe.skipIf(!ASTERISK)('Asterisk loads the rendered configuration', () => {
+  let pbx: Asterisk;
+  let ports: PbxPorts;
+  const snapshot = () => withPorts(smallSnapshot(), ports);
+
+  beforeAll(async () => {
+    ports = await allocatePorts();
+    pbx = await startAsterisk({ bin: ASTERISK!, files: render(snapshot()).files, ports });
+  }, 60_000);
+  afterAll(async () => {
+    await pbx?.stop();
+  }, 20_000);
+
+  it('boots with no warning or error about our files or the modules they need', () => {
+    expect(pbx.logLines().some((l) => /Asterisk Ready/.test(l))).toBe(true);
+    const problems = pbx.problems(RENDERED);
+    expect(problems, report(problems)).toEqual([]);
+  });
+
+  it('has an endpoint for each enabled extension and none for the disabled one', async () => {
+    const out = await pbx.cli('pjsip show endpoints');
+    for (const n of ['100', '101', '102']) expect(out).toMatch(new RegExp(`Endpoint:\\s+${n}/${n}\\s`));
+    expect(out).not.toMatch(/Endpoint:\s+103\//);
+    expect(out).toMatch(/Objects found: 3/);
+  });
+
+  it('dials 100 from the internal context through the extension subroutine', async () => {
+    const out = await pbx.cli('dialplan show 100@pbx-internal');
+    expect(out).toMatch(/'100' =>\s+hint: PJSIP\/100/);
+    expect(out).toContain('Gosub(pbx-dial-extension,s,1(100,1))');
+    expect(out).toMatch(/-= 1 extension \(\d+ priorities\) in 1 context\. =-/);
+  });
+
+  it('runs res_pjsip', async () => {
+    expect(await pbx.cli('module show like res_pjsip.so')).toMatch(/^res_pjsip\.so\s.*\sRunning\s/m);
+  });
+
+  it('lets this server in over ARI and AMI with the rendered credentials', async () => {
+    const info = await pbx.ariRequest('GET', 'asterisk/info');
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body)).toHaveProperty('system.version');
+    const c = smallSnapshot().connection;
+    expect(await amiLogin(pbx.amiPort, c.amiUsername, c.amiPassword)).toMatch(/Response: Success/);
+  });
+
+  it('reloads each file through ARI with the module name the renderer gives', async () => {
+    const mark = pbx.logLines().length;
+    for (const [file, module] of Object.entries(reloadModules)) {
+      if (!module) continue;
+      const r = await pbx.ariRequest('PUT', `asterisk/modules/${module}`);
+      expect({ file, module, status: r.status, body: r.body }).toEqual({ file, module, status: 204, body: '' });
+    }
+    const problems = pbx.problems(RENDERED, mark);
+    expect(problems, report(problems)).toEqual([]);
+  });
+
+  describe.skipIf(!PJSUA)('with pjsua phones', () => {
+    async function phone(options: Omit<PhoneOptions, 'bin' | 'localPort' | 'registrar' | 'sandbox'> & { registrar?: string }): Promise<Phone> {
+      const p = startPhone({
+        bin: PJSUA!,
+        localPort: await freePort(),
+        // pjsua would take 4000 for every instance.
+        rtpPort: (await freeUdpRange(8)).start,
+        registrar: `127.0.0.1:${ports.sipUdp}`,
+        sandbox: pbx.sandbox,
+        ...options,
+      });
+      onTestFinished(() => p.stop());
+      return p;
+    }
+
+    it('registers 100 with its password', async () => {
+      const p = await phone({ username: '100', password: 'Secret-100' });
+      const reg = await p.waitForRegistration();
+      expect(reg, p.tail()).toMatchObject({ ok: true, status: 200 });
+    });
+
+    it('refuses 100 with a wrong password', async () => {
+      const p = await phone({ username: '100', password: 'not-the-password' });
+      const reg = await p.waitForRegistration();
+      expect(reg.ok, p.tail()).toBe(false);
+      expect([401, 403]).toContain(reg.status);
+    });
+
+    it('refuses 101 from outside its trusted addresses (the fixture trusts 192.168.1.0/24 only)', async () => {
+      const mark = pbx.logLines().length;
+      const p = await phone({ username: '101', password: 'Secret-101', transport: 'tcp', registrar: `127.0.0.1:${ports.sipTcp}` });
+      const reg = await p.waitForRegistration();
+      expect(reg.ok, p.tail()).toBe(false);
+      expect([401, 403]).toContain(reg.status);
+      expect(pbx.logLines().slice(mark).join('\n')).toMatch(/Request 'REGISTER' from '<sip:101@127\.0\.0\.1>' failed .* - Not match Endpoint ACL/);
+    });
+
+    it('connects a call from 100 to 101 (TCP, SDES-SRTP) and hangs it up', async () => {
+      // 101 must register from loopback: render it again trusting 127.0.0.0/8 and reload res_pjsip, as an apply would.
+      const base = snapshot();
+      const trusted = { ...base, extensions: base.extensions.map((e) => (e.number === '101' ? { ...e, trustedAddresses: ['127.0.0.0/8'] } : e)) };
+      const mark = pbx.logLines().length;
+      pbx.writeFiles(new Map([['pjsip.conf', render(trusted).files.get('pjsip.conf')!]]));
+      expect((await pbx.ariRequest('PUT', 'asterisk/modules/res_pjsip.so')).status).toBe(204);
+
+      const alice = await phone({ username: '100', password: 'Secret-100' });
+      const bob = await phone({ username: '101', password: 'Secret-101', transport: 'tcp', registrar: `127.0.0.1:${ports.sipTcp}`, srtp: true, autoAnswer: 200 });
+      expect(await alice.waitForRegistration(), alice.tail()).toMatchObject({ ok: true });
+      expect(await bob.waitForRegistration(), bob.tail()).toMatchObject({ ok: true });
+
+      await alice.call(`sip:101@127.0.0.1:${ports.sipUdp}`);
+      await alice.waitFor(callState('CALLING'), 5000, { fromStart: true });
+      await bob.waitFor(callState('CONFIRMED'), 10_000);
+      await alice.waitFor(callState('CONFIRMED'), 10_000);
+      await bob.waitFor(/SRTP started, keying=SDES/, 1000, { fromStart: true });
+
+      alice.hangup();
+      const [, , aliceCode] = await alice.waitFor(disconnected, 10_000);
+      const [, , bobCode] = await bob.waitFor(disconnected, 10_000);
+      expect([aliceCode, bobCode]).toEqual(['200', '200']);
+
+      const problems = pbx.problems(RENDERED, mark);
+      expect(problems, report(problems)).toEqual([]);
+    });
+  });
+
+  it('boots again after a restart', async () => {
+    const mark = pbx.logLines().length;
+    await pbx.restart();
+    expect(await pbx.cli('pjsip show endpoints')).toMatch(/Objects found: 3/);
+    const problems = pbx.problems(RENDERED, mark);
+    expect(problems, report(problems)).toEqual([]);
+  });
+});
