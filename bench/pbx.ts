@@ -63,6 +63,8 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
   const server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-bench-pass' });
   try {
     await until(() => server.running.services.live.asteriskConnected, 10_000, 'ARI');
+    // One configured extension: its current status is every subscriber's first message.
+    await server.gql(`mutation { createExtension(input: { number: "100", name: "First", password: "Secret-100" }) { __typename } }`, {}, server.adminToken);
     const live = server.running.services.live;
     const published: number[] = [];
     live.store.on('changed', () => published.push(performance.now()));
@@ -93,9 +95,8 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
         }),
       );
     }
-    // Each subscriber's first message is a marker status, so every later one is an event.
-    live.store.apply({ type: 'DeviceStateChanged', device_state: { name: 'PJSIP/marker', state: 'NOT_INUSE' } });
-    await Promise.all(ready);
+    // Each subscriber's first message is the current status of 100, so every later one is an event.
+    await Promise.race([Promise.all(ready), new Promise((_, reject) => setTimeout(() => reject(new Error('subscribers did not all start')), 60_000))]);
     published.length = 0;
     received = 0;
     latencies.length = 0;

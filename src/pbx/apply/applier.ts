@@ -57,6 +57,7 @@ export class ConfigApplier {
   /** Modules whose files were written while Asterisk was not reachable: reloaded on the next connect. */
   private pendingReloads = new Set<string>();
   private stopped = false;
+  private dialplanChecked = false;
 
   constructor(private readonly deps: ApplierDeps) {}
 
@@ -143,14 +144,18 @@ export class ConfigApplier {
     } catch (error) {
       return finish({ outcome: 'REFUSED', error: `render: ${(error as Error).message}` });
     }
-    const lintIssues = this.deps.lint(result);
-    if (lintIssues.length) {
-      return finish({ outcome: 'REFUSED', warnings: result.warnings, lintIssues, error: `the dialplan check found ${lintIssues.length} problem(s); nothing was written` });
-    }
-
     const dir = this.deps.configDir;
     const previous = readFiles(dir, result.files.keys());
     const changed = [...result.files].filter(([name, text]) => previous.get(name) !== text).map(([name]) => name);
+
+    // The dialplan is checked whenever it changes, and once after start (the file may be an older version's).
+    if (changed.includes('extensions.conf') || !this.dialplanChecked) {
+      const lintIssues = this.deps.lint(result);
+      if (lintIssues.length) {
+        return finish({ outcome: 'REFUSED', warnings: result.warnings, lintIssues, error: `the dialplan check found ${lintIssues.length} problem(s); nothing was written` });
+      }
+      this.dialplanChecked = true;
+    }
     if (!changed.length) return finish({ outcome: 'NO_CHANGES', warnings: result.warnings });
 
     for (const name of changed) writeAtomic(dir, name, result.files.get(name)!);
