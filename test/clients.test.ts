@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from './support/server.js';
+
+const run = promisify(execFile);
+let server: TestServer;
+const cli = (args: string[], token?: string) =>
+  run(process.execPath, ['clients/pbx-cli.mjs', ...args], { env: { ...process.env, PBX_URL: server.graphqlUrl, PBX_TOKEN: token ?? server.adminToken } });
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.gql(`mutation { createExtensions(input: { startNumber: "100", count: 3 }) { __typename } }`, {}, server.adminToken);
+});
+afterAll(() => server.stop());
+
+describe('clients/pbx-cli.mjs', () => {
+  it('logs in, lists, exports and imports', async () => {
+    const token = (await cli(['login', 'admin', ADMIN_PASSWORD], '')).stdout.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const list = (await cli(['extensions'], token)).stdout.trim().split('\n');
+    expect(list).toEqual(['100\t100\tUNAVAILABLE', '101\t101\tUNAVAILABLE', '102\t102\tUNAVAILABLE']);
+    const file = join(mkdtempSync(join(tmpdir(), 'pbx-cli-')), 'x.csv');
+    expect((await cli(['export', 'csv', file], token)).stdout).toContain('wrote');
+    const again = await cli(['import', file, '--valid-rows-only'], token);
+    expect(again.stdout).toContain('0 of 3 rows imported');
+    expect(again.stdout).toContain('rows.2.number: Number 100 is already used by extension 100 (100)');
+    await expect(cli(['import', file], token)).rejects.toMatchObject({ stderr: expect.stringContaining('Number 100 is already used') });
+  });
+});
