@@ -104,15 +104,22 @@ export function createEventBus(redisUrl?: string): EventBus {
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged'];
-  void subscriber.subscribe(...topics.map(channel));
+  let closed = false;
+  // Connection errors are retried by ioredis; they must not become unhandled rejections.
+  publisher.on('error', () => undefined);
+  subscriber.on('error', () => undefined);
+  subscriber.subscribe(...topics.map(channel)).catch(() => undefined);
   subscriber.on('message', (name: string, message: string) => {
     const topic = topics.find((t) => channel(t) === name);
     if (topic) fanout.deliver(topic, JSON.parse(message));
   });
   return {
-    publish: (topic, payload) => void publisher.publish(channel(topic), JSON.stringify(payload)),
+    publish: (topic, payload) => {
+      if (!closed) publisher.publish(channel(topic), JSON.stringify(payload)).catch(() => undefined);
+    },
     subscribe: (topic) => fanout.subscribe(topic),
     async close() {
+      closed = true;
       publisher.disconnect();
       subscriber.disconnect();
     },
