@@ -10,7 +10,16 @@ type Client = Awaited<ReturnType<typeof ari.connect>>;
 // message it ever printed; our logs are JSON lines, and a long-lived process must not grow.
 if (typeof (globalThis as { log?: unknown }).log === 'function') (globalThis as { log?: unknown }).log = () => undefined;
 
-export type AriOptions = { url: string; username: string; password: string; app: string; log: Logger; backoff?: { minMs: number; maxMs: number } };
+export type AriOptions = {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  log: Logger;
+  backoff?: { minMs: number; maxMs: number };
+  /** How long one connection attempt (REST description and WebSocket) may take before it is given up and retried. */
+  attemptTimeoutMs?: number;
+};
 
 /**
  * The one ARI connection (D6), and the only module that knows ari-client.
@@ -87,9 +96,26 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
     if (this.stopped) return;
     const { url, username, password, app, log } = this.options;
     this.connecting = true;
+    // ari-client never settles when the server accepts and drops the connection without an answer
+    // (a port forwarder in front of a booting Asterisk, a reset): an attempt that takes too long is given up.
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`ARI connection attempt timed out after ${this.options.attemptTimeoutMs ?? 8000} ms`));
+      }, this.options.attemptTimeoutMs ?? 8000);
+    });
+    timeout.catch(() => undefined);
     try {
-      const client = await ari.connect(url, username, password);
-      if (this.stopped) return;
+      const connecting = ari.connect(url, username, password);
+      // A client that arrives after the attempt was given up is dropped.
+      connecting.then((late) => timedOut && stopClient(late)).catch(() => undefined);
+      const client = await Promise.race([connecting, timeout]);
+      if (this.stopped) {
+        stopClient(client);
+        return;
+      }
       this.client = client;
       // ari-client emits every event under '*' too; its typings do not list it.
       (client as unknown as EventEmitter).on('*', (event: AriEvent) => this.emit('event', plain(event)));
@@ -100,7 +126,7 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
         this.dropClient();
         this.scheduleReconnect();
       });
-      await client.start(app, true);
+      await Promise.race([client.start(app, true), timeout]);
       this.markUp();
     } catch (error) {
       log.debug({ err: error, url }, 'ARI connection attempt failed');
@@ -108,6 +134,7 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
       this.markDown();
       this.scheduleReconnect();
     } finally {
+      clearTimeout(timer);
       this.connecting = false;
     }
   }
@@ -138,13 +165,16 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   private dropClient(): void {
     const client = this.client;
     this.client = null;
-    if (!client) return;
-    (client as unknown as EventEmitter).removeAllListeners();
-    try {
-      (client as unknown as { stop(): void }).stop();
-    } catch {
-      // already closed
-    }
+    if (client) stopClient(client);
+  }
+}
+
+function stopClient(client: Client): void {
+  (client as unknown as EventEmitter).removeAllListeners();
+  try {
+    (client as unknown as { stop(): void }).stop();
+  } catch {
+    // already closed
   }
 }
 

@@ -5,7 +5,7 @@ import type { ConfigApplier } from '../apply/applier.js';
 import type { AriConnection } from '../ari/connection.js';
 import type { AriEvent } from '../ari/types.js';
 import type { Lease } from '../../jobs/lease.js';
-import { extensionState, type ExtensionStatus } from './status.js';
+import { deviceStatesFromChannels, extensionState, type ExtensionStatus } from './status.js';
 import { LiveStore, type ContactFact } from './store.js';
 
 /** Where the live service gets contacts from: AMI, which ARI lacks a listing for (PJSIPShowContacts). */
@@ -114,9 +114,10 @@ export class LiveService {
   private async onConnected(): Promise<void> {
     const ari = this.deps.ari!;
     const rebuild = (async () => {
-      const [endpoints, deviceStates] = await Promise.all([ari.listEndpoints(), ari.listDeviceStates()]);
+      const [endpoints, deviceStates, channels] = await Promise.all([ari.listEndpoints(), ari.listDeviceStates(), ari.listChannels()]);
       const contacts = this.deps.contacts?.connected() ? await this.deps.contacts.listContacts().catch(() => []) : [];
-      this.store.rebuild(endpoints, deviceStates, contacts);
+      // GET /deviceStates holds Stasis devices only: the PJSIP ones (calls in progress) come from the channels.
+      this.store.rebuild(endpoints, [...deviceStatesFromChannels(endpoints, channels), ...deviceStates], contacts);
     })();
     this.rebuilding = rebuild;
     try {

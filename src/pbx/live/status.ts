@@ -49,3 +49,39 @@ export function parseContactUri(uri: string): { ip: string | null; port: number 
   if (!match) return { ip: null, port: null };
   return { ip: match[1]!.replace(/^\[|\]$/g, ''), port: match[2] ? Number(match[2]) : null };
 }
+
+/** ast_state_chan2dev: the device state one channel in this ARI channel state stands for. */
+function channelDeviceState(state: string): 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'RINGING' {
+  switch (state) {
+    case 'Down':
+      return 'NOT_INUSE';
+    case 'Ringing':
+    case 'Pre-ring':
+      return 'RINGING';
+    case 'Busy':
+      return 'BUSY';
+    default:
+      return 'INUSE';
+  }
+}
+
+/**
+ * The device state of each PJSIP endpoint that has channels, from the channel
+ * listing. ARI lists only the device states it controls (Stasis:…), never
+ * PJSIP/<n>, so after a (re)connect a call in progress is known only from its
+ * channels. Aggregated as chan_pjsip does: ringing and in use → RINGINUSE.
+ */
+export function deviceStatesFromChannels(endpoints: { technology: string; resource: string; channel_ids: string[] }[], channels: { id: string; state: string }[]): { name: string; state: string }[] {
+  const stateOf = new Map(channels.map((c) => [c.id, channelDeviceState(c.state)]));
+  const result: { name: string; state: string }[] = [];
+  for (const e of endpoints) {
+    if (e.technology !== 'PJSIP') continue;
+    const states = new Set(e.channel_ids.map((id) => stateOf.get(id)).filter((s) => s !== undefined));
+    if (!states.size) continue;
+    const ringing = states.has('RINGING');
+    const inUse = states.has('INUSE') || states.has('BUSY');
+    const state = ringing && inUse ? 'RINGINUSE' : ringing ? 'RINGING' : states.has('INUSE') ? 'INUSE' : states.has('BUSY') ? 'BUSY' : 'NOT_INUSE';
+    result.push({ name: `PJSIP/${e.resource}`, state });
+  }
+  return result;
+}

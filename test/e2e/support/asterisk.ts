@@ -44,8 +44,17 @@ export const MODULES_BY_FILE: Record<string, string[]> = {
 };
 
 export type AsteriskOptions = {
-  /** The rendered files (name → text), written to etc/ as they are. */
-  files: Map<string, string>;
+  /** The rendered files (name → text), written to etc/ as they are. Optional with `etcDir`. */
+  files?: Map<string, string>;
+  /**
+   * Use this existing directory as etc/ instead of one inside the temporary
+   * root: the directory our server renders into (its ASTERISK_CONFIG_DIR), so
+   * that its applies land where Asterisk reads. The rendered files are the
+   * `*.conf` files already there plus `files`; the harness still writes its own
+   * files (asterisk.conf, logger.conf, …) into it, and stop() leaves the
+   * directory in place.
+   */
+  etcDir?: string;
   /** When given, checked against the files (a mismatch is a test bug); else read from them. */
   ports?: PbxPorts;
   /** The Asterisk binary; findAsterisk() when omitted. */
@@ -56,6 +65,8 @@ export type AsteriskOptions = {
 export type Asterisk = {
   root: string;
   etcDir: string;
+  /** astspooldir: voicemail/<context>/<mailbox>/INBOX/… */
+  spoolDir: string;
   logFile: string;
   httpPort: number;
   amiPort: number;
@@ -297,10 +308,23 @@ export async function terminate(child: ChildProcess | null, graceMs = 5000): Pro
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The rendered files already in a directory: every `*.conf` but the harness's own. */
+function renderedFilesIn(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of readdirSync(dir).sort()) {
+    if (!name.endsWith('.conf') || (HARNESS_FILES as readonly string[]).includes(name)) continue;
+    files.set(name, readFileSync(path.join(dir, name), 'utf8'));
+  }
+  return files;
+}
+
 export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk> {
-  const settings = readSettings(options.files);
+  if (!options.files && !options.etcDir) throw new Error('startAsterisk: give the rendered files, an etcDir holding them, or both');
+  const given = options.files ?? new Map<string, string>();
+  for (const name of HARNESS_FILES) if (given.has(name)) throw new Error(`startAsterisk: ${name} belongs to the harness, not to the rendered files`);
+  const initialFiles = options.etcDir ? new Map([...renderedFilesIn(options.etcDir), ...given]) : given;
+  const settings = readSettings(initialFiles);
   if (options.ports) checkPorts(settings, options.ports);
-  for (const name of HARNESS_FILES) if (options.files.has(name)) throw new Error(`startAsterisk: ${name} belongs to the harness, not to the rendered files`);
   const bin = options.bin ?? findAsterisk();
   if (!bin) throw new Error('startAsterisk: no Asterisk binary (set ASTERISK_BIN)');
   const install = installationOf(bin);
@@ -308,7 +332,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
   // The pid in the name lets a later run remove what a killed run left behind (sandbox.ts).
   const root = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-`));
   const dirs = {
-    etc: path.join(root, 'etc'),
+    etc: options.etcDir ? path.resolve(options.etcDir) : path.join(root, 'etc'),
     varlib: path.join(root, 'varlib'),
     spool: path.join(root, 'spool'),
     run: path.join(root, 'run'),
@@ -332,7 +356,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     }
   };
   for (const [name, text] of harnessFiles(dirs)) writeFileSync(path.join(dirs.etc, name), text);
-  writeFiles(options.files);
+  writeFiles(given);
 
   const ari = { username: settings.ariUsername, password: settings.ariPassword, url: `http://127.0.0.1:${settings.httpPort}` };
   const authorization = `Basic ${Buffer.from(`${ari.username}:${ari.password}`).toString('base64')}`;
@@ -405,6 +429,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
   return {
     root,
     etcDir: dirs.etc,
+    spoolDir: dirs.spool,
     logFile,
     httpPort: settings.httpPort,
     amiPort: settings.amiPort,
