@@ -38,8 +38,9 @@ export class LiveService {
       lease: Lease;
     },
   ) {
+    // Only configured extensions are published: Asterisk may still report an endpoint just deleted.
     this.store.on('changed', (numbers: string[]) => {
-      for (const number of numbers) this.deps.bus.publish('extensionStatus', this.status(number));
+      for (const number of numbers) if (this.enabled.has(number)) this.deps.bus.publish('extensionStatus', this.status(number));
     });
   }
 
@@ -86,6 +87,10 @@ export class LiveService {
     this.enabled = new Map(rows.map((r) => [r.number, r.enabled]));
     for (const [number, enabled] of this.enabled) {
       if (before.get(number) !== enabled) this.deps.bus.publish('extensionStatus', this.status(number));
+    }
+    // A deleted extension is reported once more, as UNAVAILABLE, then no longer.
+    for (const number of before.keys()) {
+      if (!this.enabled.has(number)) this.deps.bus.publish('extensionStatus', { number, state: 'UNAVAILABLE', contacts: [] });
     }
   }
 

@@ -1,3 +1,4 @@
+import { featureCodes } from './dialplan.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { file, section } from './text.js';
 
@@ -33,9 +34,13 @@ export function renderModules(): string {
   return file(section('modules', [['autoload', true]]));
 }
 
-/** features.conf: in-call codes as far as they exist (transfer codes come with F-4.7.d). */
+/**
+ * features.conf: in-call codes as far as they exist (transfer codes come with
+ * F-4.7.d). Asterisk's own call pickup catches `pickupexten` before the
+ * dialplan, so it is set to our group-pickup code rather than left to its default.
+ */
 export function renderFeatures(): string {
-  return file(section('general', [['transferdigittimeout', 3]]), section('featuremap', [['blindxfer', '#'], ['atxfer', '*2']]));
+  return file(section('general', [['transferdigittimeout', 3], ['pickupexten', featureCodes.pickupGroup]]), section('featuremap', [['blindxfer', '#'], ['atxfer', '*2']]));
 }
 
 /** musiconhold.conf: the built-in class `default` from the installed prompts. */

@@ -121,6 +121,10 @@ describe('render: small fixture', () => {
     expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0))');
   });
 
+  it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {
+    expect(sectionOf(files.get('features.conf')!, 'general').get('pickupexten')).toEqual(['*8']);
+  });
+
   it('ARI, AMI and HTTP listen on loopback with the configured credentials', () => {
     expect(files.get('http.conf')).toContain('bindaddr=127.0.0.1\nbindport=8088');
     expect(sectionOf(files.get('ari.conf')!, 'pbx').get('password')).toEqual(['ari-secret-1']);
