@@ -114,7 +114,7 @@ describe.skipIf(!ASTERISK)('Asterisk loads the rendered configuration', () => {
   it('dials 100 from the internal context through the extension subroutine', async () => {
     const out = await pbx.cli('dialplan show 100@pbx-internal');
     expect(out).toMatch(/'100' =>\s+hint: PJSIP\/100/);
-    expect(out).toContain('Gosub(pbx-dial-extension,s,1(100,1))');
+    expect(out).toContain('Gosub(pbx-dial-extension,s,1(100,1,OFF))');
     expect(out).toMatch(/-= 1 extension \(\d+ priorities\) in 1 context\. =-/);
   });
 

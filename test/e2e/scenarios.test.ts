@@ -337,6 +337,33 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     await waitStatus('100', inState('ONLINE'), connected);
   });
 
+  it('2b. a call of an extension that records its calls is recorded (MixMonitor) into the monitor spool', async () => {
+    mark('scenario 2b');
+    await idle();
+    const id = (await server.gql(`{ extension(number: "100") { id } }`, {}, server.adminToken)).data.extension.id;
+    const setRecording = (recording: string) =>
+      mutateApplied('updateExtension', `mutation($id: ID!, $r: RecordingMode!) { updateExtension(id: $id, input: { recording: $r }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { recording } } } }`, { id, r: recording });
+    await setRecording('OUTBOUND');
+    try {
+      const monitor = path.join(pbx.spoolDir, 'monitor');
+      const before = existsSync(monitor) ? readdirSync(monitor) : [];
+      const [a, b] = [main('100'), main('101')];
+      await sync(a, b);
+      await a.call(uri('101'));
+      await b.waitFor(incomingCall, 5000);
+      await b.answer(200);
+      await a.waitFor(callState('CONFIRMED'), 5000);
+      await new Promise((r) => setTimeout(r, 1500));
+      a.hangup();
+      await b.waitFor(disconnected, 5000);
+      await until(() => existsSync(monitor) && readdirSync(monitor).some((f) => !before.includes(f) && /-100-101-.*\.wav$/.test(f)), 5000, 'a recording of 100 calling 101');
+      const file = readdirSync(monitor).find((f) => !before.includes(f) && /-100-101-/.test(f))!;
+      expect(statSync(path.join(monitor, file)).size).toBeGreaterThan(1000);
+    } finally {
+      await setRecording('OFF');
+    }
+  });
+
   it('3. departments: RING_ALL rings every member at once, SEQUENTIAL one after another; no answer goes to the destination', async () => {
     mark('scenario 3');
     await idle();

@@ -82,14 +82,17 @@ function featureCodeContext(): string {
 /**
  * Calls an extension: DND, every registered contact, then voicemail (busy or
  * unavailable greeting) when on; without voicemail a busy caller hears busy
- * and an unanswered call ends (F-4.1.2.b). ARG1 = number, ARG2 = 1 with voicemail.
+ * and an unanswered call ends (F-4.1.2.b). The call is recorded (MixMonitor)
+ * when the callee records calls it receives or the caller records calls it
+ * makes. ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode.
  */
 function dialExtensionContext(): string {
   return [
     `[${contexts.dialExtension}]`,
     exten('s', [
       'Set(__PICKUPMARK=${ARG1})',
-      'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)',
+      'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
+      label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
       'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
       'GotoIf($["${CONTACTS}" = ""]?unavailable)',
       'Dial(${CONTACTS},${PBX_RINGTIME})',
@@ -104,6 +107,8 @@ function dialExtensionContext(): string {
       'Return()',
       label('vm-busy', 'VoiceMail(${ARG1}@default,b)'),
       'Return()',
+      label('record', 'MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)'),
+      'Goto(dial)',
     ]),
     '',
   ].join('\n');
@@ -113,7 +118,7 @@ function extensionsContext(extensions: SnapshotExtension[]): string {
   const blocks = extensions.map((ext) => {
     const n = digits(ext.number, 'extension');
     if (!ext.enabled) return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`NoOp(Extension ${n} is disabled)`, 'Congestion(5)', 'Hangup()']);
-    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${contexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0}))`, 'Hangup()']);
+    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${contexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')}))`, 'Hangup()']);
   });
   return [`[${contexts.extensions}]`, ...blocks, ''].join('\n');
 }

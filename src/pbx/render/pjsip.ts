@@ -70,6 +70,8 @@ function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<
     ['trust_id_outbound', ext.sendPai || ext.sendRpid],
     ['rtp_timeout', ext.rtpTimeoutSeconds || undefined],
     ['inband_progress', ext.inbandProgress],
+    // The dialplan reads the caller's recording mode from its channel (F-4.1.2.b, OUTBOUND/BOTH).
+    ['set_var', new Composed(`PBX_RECORDING=${safe(ext.recording, `extension ${n} recording`)}`)],
     ['device_state_busy_at', undefined],
     ...acl(ext, snapshot),
   ];

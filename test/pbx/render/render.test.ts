@@ -117,8 +117,18 @@ describe('render: small fixture', () => {
     expect(vm).toContain('100 => 1234,Alice,alice@example.com');
     expect(vm).not.toContain('102 =>');
     for (const code of ['*60', '*61', '*8', '_**X.', '*74', '*074']) expect(dialplan).toContain(`exten => ${code},1,`);
-    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1))');
-    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0))');
+    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF))');
+    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0,OFF))');
+  });
+
+  it('records calls with MixMonitor: the callee by its mode (INBOUND/BOTH), the caller by the mode its endpoint carries (OUTBOUND/BOTH)', () => {
+    const snapshot = smallSnapshot();
+    snapshot.extensions[0] = { ...snapshot.extensions[0]!, recording: 'BOTH' };
+    const { files: recorded } = render(snapshot);
+    expect(recorded.get('extensions.conf')).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,BOTH))');
+    expect(sectionOf(recorded.get('pjsip.conf')!, '100', 'endpoint').get('set_var')).toEqual(['PBX_RECORDING=BOTH']);
+    expect(dialplan).toContain('GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)');
+    expect(dialplan).toContain(' same => n(record),MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)\n same => n,Goto(dial)');
   });
 
   it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {
