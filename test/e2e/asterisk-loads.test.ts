@@ -32,7 +32,7 @@ if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
 else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
 
 /** Every rendered file whose problems fail the test (modules.conf: see MODULES_BY_FILE, loader lines of needed modules). */
-const RENDERED = ['pjsip.conf', 'extensions.conf', 'voicemail.conf', 'rtp.conf', 'http.conf', 'ari.conf', 'manager.conf', 'features.conf', 'musiconhold.conf'];
+const RENDERED = ['pjsip.conf', 'extensions.conf', 'voicemail.conf', 'rtp.conf', 'http.conf', 'ari.conf', 'manager.conf', 'features.conf', 'musiconhold.conf', 'iax.conf'];
 
 const report = (lines: string[]) => `Asterisk logged problems with the rendered configuration:\n${lines.join('\n')}`;
 
@@ -111,10 +111,16 @@ describe.skipIf(!ASTERISK)('Asterisk loads the rendered configuration', () => {
     expect(out).toMatch(/Objects found: 3/);
   });
 
+  it('has an IAX2 friend for the extension with IAX2 on, and only for it', async () => {
+    const out = await pbx.cli('iax2 show peers');
+    expect(out).toMatch(/^102\s/m);
+    expect(out).not.toMatch(/^100\s/m);
+  });
+
   it('dials 100 from the internal context through the extension subroutine', async () => {
     const out = await pbx.cli('dialplan show 100@pbx-internal');
     expect(out).toMatch(/'100' =>\s+hint: PJSIP\/100/);
-    expect(out).toContain('Gosub(pbx-dial-extension,s,1(100,1,OFF))');
+    expect(out).toContain('Gosub(pbx-dial-extension,s,1(100,1,OFF,0))');
     expect(out).toMatch(/-= 1 extension \(\d+ priorities\) in 1 context\. =-/);
   });
 

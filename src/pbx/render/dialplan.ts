@@ -84,7 +84,8 @@ function featureCodeContext(): string {
  * unavailable greeting) when on; without voicemail a busy caller hears busy
  * and an unanswered call ends (F-4.1.2.b). The call is recorded (MixMonitor)
  * when the callee records calls it receives or the caller records calls it
- * makes. ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode.
+ * makes. ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode,
+ * ARG4 = 1 when the extension may also register over IAX2.
  */
 function dialExtensionContext(): string {
   return [
@@ -94,6 +95,8 @@ function dialExtensionContext(): string {
       'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
       label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
       'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
+      // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered.
+      'ExecIf($["${ARG4}" = "1" & "${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
       'GotoIf($["${CONTACTS}" = ""]?unavailable)',
       'Dial(${CONTACTS},${PBX_RINGTIME})',
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
@@ -118,7 +121,7 @@ function extensionsContext(extensions: SnapshotExtension[]): string {
   const blocks = extensions.map((ext) => {
     const n = digits(ext.number, 'extension');
     if (!ext.enabled) return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`NoOp(Extension ${n} is disabled)`, 'Congestion(5)', 'Hangup()']);
-    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${contexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')}))`, 'Hangup()']);
+    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${contexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}))`, 'Hangup()']);
   });
   return [`[${contexts.extensions}]`, ...blocks, ''].join('\n');
 }

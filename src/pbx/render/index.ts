@@ -3,6 +3,7 @@ import { renderPjsip } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { renderAri, renderFeatures, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
 import { renderVoicemail } from './voicemail.js';
+import { renderIax } from './iax.js';
 
 export type { PbxSnapshot } from './snapshot.js';
 export { RenderError } from './text.js';
@@ -24,6 +25,7 @@ export function render(snapshot: PbxSnapshot): RenderResult {
     ['extensions.conf', renderDialplan(snapshot)],
     ['features.conf', renderFeatures()],
     ['http.conf', renderHttp(snapshot)],
+    ['iax.conf', renderIax(snapshot)],
     ['manager.conf', renderManager(snapshot)],
     ['modules.conf', renderModules()],
     ['musiconhold.conf', renderMusicOnHold()],
@@ -40,6 +42,7 @@ export const reloadModules: Record<string, string> = {
   'extensions.conf': 'pbx_config.so',
   'features.conf': 'features',
   'http.conf': 'http',
+  'iax.conf': 'chan_iax2.so',
   'manager.conf': 'manager',
   'modules.conf': '',
   'musiconhold.conf': 'res_musiconhold.so',

@@ -117,18 +117,29 @@ describe('render: small fixture', () => {
     expect(vm).toContain('100 => 1234,Alice,alice@example.com');
     expect(vm).not.toContain('102 =>');
     for (const code of ['*60', '*61', '*8', '_**X.', '*74', '*074']) expect(dialplan).toContain(`exten => ${code},1,`);
-    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF))');
-    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0,OFF))');
+    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF,0))');
+    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0,OFF,1))');
   });
 
   it('records calls with MixMonitor: the callee by its mode (INBOUND/BOTH), the caller by the mode its endpoint carries (OUTBOUND/BOTH)', () => {
     const snapshot = smallSnapshot();
     snapshot.extensions[0] = { ...snapshot.extensions[0]!, recording: 'BOTH' };
     const { files: recorded } = render(snapshot);
-    expect(recorded.get('extensions.conf')).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,BOTH))');
+    expect(recorded.get('extensions.conf')).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,BOTH,0))');
     expect(sectionOf(recorded.get('pjsip.conf')!, '100', 'endpoint').get('set_var')).toEqual(['PBX_RECORDING=BOTH']);
     expect(dialplan).toContain('GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)');
     expect(dialplan).toContain(' same => n(record),MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)\n same => n,Goto(dial)');
+  });
+
+  it('an extension with IAX2 on has an iax.conf friend and also rings over IAX2 while registered', () => {
+    const iax = files.get('iax.conf')!;
+    const friend = sectionOf(iax, '102');
+    expect(friend.get('type')).toEqual(['friend']);
+    expect(friend.get('host')).toEqual(['dynamic']);
+    expect(friend.get('secret')).toEqual(['Secret-102']);
+    expect(friend.get('context')).toEqual(['pbx-internal']);
+    expect(() => sectionOf(iax, '100')).toThrow();
+    expect(dialplan).toContain('ExecIf($["${ARG4}" = "1" & "${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))');
   });
 
   it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {
