@@ -95,9 +95,11 @@ function dialExtensionContext(): string {
       'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
       label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
       'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
-      // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered.
-      'ExecIf($["${ARG4}" = "1" & "${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
-      'GotoIf($["${CONTACTS}" = ""]?unavailable)',
+      // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered. The jump keeps
+      // IAXPEER() from being evaluated for other extensions (arguments are expanded before ExecIf runs).
+      'GotoIf($["${ARG4}" != "1"]?ring)',
+      'ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
+      label('ring', 'GotoIf($["${CONTACTS}" = ""]?unavailable)'),
       'Dial(${CONTACTS},${PBX_RINGTIME})',
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),

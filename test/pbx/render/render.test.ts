@@ -139,7 +139,7 @@ describe('render: small fixture', () => {
     expect(friend.get('secret')).toEqual(['Secret-102']);
     expect(friend.get('context')).toEqual(['pbx-internal']);
     expect(() => sectionOf(iax, '100')).toThrow();
-    expect(dialplan).toContain('ExecIf($["${ARG4}" = "1" & "${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))');
+    expect(dialplan).toContain(' same => n,GotoIf($["${ARG4}" != "1"]?ring)\n same => n,ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))\n same => n(ring),');
   });
 
   it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {
