@@ -624,7 +624,7 @@ describe('ARI stand-in', () => {
     await expect(fetch(`${standin.url}/ari/asterisk/ping`)).rejects.toThrow();
 
     const reconnected = once(emitter, 'WebSocketConnected');
-    await standin.restart();
+    await standin.restart({ keepContacts: false });
     await reconnected;
     expect(standin.connections).toHaveLength(1);
     expect((await client.endpoints.list()).map((endpoint) => endpoint.state)).toEqual(['offline', 'offline']);
@@ -632,6 +632,202 @@ describe('ARI stand-in', () => {
     standin.register('101', PHONE_101);
     const events = await settle(standin, log);
     expect(events.map((event) => event.type)).toContain('PeerStatusChange');
+  });
+
+  it('restart() keeps registered contacts as Asterisk does (astdb): online, NonQualified until the next qualify', async () => {
+    const standin = await startStandin();
+    const { client, log } = await startApp(standin);
+    standin.register('100', PHONE_100);
+    const call = standin.ring('100', '101'); // 101 is offline: the call fails at once
+    await settle(standin, log);
+    expect(call.phase).toBe('ended');
+
+    const emitter = client as unknown as EventEmitter;
+    const reconnected = once(emitter, 'WebSocketConnected');
+    await standin.restart();
+    await reconnected;
+
+    // Nothing is announced at boot: the listings carry the state.
+    expect(await settle(standin, log)).toEqual([]);
+    expect((await client.endpoints.list()).map(({ resource, state, channel_ids }) => [resource, state, channel_ids])).toEqual([
+      ['101', 'offline', []],
+      ['100', 'online', []],
+    ]);
+    expect((await rest(standin, 'GET', '/ari/deviceStates/PJSIP%2F100')).body).toEqual({ name: 'PJSIP/100', state: 'NOT_INUSE' });
+    expect((await rest(standin, 'GET', '/ari/deviceStates/Queue:support_avail')).body).toEqual({ name: 'Queue:support_avail', state: 'NOT_INUSE' });
+    await replay(standin, 'rest-deviceStates.json');
+
+    // The first qualify after the restart: Reachable with the round trip; already online, so nothing else.
+    standin.qualify();
+    const qualified = await settle(standin, log);
+    expect(qualified.map((event) => [event.type, event['contact_info'], (event['endpoint'] as { state?: string }).state])).toEqual([
+      ['ContactStatusChange', { uri: PHONE_100.uri, contact_status: 'Reachable', aor: '100', roundtrip_usec: '1312' }, 'online'],
+    ]);
+    standin.qualify('100');
+    standin.register('100', PHONE_100); // a refresh of the same contact
+    expect(await settle(standin, log)).toEqual([]);
+
+    // The kept contact unregisters like any other.
+    standin.unregister('100');
+    const unregistered = await settle(standin, log);
+    expect(unregistered.map((event) => event.type)).toEqual(['PeerStatusChange', 'ContactStatusChange', 'DeviceStateChanged', 'DeviceStateChanged']);
+    expect(unregistered[1]?.['contact_info']).toMatchObject({ uri: PHONE_100.uri, contact_status: 'Removed' });
+
+    // Before its qualify a kept contact is already usable: calls reach it.
+    standin.register('101', PHONE_101);
+    await settle(standin, log);
+    const reconnectedAgain = once(emitter, 'WebSocketConnected');
+    await standin.restart();
+    await reconnectedAgain;
+    expect((await client.endpoints.list()).map((endpoint) => endpoint.state)).toEqual(['online', 'offline']);
+    const ringing = standin.ring('100', '101');
+    expect(ringing.phase).toBe('ringing');
+    standin.hangup(ringing);
+    await settle(standin, log);
+  });
+
+  it('keeps a second contact of the same endpoint and removes contacts one by one', async () => {
+    const standin = await startStandin();
+    const { client, log } = await startApp(standin);
+    const second = { ip: '127.0.0.1', port: 5080, uri: 'sip:100@127.0.0.1:5080;ob', rttUsec: 2100 };
+    const summary = (events: readonly ReceivedEvent[]) =>
+      events.map((event) => [
+        event.type,
+        (event['contact_info'] as { uri?: string; contact_status?: string; roundtrip_usec?: string } | undefined) ?? deviceName(event),
+        (event['endpoint'] as { state?: string } | undefined)?.state,
+      ]);
+    standin.register('100', PHONE_100);
+    await settle(standin, log);
+
+    standin.register('100', second);
+    expect(summary(await settle(standin, log))).toEqual([
+      ['ContactStatusChange', { uri: second.uri, contact_status: 'NonQualified', aor: '100', roundtrip_usec: '0' }, 'online'],
+      ['ContactStatusChange', { uri: second.uri, contact_status: 'Reachable', aor: '100', roundtrip_usec: '2100' }, 'online'],
+    ]);
+
+    standin.unregister('100', { uri: PHONE_100.uri });
+    expect(summary(await settle(standin, log))).toEqual([
+      ['ContactStatusChange', { uri: PHONE_100.uri, contact_status: 'Removed', aor: '100', roundtrip_usec: '0' }, 'online'],
+    ]);
+    expect((await client.endpoints.get({ tech: 'PJSIP', resource: '100' })).state).toBe('online');
+    expect((await rest(standin, 'GET', '/ari/deviceStates/PJSIP%2F100')).body).toMatchObject({ state: 'NOT_INUSE' });
+    standin.unregister('100', { uri: 'sip:100@192.0.2.99:5060' }); // no such contact
+    expect(await settle(standin, log)).toEqual([]);
+
+    // Unregistering the endpoint without a uri removes every contact; the last one takes it offline.
+    standin.register('100', PHONE_100);
+    await settle(standin, log);
+    standin.unregister('100');
+    expect(summary(await settle(standin, log))).toEqual([
+      ['ContactStatusChange', { uri: second.uri, contact_status: 'Removed', aor: '100', roundtrip_usec: '0' }, 'online'],
+      ['PeerStatusChange', undefined, 'offline'],
+      ['ContactStatusChange', { uri: PHONE_100.uri, contact_status: 'Removed', aor: '100', roundtrip_usec: '0' }, 'offline'],
+      ['DeviceStateChanged', 'PJSIP/100', undefined],
+      ['DeviceStateChanged', 'Queue:support_avail', undefined],
+    ]);
+
+    // With max_contacts=1 (and remove_existing) a new contact replaces the old one.
+    const single = await startStandin({ endpoints: [{ resource: '100', callerName: 'Alice', maxContacts: 1 }], queues: {} });
+    const singleApp = await startApp(single);
+    single.register('100', PHONE_100);
+    await settle(single, singleApp.log);
+    single.register('100', second);
+    expect(summary(await settle(single, singleApp.log)).map(([type, info, state]) => [type, (info as { contact_status: string }).contact_status, state])).toEqual([
+      ['ContactStatusChange', 'Removed', 'online'],
+      ['ContactStatusChange', 'NonQualified', 'online'],
+      ['ContactStatusChange', 'Reachable', 'online'],
+    ]);
+  });
+
+  it('a caller that cancels while the callee rings ends both channels with cause 127', async () => {
+    const standin = await startStandin();
+    const { client, log } = await startApp(standin);
+    standin.register('100', PHONE_100);
+    standin.register('101', PHONE_101);
+    await settle(standin, log);
+
+    const call = standin.ring('100', '101');
+    await settle(standin, log);
+    standin.hangup(call, { by: 'caller' });
+    const events = await settle(standin, log);
+
+    expect(events.find((event) => event.type === 'ChannelHangupRequest')).toMatchObject({ cause: 127, tech_cause: 487 });
+    expect(events.filter((event) => event.type === 'Dial').map((event) => event['dialstatus'])).toEqual(['CANCEL']);
+    const destroyed = events
+      .filter((event) => event.type === 'ChannelDestroyed')
+      .map((event) => [(event['channel'] as { id: string }).id, event['cause'], event['cause_txt'], event['tech_cause']]);
+    expect(destroyed).toEqual([
+      [call.callerChannelId, 127, 'Interworking, unspecified', 487],
+      [call.calleeChannelId, 127, 'Interworking, unspecified', 500],
+    ]);
+    expect(await client.channels.list()).toEqual([]);
+    expect(events.filter((event) => event.type === 'DeviceStateChanged').map(deviceName)).toEqual(['PJSIP/100', 'PJSIP/101']);
+  });
+
+  it('a pbx_config reload sets the [globals] again: one ChannelVarset without channel each', async () => {
+    const standin = await startStandin({ globals: { PBX_RINGTIME: '30' } });
+    const { client, log } = await startApp(standin);
+
+    await client.asterisk.reloadModule({ moduleName: 'pbx_config.so' });
+    const reloaded = await settle(standin, log);
+    expect(reloaded).toHaveLength(1);
+    expect(Object.keys(reloaded[0] ?? {})).toEqual(['variable', 'value', 'type', 'timestamp', 'asterisk_id', 'application']);
+    expect(reloaded[0]).toMatchObject({ type: 'ChannelVarset', variable: 'PBX_RINGTIME', value: '30', application: APP, asterisk_id: '02:00:00:00:a5:01' });
+
+    // The model allows it: channel is optional, every other field is described.
+    const models = ((await rest(standin, 'GET', '/ari/api-docs/events.json')).body as { models: Record<string, { properties: Record<string, { required?: boolean }> }> }).models;
+    const varset = models['ChannelVarset']?.properties ?? {};
+    expect(varset['channel']?.required).toBe(false);
+    expect([varset['variable']?.required, varset['value']?.required]).toEqual([true, true]);
+
+    await client.asterisk.reloadModule({ moduleName: 'res_pjsip.so' });
+    standin.failReload('pbx_config', 409);
+    await expect(client.asterisk.reloadModule({ moduleName: 'pbx_config.so' })).rejects.toThrow();
+    standin.failReload('pbx_config', null);
+    expect(await settle(standin, log)).toEqual([]);
+
+    standin.setGlobals({ PBX_RINGTIME: '25', TRUNK: 'PJSIP/out' });
+    expect(await settle(standin, log)).toEqual([]);
+    await client.asterisk.reloadModule({ moduleName: 'pbx_config' });
+    expect((await settle(standin, log)).map((event) => [event.type, event['variable'], event['value'], 'channel' in event])).toEqual([
+      ['ChannelVarset', 'PBX_RINGTIME', '25', false],
+      ['ChannelVarset', 'TRUNK', 'PJSIP/out', false],
+    ]);
+  });
+
+  it('voicemail drives the MWI:<box>@default device state; GET /deviceStates still lists Stasis devices only', async () => {
+    const standin = await startStandin({ mailboxes: ['100', '101@default'] });
+    const { client, log } = await startApp(standin);
+    const mwi = async (box: string) => (await rest(standin, 'GET', `/ari/deviceStates/MWI:${box}`)).body;
+    expect(await mwi('100@default')).toEqual({ name: 'MWI:100@default', state: 'NOT_INUSE' });
+    expect(await mwi('101@default')).toEqual({ name: 'MWI:101@default', state: 'NOT_INUSE' });
+
+    standin.leaveVoicemail('100');
+    standin.leaveVoicemail('100@default'); // a second message changes nothing
+    const left = await settle(standin, log);
+    expect(left.map((event) => [event.type, event['device_state']])).toEqual([
+      ['DeviceStateChanged', { name: 'MWI:100@default', state: 'INUSE' }],
+    ]);
+    expect(Object.keys(left[0] ?? {})).toEqual(['type', 'application', 'timestamp', 'device_state', 'asterisk_id']);
+    expect(await mwi('100@default')).toEqual({ name: 'MWI:100@default', state: 'INUSE' });
+    // Recorded: the listing holds Stasis: devices only, whatever else has a state.
+    expect(await client.deviceStates.list()).toEqual([]);
+    await replay(standin, 'rest-deviceStates.json');
+
+    standin.clearVoicemail('100');
+    standin.clearVoicemail('101');
+    expect((await settle(standin, log)).map((event) => event['device_state'])).toEqual([{ name: 'MWI:100@default', state: 'NOT_INUSE' }]);
+
+    // Messages are on disk: they survive a restart, announced by no event.
+    standin.leaveVoicemail('101');
+    await settle(standin, log);
+    const reconnected = once(client as unknown as EventEmitter, 'WebSocketConnected');
+    await standin.restart();
+    await reconnected;
+    expect(await settle(standin, log)).toEqual([]);
+    expect(await mwi('101@default')).toEqual({ name: 'MWI:101@default', state: 'INUSE' });
+    standin.clearVoicemail('101');
+    expect((await settle(standin, log)).map((event) => event['device_state'])).toEqual([{ name: 'MWI:101@default', state: 'NOT_INUSE' }]);
   });
 
   it('delivers a burst of 10,000 events in order', async () => {

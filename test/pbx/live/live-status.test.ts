@@ -92,14 +92,25 @@ describe('live extension status from ARI (F-3.2)', () => {
     try {
       await sub.waitFor((r) => r.data?.extensionStatusChanged?.state === 'ONLINE');
       await standin.stop();
-      await sub.waitFor((r) => r.data?.extensionStatusChanged?.state === 'UNAVAILABLE', 5000);
+      const down = await sub.waitFor((r) => r.data?.extensionStatusChanged?.state === 'UNAVAILABLE', 5000);
+      const afterDown = (r: unknown) => sub.results.indexOf(r) > sub.results.indexOf(down);
       expect(server.running.services.live.asteriskConnected).toBe(false);
+      // Like Asterisk, the stand-in comes back with the contact 100 registered before (astdb): online, NonQualified.
       await standin.restart();
       await until(() => server.running.services.live.asteriskConnected, 15000, 'ARI reconnected');
-      await sub.waitFor((r) => sub.results.indexOf(r) > 0 && r.data?.extensionStatusChanged?.state === 'OFFLINE', 5000);
+      // Rebuilt from the listings alone: ONLINE again, no contact known yet (ARI lists none; no AMI here).
+      const rebuilt = await sub.waitFor((r) => afterDown(r) && r.data?.extensionStatusChanged?.state === 'ONLINE', 5000);
+      expect(rebuilt.data.extensionStatusChanged.contacts).toEqual([]);
+      // The next qualify reports the kept contact; the subscription follows it.
+      standin.qualify('100');
+      const qualified = await sub.waitFor((r) => afterDown(r) && r.data?.extensionStatusChanged?.contacts?.length === 1, 5000);
+      expect(qualified.data.extensionStatusChanged).toMatchObject({ state: 'ONLINE', contacts: [{ ip: '192.0.2.10', port: 5072, status: 'Reachable', latencyMs: 1.085 }] });
+      // Later registrations and unregistrations are followed as before the restart.
       standin.register('100', { ip: '192.0.2.20', port: 5090 });
-      const back = await sub.waitFor((r) => r.data?.extensionStatusChanged?.state === 'ONLINE' && r.data.extensionStatusChanged.contacts[0]?.ip === '192.0.2.20');
-      expect(back.data.extensionStatusChanged.contacts[0].port).toBe(5090);
+      const back = await sub.waitFor((r) => r.data?.extensionStatusChanged?.state === 'ONLINE' && r.data.extensionStatusChanged.contacts.some((c: { ip: string }) => c.ip === '192.0.2.20'));
+      expect(back.data.extensionStatusChanged.contacts.map((c: { ip: string; port: number }) => `${c.ip}:${c.port}`)).toEqual(['192.0.2.10:5072', '192.0.2.20:5090']);
+      standin.unregister('100');
+      await sub.waitFor((r) => afterDown(r) && r.data?.extensionStatusChanged?.state === 'OFFLINE' && r.data.extensionStatusChanged.contacts.length === 0, 5000);
     } finally {
       await sub.close();
     }

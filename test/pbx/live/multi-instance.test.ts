@@ -46,7 +46,7 @@ describe.skipIf(!hasRedis)('several instances on one database and Redis', () => 
   });
 
   it('only the lease holder connects to ARI; the other serves its subscribers from the bus', async () => {
-    await until(() => a.running.services.live.asteriskConnected, 5000, 'A connected');
+    await until(() => a.running.services.live.asteriskConnected, 15_000, 'A connected');
     expect(a.running.services.lease.held()).toBe(true);
     expect(b.running.services.lease.held()).toBe(false);
     expect(standin.connections.length).toBe(1);
@@ -54,7 +54,7 @@ describe.skipIf(!hasRedis)('several instances on one database and Redis', () => 
     const created = await b.gql(`mutation { createExtension(input: { number: "100", name: "Alice", password: "Secret-100" }) { __typename } }`, {}, b.adminToken);
     expect(created.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
     // The change made on B is applied by A, the holder.
-    await until(() => standin.reloads.includes('res_pjsip.so'), 5000, 'reload by the holder');
+    await until(() => standin.reloads.includes('res_pjsip.so'), 15_000, 'reload by the holder');
     expect(b.running.services.applier.state.lastApply?.outcome ?? 'none').not.toBe('APPLIED');
 
     const watch = subscribe(b.graphqlUrl, b.adminToken, `subscription { extensionStatusChanged(numbers: ["100"]) { number state } }`);
@@ -69,9 +69,9 @@ describe.skipIf(!hasRedis)('several instances on one database and Redis', () => 
 
   it('when the holder stops, the other takes over the lease and the ARI connection', async () => {
     await a.stop();
-    await until(() => b.running.services.lease.held(), 5000, 'B holds the lease');
-    await until(() => b.running.services.live.asteriskConnected, 10000, 'B connected');
+    await until(() => b.running.services.lease.held(), 15_000, 'B holds the lease');
+    await until(() => b.running.services.live.asteriskConnected, 20_000, 'B connected');
     expect(standin.connections.length).toBe(1);
-    await until(() => b.running.services.live.status('100').state === 'ONLINE', 5000, 'state rebuilt on B');
-  }, 20_000);
+    await until(() => b.running.services.live.status('100').state === 'ONLINE', 15_000, 'state rebuilt on B');
+  }, 60_000);
 });

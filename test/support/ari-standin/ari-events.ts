@@ -55,6 +55,14 @@ export const channelCallerId = (channel: ChannelRecord): AriEvent =>
 export const channelVarset = (channel: ChannelRecord, variable: string, value: string): AriEvent =>
   standardEvent('ChannelVarset', { channel: channelJson(channel) }, { variable, value });
 
+/**
+ * A global variable set (pbx_builtin_setvar_helper with no channel), as each
+ * pbx_config reload does for [globals]: ChannelVarset without `channel`
+ * (optional in events.json). Built like the channel one, blob first.
+ */
+export const globalVarset = (variable: string, value: string): AriEvent =>
+  standardEvent('ChannelVarset', {}, { variable, value });
+
 export const channelDialplan = (channel: ChannelRecord): AriEvent =>
   standardEvent('ChannelDialplan', {
     dialplan_app: channel.dialplan.app_name,

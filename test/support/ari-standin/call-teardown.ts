@@ -32,6 +32,9 @@ export type HangupInitiator =
 const ARI_HANGUP_REQUEST: HangupRequest = { cause: 32, soft: true };
 const NORMAL_CLEARING: HangupCause = { cause: 16 };
 const USER_BUSY: HangupCause = { cause: 17, techCause: 486 };
+// A phone's CANCEL while the callee rings, as a real Asterisk 22.10.1 reported it.
+const CALLER_CANCEL: HangupCause = { cause: 127, techCause: 487 };
+const CALLEE_CANCELLED: HangupCause = { cause: 127, techCause: 500 };
 
 export function hangupCall(ctx: FlowContext, call: Call, initiator: HangupInitiator): void {
   switch (call.phase) {
@@ -144,21 +147,25 @@ function calleeEndsAnsweredCall(ctx: FlowContext, call: Call, initiator: HangupI
 
 /**
  * The caller gives up while the callee rings. Through ARI this is
- * events-originate-bad-priority.jsonl from the RTP statistics on; a phone's
- * CANCEL is not recorded and differs only in the first hangup request.
+ * events-originate-bad-priority.jsonl from the RTP statistics on. A phone's
+ * CANCEL (seen on a real Asterisk 22.10.1, not recorded here): the caller's
+ * 487 maps to cause 127 "Interworking, unspecified"; Dial ends CANCEL and both
+ * channels are destroyed with cause 127, the caller with tech_cause 487, the
+ * callee (sent CANCEL by app_dial) with tech_cause 500.
  */
 function callerCancelsRinging(ctx: FlowContext, call: Call, initiator: HangupInitiator): void {
   const { caller } = call;
   const callee = call.requireCallee();
+  const byAri = initiator.via === 'ari';
   if (caller.state === 'Up') setOwnQos(ctx, caller, Date.now() - call.dialStartedAtMs);
-  ctx.emit(channelHangupRequest(caller, initiator.via === 'ari' ? ARI_HANGUP_REQUEST : NORMAL_CLEARING));
+  ctx.emit(channelHangupRequest(caller, byAri ? ARI_HANGUP_REQUEST : { cause: CALLER_CANCEL.cause, techCause: CALLER_CANCEL.techCause }));
   ctx.emit(dial({ caller, peer: callee, dialstatus: 'CANCEL', dialstring: '' }));
   setVariables(ctx, caller, [['DIALSTATUS', 'CANCEL']]);
-  ctx.emit(channelHangupRequest(caller, { cause: 16, soft: true }));
+  ctx.emit(channelHangupRequest(caller, { cause: byAri ? 16 : CALLER_CANCEL.cause, soft: true }));
   releaseChannel(ctx, caller);
-  ctx.emit(channelDestroyed(caller, initiator.via === 'ari' ? { cause: initiator.cause } : NORMAL_CLEARING));
+  ctx.emit(channelDestroyed(caller, byAri ? { cause: initiator.cause } : CALLER_CANCEL));
   releaseChannel(ctx, callee);
-  ctx.emit(channelDestroyed(callee, NORMAL_CLEARING));
+  ctx.emit(channelDestroyed(callee, byAri ? NORMAL_CLEARING : CALLEE_CANCELLED));
   publishEndpointDeviceState(ctx.state, ctx.emit, call.from);
   publishEndpointDeviceState(ctx.state, ctx.emit, call.to);
 }

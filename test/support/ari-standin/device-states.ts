@@ -51,8 +51,40 @@ export function currentDeviceState(state: PbxState, name: string): DeviceStateNa
   const queue = /^Queue:(.+)_avail$/.exec(name)?.[1];
   const members = queue === undefined ? undefined : state.config.queues[queue];
   if (members) return queueAvailState(state, members);
+  const mailbox = /^MWI:(.+)$/.exec(name)?.[1];
+  if (mailbox !== undefined && state.mailboxes.has(mailbox)) return mailboxDeviceState(state, mailbox);
   const stored = state.stasisDevices.get(name) ?? state.customDevices.get(name);
   return stored !== undefined && isDeviceState(stored) ? stored : 'UNKNOWN';
+}
+
+/** `100` → `100@default`, as app_voicemail names a mailbox without context. */
+export function mailboxId(box: string): string {
+  return box.includes('@') ? box : `${box}@default`;
+}
+
+/** res_mwi_devstate's `MWI:<mailbox>@<context>` device: INUSE while a new message waits. */
+export function mailboxDeviceState(state: PbxState, mailbox: string): DeviceStateName {
+  return (state.mailboxes.get(mailbox) ?? 0) > 0 ? 'INUSE' : 'NOT_INUSE';
+}
+
+/** Announces a mailbox's MWI device state if it changed. */
+export function publishMailboxDeviceState(state: PbxState, emit: (event: AriEvent) => void, mailbox: string): void {
+  publishIfChanged(state, emit, `MWI:${mailbox}`, mailboxDeviceState(state, mailbox));
+}
+
+/**
+ * What Asterisk has published by the time ARI clients can connect (after a
+ * (re)start): endpoints with contacts kept in astdb, queues and mailboxes. No
+ * event is sent for these; nothing could have received it.
+ */
+export function initialDeviceStates(state: PbxState): void {
+  for (const resource of state.endpoints.keys()) {
+    state.publishedDeviceStates.set(`${TECHNOLOGY}/${resource}`, endpointDeviceState(state, resource));
+  }
+  for (const mailbox of state.mailboxes.keys()) {
+    state.publishedDeviceStates.set(`MWI:${mailbox}`, mailboxDeviceState(state, mailbox));
+  }
+  initialQueueStates(state);
 }
 
 export function initialQueueStates(state: PbxState): void {

@@ -14,9 +14,18 @@ export interface AriStandinOptions {
   /** Answer 404, then 503, then 200 after (re)start, like a booting Asterisk. */
   bootPhases?: boolean | { notLoadedMs?: number; notBootedMs?: number };
   /** PJSIP endpoints configured at start (and after every restart), offline until registered. */
-  endpoints?: readonly (string | { resource: string; callerName?: string })[];
+  /**
+   * PJSIP endpoints configured at start, offline until registered. `maxContacts`
+   * is the AOR's max_contacts (default: no limit); beyond it a REGISTER removes
+   * the oldest contact.
+   */
+  endpoints?: readonly (string | { resource: string; callerName?: string; maxContacts?: number })[];
   /** app_queue queues and their members; each gets a `Queue:<name>_avail` device. */
   queues?: Readonly<Record<string, readonly string[]>>;
+  /** Voicemail boxes (`100` or `100@default`) whose `MWI:` device exists (NOT_INUSE) from the start. */
+  mailboxes?: readonly string[];
+  /** extensions.conf [globals]: each pbx_config reload sends one ChannelVarset (no `channel`) per entry. */
+  globals?: Readonly<Record<string, string>>;
   dialplanContext?: string;
   sipDomain?: string;
   version?: string;
@@ -31,8 +40,18 @@ export interface AriStandin {
   readonly url: string;
   readonly port: number;
   addEndpoint(resource: string, options?: { callerName?: string }): void;
+  /** REGISTER: a new contact URI adds a contact (the first brings the endpoint online); the same URI refreshes it. */
   register(resource: string, options: RegisterOptions): void;
-  unregister(resource: string): void;
+  /** REGISTER with Expires: 0 for the contact `uri`, or for every contact of the endpoint. */
+  unregister(resource: string, options?: { uri?: string }): void;
+  /** The next qualify: NonQualified contacts (of `resource`, or everyone's) answer OPTIONS and become Reachable. */
+  qualify(resource?: string): void;
+  /** Replaces [globals]; announced at the next pbx_config reload. */
+  setGlobals(globals: Readonly<Record<string, string>>): void;
+  /** A voicemail is left in `box`: DeviceStateChanged `MWI:<box>@default` INUSE (if it was not already). */
+  leaveVoicemail(box: string): void;
+  /** The mailbox is emptied: DeviceStateChanged `MWI:<box>@default` NOT_INUSE (if it was not already). */
+  clearVoicemail(box: string): void;
   /** `from` dials `to` through the dialplan and `to` rings (or the call fails at once if `to` is offline). */
   ring(from: string, to: string): CallHandle;
   /** The ringing party answers: the callee, or for a POST /channels call first the originated endpoint. */
@@ -56,8 +75,13 @@ export interface AriStandin {
   whenBooted(): Promise<void>;
   /** Dies abruptly: every socket is destroyed. */
   stop(): Promise<void>;
-  /** Comes back on the same port with endpoints offline and no calls or applications. */
-  restart(): Promise<void>;
+  /**
+   * Comes back on the same port with no calls or applications. Like Asterisk,
+   * registered contacts survive (astdb): their endpoints are online, the
+   * contacts NonQualified until `qualify()`; no event announces them.
+   * `keepContacts: false` brings every endpoint back offline instead.
+   */
+  restart(options?: { keepContacts?: boolean }): Promise<void>;
 }
 
 const DEFAULT_BOOT_PHASE_MS = 100;
@@ -74,9 +98,11 @@ function resolveOptions(options: AriStandinOptions): ResolvedOptions {
     endpoints: (options.endpoints ?? []).map((endpoint) =>
       typeof endpoint === 'string'
         ? { resource: endpoint, callerName: '' }
-        : { resource: endpoint.resource, callerName: endpoint.callerName ?? '' },
+        : { resource: endpoint.resource, callerName: endpoint.callerName ?? '', maxContacts: endpoint.maxContacts },
     ),
     queues: options.queues ?? {},
+    mailboxes: options.mailboxes ?? [],
+    globals: options.globals ?? {},
     loadedModules: options.loadedModules && new Set(options.loadedModules.map((name) => name.replace(/\.so$/, ''))),
     reloadDurationMs: options.reloadDurationMs ?? 0,
     bootPhases: boot
@@ -99,7 +125,11 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     port,
     addEndpoint: (resource, endpointOptions) => runtime.addEndpoint(resource, endpointOptions?.callerName),
     register: (resource, registerOptions) => runtime.register(resource, registerOptions),
-    unregister: (resource) => runtime.unregister(resource),
+    unregister: (resource, unregisterOptions) => runtime.unregister(resource, unregisterOptions?.uri),
+    qualify: (resource) => runtime.qualify(resource),
+    setGlobals: (globals) => runtime.setGlobals(globals),
+    leaveVoicemail: (box) => runtime.leaveVoicemail(box),
+    clearVoicemail: (box) => runtime.clearVoicemail(box),
     ring: (from, to) => runtime.ring(from, to),
     answer: (call) => runtime.answer(call),
     hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
@@ -121,9 +151,9 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     },
     whenBooted: () => server.whenBooted(),
     stop: () => server.stopAbruptly(),
-    restart: async () => {
+    restart: async (restartOptions) => {
       await server.stopAbruptly();
-      runtime.reset();
+      runtime.reset({ keepContacts: restartOptions?.keepContacts ?? true });
       await server.listen(port);
     },
   };

@@ -19,12 +19,20 @@ export interface ContactRecord {
   port: number;
   userAgent: string;
   rttUsec: number;
+  /**
+   * Qualify status: NonQualified from the REGISTER (or from astdb after a
+   * restart) until an OPTIONS round trip answers, then Reachable.
+   */
+  status: 'NonQualified' | 'Reachable';
 }
 
 export interface EndpointRecord {
   resource: string;
   callerName: string;
-  contact: ContactRecord | undefined;
+  /** Registered contacts, oldest first; the endpoint is online while there is one. */
+  contacts: ContactRecord[];
+  /** The AOR's max_contacts; a REGISTER beyond it removes the oldest contact (remove_existing). */
+  maxContacts: number;
   /** Answers calls originated to it at once, like the pjsua used for 100 in the recordings. */
   autoAnswer: boolean;
 }
@@ -54,6 +62,8 @@ export interface BridgeRecord {
 export interface EndpointConfig {
   resource: string;
   callerName: string;
+  /** Defaults to no limit. */
+  maxContacts?: number;
 }
 
 export interface PbxConfig {
@@ -62,7 +72,11 @@ export interface PbxConfig {
   dialplanContext: string;
 }
 
-/** Everything a restart wipes: endpoints back to offline, no calls, no Stasis devices. */
+/**
+ * The PBX as one Asterisk process sees it. A restart builds a new one: no
+ * calls or Stasis devices; contacts (astdb) and mailboxes (spool) are carried
+ * over by the runtime.
+ */
 export class PbxState {
   readonly endpoints = new Map<string, EndpointRecord>();
   readonly channels = new Map<string, ChannelRecord>();
@@ -71,16 +85,24 @@ export class PbxState {
   readonly publishedDeviceStates = new Map<string, string>();
   readonly stasisDevices = new Map<string, string>();
   readonly customDevices = new Map<string, string>();
+  /** app_voicemail mailboxes (`100@default`) and how many messages wait in each. */
+  readonly mailboxes = new Map<string, number>();
   private channelCounter = 0;
 
   constructor(readonly config: PbxConfig) {
     for (const endpoint of config.endpoints) this.addEndpoint(endpoint);
   }
 
-  addEndpoint({ resource, callerName }: EndpointConfig): EndpointRecord {
+  addEndpoint({ resource, callerName, maxContacts }: EndpointConfig): EndpointRecord {
     const existing = this.endpoints.get(resource);
     if (existing) return existing;
-    const record: EndpointRecord = { resource, callerName, contact: undefined, autoAnswer: false };
+    const record: EndpointRecord = {
+      resource,
+      callerName,
+      contacts: [],
+      maxContacts: maxContacts ?? Number.POSITIVE_INFINITY,
+      autoAnswer: false,
+    };
     this.endpoints.set(resource, record);
     this.publishedDeviceStates.set(`${TECHNOLOGY}/${resource}`, 'UNAVAILABLE');
     return record;
@@ -124,7 +146,7 @@ export class PbxState {
   }
 
   isOnline(resource: string): boolean {
-    return this.endpoints.get(resource)?.contact !== undefined;
+    return (this.endpoints.get(resource)?.contacts.length ?? 0) > 0;
   }
 
   channelIdsOf(resource: string): string[] {

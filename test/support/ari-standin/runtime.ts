@@ -1,14 +1,14 @@
 import os from 'node:os';
-import { deviceStateChanged } from './ari-events.js';
+import { deviceStateChanged, globalVarset } from './ari-events.js';
 import { ariTimestamp } from './ari-time.js';
 import { ApplicationRegistry } from './applications.js';
 import type { Call, CallHandle } from './call-model.js';
 import { answerCallee, answerOriginated, originateCall, placeCall, type OriginateRequest } from './call-setup.js';
 import { hangupCall, rejectBusy } from './call-teardown.js';
-import { initialQueueStates } from './device-states.js';
+import { initialDeviceStates, mailboxId, publishMailboxDeviceState } from './device-states.js';
 import type { FlowContext } from './flow-context.js';
 import { PbxState, type EndpointConfig } from './pbx-state.js';
-import { registerContact, unregisterContact, type RegisterOptions } from './registration-flow.js';
+import { qualifyContact, registerContact, unregisterContact, type RegisterOptions } from './registration-flow.js';
 import type { ChannelJson } from './snapshots.js';
 
 export interface ResolvedOptions {
@@ -20,6 +20,10 @@ export interface ResolvedOptions {
   dialplanContext: string;
   endpoints: readonly EndpointConfig[];
   queues: Readonly<Record<string, readonly string[]>>;
+  /** Mailboxes (`100@default`) whose `MWI:` device exists from the start. */
+  mailboxes: readonly string[];
+  /** extensions.conf [globals], set again (one ChannelVarset each) on every pbx_config reload. */
+  globals: Readonly<Record<string, string>>;
   /** When set, reloading any other module answers 404 like an unloaded module. */
   loadedModules: ReadonlySet<string> | undefined;
   reloadDurationMs: number;
@@ -55,14 +59,25 @@ export class StandinRuntime {
   private readonly reloadFailures = new Map<string, ReloadFailureStatus>();
   private reloadChain: Promise<unknown> = Promise.resolve();
   private generation = 0;
+  private globals: Record<string, string>;
 
   constructor(readonly options: ResolvedOptions) {
     this.applications = new ApplicationRegistry(options.asteriskId);
     this.configuredEndpoints = [...options.endpoints];
-    this.reset();
+    this.globals = { ...options.globals };
+    this.reset({ keepContacts: false });
   }
 
-  reset(): void {
+  /**
+   * What a restart does: calls, bridges, Stasis devices and applications are
+   * gone. With `keepContacts` (Asterisk's default: PJSIP keeps contacts in
+   * astdb) registered contacts come back NonQualified, their endpoints online,
+   * until `qualify`. Mailboxes keep their messages. No event is sent for any
+   * of it: Asterisk publishes these states while booting, before an ARI
+   * client can connect, so the listings alone carry them.
+   */
+  reset({ keepContacts }: { keepContacts: boolean }): void {
+    const previous = this.generation === 0 ? undefined : this.state;
     this.generation++;
     this.applications.clear();
     this.calls.clear();
@@ -71,7 +86,19 @@ export class StandinRuntime {
       queues: this.options.queues,
       dialplanContext: this.options.dialplanContext,
     });
-    initialQueueStates(this.state);
+    for (const mailbox of this.options.mailboxes) this.state.mailboxes.set(mailboxId(mailbox), 0);
+    if (previous) {
+      for (const [mailbox, waiting] of previous.mailboxes) this.state.mailboxes.set(mailbox, waiting);
+      for (const [resource, before] of previous.endpoints) {
+        const endpoint = this.state.endpoints.get(resource);
+        if (!endpoint) continue;
+        endpoint.autoAnswer = before.autoAnswer;
+        if (keepContacts) {
+          endpoint.contacts = before.contacts.map((contact) => ({ ...contact, status: 'NonQualified' as const }));
+        }
+      }
+    }
+    initialDeviceStates(this.state);
     this.flow = {
       state: this.state,
       emit: (event) => this.applications.publish(event),
@@ -91,8 +118,35 @@ export class StandinRuntime {
     registerContact(this.flow, resource, options);
   }
 
-  unregister(resource: string): void {
-    unregisterContact(this.flow, resource);
+  unregister(resource: string, uri?: string): void {
+    unregisterContact(this.flow, resource, uri);
+  }
+
+  /** The next qualify round: NonQualified contacts (of `resource`, or all) answer and become Reachable. */
+  qualify(resource?: string): void {
+    const resources = resource === undefined ? [...this.state.endpoints.keys()] : [resource];
+    for (const name of resources) {
+      for (const contact of this.state.requireEndpoint(name).contacts) qualifyContact(this.flow, name, contact);
+    }
+  }
+
+  /** Replaces extensions.conf's [globals]; takes effect (and is announced) at the next pbx_config reload. */
+  setGlobals(globals: Readonly<Record<string, string>>): void {
+    this.globals = { ...globals };
+  }
+
+  /** A message is left in `box` (`100` or `100@default`): its MWI device goes INUSE. */
+  leaveVoicemail(box: string): void {
+    const mailbox = mailboxId(box);
+    this.state.mailboxes.set(mailbox, (this.state.mailboxes.get(mailbox) ?? 0) + 1);
+    publishMailboxDeviceState(this.state, this.flow.emit, mailbox);
+  }
+
+  /** The messages in `box` are heard or deleted: its MWI device goes NOT_INUSE. */
+  clearVoicemail(box: string): void {
+    const mailbox = mailboxId(box);
+    this.state.mailboxes.set(mailbox, 0);
+    publishMailboxDeviceState(this.state, this.flow.emit, mailbox);
   }
 
   ring(from: string, to: string): CallHandle {
@@ -195,6 +249,10 @@ export class StandinRuntime {
     }
     this.reloadAttempts.push({ module, status: outcome.status });
     if (outcome.status === 204) {
+      if (key === 'pbx_config') {
+        // pbx_config re-reads [globals]: pbx_builtin_setvar_helper(NULL, ...) for each, in file order.
+        for (const [variable, value] of Object.entries(this.globals)) this.flow.emit(globalVarset(variable, value));
+      }
       this.reloads.push(module);
       this.lastReloadTime = ariTimestamp();
     }
