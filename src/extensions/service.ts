@@ -36,8 +36,8 @@ export type PlannedExtension = { fields: ExtensionFields; path: string[] };
 
 export const MAX_BATCH = 5000;
 
-/** Callers learn about changes (the apply engine and subscriptions listen here). */
-export type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: string[] };
+/** What changed, for the "configuration changed" notice. */
+type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: string[] };
 
 /**
  * IP extensions (F-4.1.2): validation, the numbering plan, capacity and

@@ -4,7 +4,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import type { PrismaClient } from '../db/client.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { extensionFieldSchemas, type ExtensionFieldName } from './fields.js';
-import { fromRow, type ExtensionRow } from './rows.js';
+import { fromRow } from './rows.js';
 import { withDefaults, type ExtensionInput, type ExtensionService, type PlannedExtension } from './service.js';
 
 export const fileFormats = ['XLSX', 'CSV'] as const;

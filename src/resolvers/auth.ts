@@ -1,7 +1,9 @@
 import { accountRoles, permissions, type AccountRole, type Principal } from '../auth/permissions.js';
 import { accountPasswordRule, usernameRule } from '../auth/accounts.js';
 import { scopesOf } from '../auth/api-keys.js';
-import { AuthenticationError, LoginLockedError, NotFoundError, ValidationError } from '../errors.js';
+import { AuthenticationError, LoginLockedError, ValidationError } from '../errors.js';
+import { findExtensionId } from '../destinations/refs.js';
+import type { Context } from './context.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
 import { audited, mutationErrors } from './errors.js';
@@ -126,10 +128,10 @@ const UpdateAccountInput = builder.inputType('UpdateAccountInput', {
   }),
 });
 
-async function extensionIdOf(ctx: { services: { db: { prisma: import('../db/client.js').PrismaClient } } }, ref: string | null | undefined) {
+/** The extension an account is bound to, from its number or global ID. */
+async function extensionIdOf(ctx: Context, ref: string | null | undefined) {
   if (ref === undefined) return undefined;
   if (ref === null || ref === '') return null;
-  const { findExtensionId } = await import('../destinations/refs.js');
   const id = await findExtensionId(ctx.services.db.prisma, ref);
   if (!id) throw ValidationError.single(['input', 'extension'], `no extension ${ref} exists`, 'NOT_FOUND');
   return id;
@@ -229,4 +231,3 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-export { NotFoundError };

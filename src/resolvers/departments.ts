@@ -4,7 +4,7 @@ import { builder } from './builder.js';
 import { selection } from './selection.js';
 import { DestinationInputRef, DestinationRef } from './destinations.js';
 import { audited, mutationErrors } from './errors.js';
-import { deletedPayload, ExtensionRef } from './extensions.js';
+import { DeletedRef, deletedPayload, ExtensionRef } from './extensions.js';
 import { decodeId } from './ids.js';
 
 const RingStrategyEnum = builder.enumType('RingStrategy', {
@@ -88,12 +88,12 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteDepartments: t.field({
-    type: 'DeletePayload' as never,
+    type: DeletedRef,
     authScopes: { perm: 'departments:write' },
     errors: { types: mutationErrors },
     args: { ids: t.arg.globalIDList() },
     resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) =>
-      deletedPayload(await c.services.departments.delete(a.ids.map((id) => decodeId(id, 'Department'))), 'Department') as never,
+      deletedPayload(await c.services.departments.delete(a.ids.map((id) => decodeId(id, 'Department'))), 'Department'),
     ),
   }),
 }));

@@ -1,6 +1,6 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { can, type Principal } from '../auth/permissions.js';
-import { NotPermittedError } from '../errors.js';
+import { NotPermittedError, ValidationError } from '../errors.js';
 import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
 import { parseList } from '../extensions/rows.js';
 import { passwordStrength } from '../extensions/secrets.js';
@@ -267,18 +267,16 @@ const ExtensionsPayloadRef = builder.objectRef<ExtensionsPayload>('ExtensionsPay
     extensions: t.prismaField({ type: ['Extension'], description: 'In number order', resolve: (query, p, _a, ctx) => loadExtensions(ctx, query, p.ids) }),
   }),
 });
-type Deleted = { ids: string[] };
-const DeletedRef = builder.objectRef<Deleted>('DeletePayload').implement({
+/** What a delete mutation returns: the global IDs of what it deleted. */
+type Deleted = { ids: string[]; typename: string };
+export const DeletedRef = builder.objectRef<Deleted>('DeletePayload').implement({
   fields: (t) => ({
     count: t.int({ resolve: (p) => p.ids.length }),
-    deletedIds: t.idList({ resolve: (p) => p.ids.map((id) => Buffer.from(`${currentType.get(p) ?? 'Extension'}:${id}`).toString('base64')) }),
+    deletedIds: t.idList({ resolve: (p) => p.ids.map((id) => Buffer.from(`${p.typename}:${id}`).toString('base64')) }),
   }),
 });
-const currentType = new WeakMap<Deleted, string>();
-export function deletedPayload(ids: string[], type: string): Deleted {
-  const payload = { ids };
-  currentType.set(payload, type);
-  return payload;
+export function deletedPayload(ids: string[], typename: string): Deleted {
+  return { ids, typename };
 }
 
 type ImportResult = { ids: string[]; rejected: import('../errors.js').FieldIssue[]; rows: number };
@@ -356,7 +354,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { confirm: t.arg.boolean({ description: 'Must be true' }) },
     resolve: audited(async (a: { confirm: boolean }, c) => {
-      if (!a.confirm) throw new (await import('../errors.js')).ValidationError([{ path: ['confirm'], message: 'must be true to delete every extension', code: 'REQUIRED' }]);
+      if (!a.confirm) throw ValidationError.single(['confirm'], 'must be true to delete every extension', 'REQUIRED');
       return deletedPayload(await c.services.extensions.delete(null), 'Extension');
     }),
   }),
