@@ -14,6 +14,8 @@ export class Lease extends EventEmitter {
   readonly holder = randomUUID();
   private timer: NodeJS.Timeout | null = null;
   private isHeld = false;
+  /** Until when the last successful renewal holds the lease. */
+  private heldUntil = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -49,17 +51,24 @@ export class Lease extends EventEmitter {
         where: { name: this.name, OR: [{ holder: this.holder }, { expiresAt: { lt: now } }] },
         data: { holder: this.holder, expiresAt },
       });
-      if (taken.count === 1) return this.set(true);
+      if (taken.count === 1) return this.renewed(expiresAt);
       try {
         await this.prisma.lease.create({ data: { name: this.name, holder: this.holder, expiresAt } });
-        this.set(true);
+        this.renewed(expiresAt);
       } catch {
         this.set(false); // another instance holds it
       }
     } catch (error) {
-      this.log.error({ err: error, lease: this.name }, 'lease renewal failed');
-      this.set(false);
+      // A failed renewal (a busy database) does not end the lease: it is ours until it expires.
+      this.log.warn({ err: error, lease: this.name }, 'lease renewal failed');
+      if (Date.now() >= this.heldUntil) this.set(false);
     }
+  }
+
+  private renewed(expiresAt: Date): void {
+    // Stop a little before the expiry others see, so two holders never overlap.
+    this.heldUntil = expiresAt.getTime() - Math.floor(this.ttlMs / 3);
+    this.set(true);
   }
 
   private set(held: boolean): void {

@@ -141,6 +141,32 @@ describe('ConfigApplier (D3)', () => {
     expect(h.applier.state.pendingReloads).toEqual([]);
   });
 
+  it('Asterisk going away during an apply keeps the new files and reloads them on reconnect', async () => {
+    let up = true;
+    let dropped = false;
+    const calls: string[] = [];
+    const h = harness({
+      reloader: {
+        connected: () => up,
+        async reloadModule(m) {
+          if (m === 'pbx_config.so' && !dropped) {
+            dropped = true;
+            up = false;
+            throw new Error('socket closed');
+          }
+          calls.push(m);
+        },
+      },
+    });
+    const report = await h.applier.applyNow();
+    expect(report.outcome).toBe('WRITTEN_NOT_RELOADED');
+    expect(readFileSync(join(h.dir, 'extensions.conf'), 'utf8')).toBe(render(smallSnapshot()).files.get('extensions.conf'));
+    expect(h.applier.state.pendingReloads).toContain('pbx_config.so');
+    up = true;
+    await h.applier.reconcile();
+    expect(calls).toContain('pbx_config.so');
+  });
+
   it('applies never overlap', async () => {
     let active = 0;
     let most = 0;

@@ -173,7 +173,12 @@ export class ConfigApplier {
         reloaded.push(module);
       }
     } catch (error) {
-      // Put the previous files back and make Asterisk read them again.
+      if (!reloader.connected()) {
+        // Asterisk went away during the apply: it reads the new files when it is back (reconcile).
+        for (const module of modules) if (!reloaded.includes(module)) this.pendingReloads.add(module);
+        return finish({ outcome: 'WRITTEN_NOT_RELOADED', changedFiles: changed, reloadedModules: reloaded, warnings: result.warnings, error: 'Asterisk disconnected during the apply: the files will be reloaded when it is back' });
+      }
+      // Asterisk refused a reload: put the previous files back and make it read them again.
       for (const name of changed) restoreFile(dir, name, previous.get(name) ?? null);
       for (const module of reloaded.concat(modules.filter((m) => !reloaded.includes(m)))) {
         await reloader.reloadModule(module).catch((e) => this.deps.log.error({ err: e, module }, 'reload after restoring the previous files failed'));
