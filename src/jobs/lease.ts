@@ -16,6 +16,8 @@ export class Lease extends EventEmitter {
   private isHeld = false;
   /** Until when the last successful renewal holds the lease. */
   private heldUntil = 0;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -32,15 +34,26 @@ export class Lease extends EventEmitter {
 
   /** Tries once at once, then keeps trying and renewing. */
   async start(): Promise<void> {
-    await this.tick();
-    this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.ttlMs / 3)));
+    this.stopped = false;
+    await this.runTick();
+    this.timer = setInterval(() => void this.runTick(), Math.max(50, Math.floor(this.ttlMs / 3)));
   }
 
+  /** Releases the lease at once, so another instance (or this one restarted) need not wait for it to expire. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.isHeld) await this.prisma.lease.deleteMany({ where: { name: this.name, holder: this.holder } }).catch(() => undefined);
+    // A renewal in flight could write the row again after the release below.
+    await this.ticking;
+    await this.prisma.lease.deleteMany({ where: { name: this.name, holder: this.holder } }).catch(() => undefined);
     this.set(false);
+  }
+
+  private runTick(): Promise<void> {
+    if (this.stopped || this.ticking) return this.ticking ?? Promise.resolve();
+    this.ticking = this.tick().finally(() => (this.ticking = null));
+    return this.ticking;
   }
 
   private async tick(): Promise<void> {
