@@ -11,6 +11,7 @@ import {
   findPjsua,
   freePort,
   freeUdpRange,
+  RENDERED_FILES,
   skipNote,
   startAsterisk,
   startPhone,
@@ -31,8 +32,7 @@ const PJSUA = findPjsua();
 if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
 else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
 
-/** Every rendered file whose problems fail the test (modules.conf: see MODULES_BY_FILE, loader lines of needed modules). */
-const RENDERED = ['pjsip.conf', 'extensions.conf', 'voicemail.conf', 'rtp.conf', 'http.conf', 'ari.conf', 'manager.conf', 'features.conf', 'musiconhold.conf', 'iax.conf'];
+const RENDERED = RENDERED_FILES;
 
 const report = (lines: string[]) => `Asterisk logged problems with the rendered configuration:\n${lines.join('\n')}`;
 

@@ -17,6 +17,7 @@ import {
   incomingCall,
   installationOf,
   skipNote,
+  RENDERED_FILES,
   startAsterisk,
   startPhone,
   type Asterisk,
@@ -41,8 +42,7 @@ const PJSUA = findPjsua();
 if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
 else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
 
-/** The files our server renders; Asterisk's problems with any of them fail the run. */
-const RENDERED = ['pjsip.conf', 'extensions.conf', 'voicemail.conf', 'rtp.conf', 'http.conf', 'ari.conf', 'manager.conf', 'features.conf', 'musiconhold.conf'];
+const RENDERED = RENDERED_FILES;
 const ARI_PASSWORD = 'e2e-ari-secret';
 const AMI_PASSWORD = 'e2e-ami-secret';
 /** An 8 kHz mono WAV the phones play into calls (voicemail): the installation's own prompt. */

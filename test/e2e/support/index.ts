@@ -4,3 +4,7 @@ export { allocatePorts, freePort, freeUdpRange, withPorts, type PbxPorts } from 
 export { configProblems, installationOf, MODULES_BY_FILE, startAsterisk, terminate, type Asterisk, type AsteriskOptions } from './asterisk.js';
 export { callState, disconnected, incomingCall, startPhone, type Phone, type PhoneOptions, type Registration } from './phone.js';
 export { createSandbox, type Sandbox } from './sandbox.js';
+
+import { reloadModules } from '../../../src/pbx/render/index.js';
+/** The files our server renders; Asterisk's problems with any of them fail a run (modules.conf: see MODULES_BY_FILE). */
+export const RENDERED_FILES = Object.keys(reloadModules).filter((name) => name !== 'modules.conf');
