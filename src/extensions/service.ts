@@ -2,7 +2,10 @@ import { inChunks } from '../db/chunks.js';
 import type { ConfigChanges } from '../events/changes.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
 import { LimitExceededError, NotFoundError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
-import { isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
+import { can, isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
+import { nameOrNumberContains } from '../db/search.js';
+import { decodeGlobalId } from '../destinations/refs.js';
+import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { findReferrers } from '../destinations/referrers.js';
 import { claimNumber, claimNumbers, findOwners, releaseNumbers } from '../numbering/namespace.js';
 import { checkNumberInPlan } from '../numbering/ranges.js';
@@ -14,6 +17,7 @@ import { validateExtension } from './validate.js';
 
 export type ExtensionInput = Partial<ExtensionFields>;
 export type CallerIdStep = 'INCREMENT_1' | 'SAME';
+export type ExtensionListFilter = { search?: string | null; enabled?: boolean | null; department?: string | null };
 export type BatchCreateInput = {
   startNumber: string;
   count: number;
@@ -136,6 +140,24 @@ export class ExtensionService {
       if (!known.has(p.fields.dialPermission)) issues.push({ path: [...p.path, 'dialPermission'], message: `no dial permission named ${p.fields.dialPermission}`, code: 'NOT_FOUND' });
     }
     return issues;
+  }
+
+  /**
+   * Which extensions a caller may list, narrowed by its filter: an extension
+   * user sees only itself; others need extensions:read.
+   */
+  listWhere(principal: Principal | null, filter: ExtensionListFilter | null | undefined): Prisma.ExtensionWhereInput {
+    const and: Prisma.ExtensionWhereInput[] = [];
+    if (principal?.kind === 'extension') and.push({ id: principal.id });
+    else if (!can(principal, 'extensions:read')) throw new NotPermittedError(principal ? 'Not permitted: Query.extensions' : 'Not authenticated');
+    if (filter?.search) and.push(nameOrNumberContains(filter.search, this.db.provider) as Prisma.ExtensionWhereInput);
+    if (filter?.enabled !== undefined && filter.enabled !== null) and.push({ enabled: filter.enabled });
+    if (filter?.department) {
+      const ref = filter.department;
+      const global = decodeGlobalId(ref);
+      and.push({ departments: { some: { department: global ? { id: global.id } : { number: ref } } } });
+    }
+    return { AND: and };
   }
 
   /** Changes only the named fields; an extension user may change a few fields of its own extension. */

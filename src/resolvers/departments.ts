@@ -1,5 +1,6 @@
 import { departmentFieldSchemas, ringStrategies, type RingStrategy } from '../departments/service.js';
 import type { DestinationType } from '../destinations/destination.js';
+import { nameOrNumberContains } from '../db/search.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
 import { DestinationInputRef, DestinationRef } from './destinations.js';
@@ -41,16 +42,10 @@ builder.queryFields((t) => ({
     cursor: 'id',
     authScopes: { perm: 'departments:read' },
     args: { search: t.arg.string({ required: false, description: 'Fuzzy match on name or number' }) },
-    totalCount: (_c, args, ctx) => ctx.services.db.prisma.department.count({ where: departmentWhere(args.search, ctx.services.db.provider) }),
-    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.department.findMany({ ...selection(query), where: departmentWhere(args.search, ctx.services.db.provider), orderBy: [{ number: 'asc' }, { id: 'asc' }] }),
+    totalCount: (_c, args, ctx) => ctx.services.db.prisma.department.count({ where: (args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {}) }),
+    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.department.findMany({ ...selection(query), where: (args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {}), orderBy: [{ number: 'asc' }, { id: 'asc' }] }),
   }),
 }));
-
-function departmentWhere(search: string | null | undefined, provider: string) {
-  if (!search) return {};
-  const contains = provider === 'postgres' ? { contains: search, mode: 'insensitive' as const } : { contains: search };
-  return { OR: [{ name: contains }, { number: contains }] };
-}
 
 const DepartmentFields = (required: boolean) => (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
   name: t.string({ required, description: departmentFieldSchemas.name.description }),

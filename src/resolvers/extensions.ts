@@ -1,6 +1,5 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
-import { can, type Principal } from '../auth/permissions.js';
-import { NotPermittedError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
 import { parseList } from '../extensions/rows.js';
 import { passwordStrength } from '../extensions/secrets.js';
@@ -158,24 +157,6 @@ const ExtensionOrder = builder.inputType('ExtensionOrder', {
   }),
 });
 
-/** Where clause of the extension list: an extension user sees only itself. */
-function listWhere(ctx: Context, filter: { search?: string | null; enabled?: boolean | null; department?: string | null } | null | undefined): Prisma.ExtensionWhereInput {
-  const principal: Principal | null = ctx.principal;
-  const and: Prisma.ExtensionWhereInput[] = [];
-  if (principal?.kind === 'extension') and.push({ id: principal.id });
-  else if (!can(principal, 'extensions:read')) throw new NotPermittedError(principal ? 'Not permitted: Query.extensions' : 'Not authenticated');
-  if (filter?.search) {
-    const contains = ctx.services.db.provider === 'postgres' ? { contains: filter.search, mode: 'insensitive' as const } : { contains: filter.search };
-    and.push({ OR: [{ name: contains as Prisma.StringFilter }, { number: contains as Prisma.StringFilter }] });
-  }
-  if (filter?.enabled !== undefined && filter.enabled !== null) and.push({ enabled: filter.enabled });
-  if (filter?.department) {
-    const ref = filter.department;
-    and.push({ departments: { some: { department: /^\d+$/.test(ref) ? { number: ref } : { id: Buffer.from(ref, 'base64').toString().split(':')[1] ?? ref } } } });
-  }
-  return { AND: and };
-}
-
 const orderColumns = { NUMBER: 'number', NAME: 'name', CREATED_AT: 'createdAt' } as const;
 
 builder.queryFields((t) => ({
@@ -185,11 +166,11 @@ builder.queryFields((t) => ({
     description: 'IP extensions, paginated; an extension user sees only itself',
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: ExtensionFilter, required: false }), orderBy: t.arg({ type: ExtensionOrder, required: false }) },
-    totalCount: (_c, args, ctx) => ctx.services.db.prisma.extension.count({ where: listWhere(ctx, args.filter) }),
+    totalCount: (_c, args, ctx) => ctx.services.db.prisma.extension.count({ where: ctx.services.extensions.listWhere(ctx.principal, args.filter) }),
     resolve: (query, _r, args, ctx) => {
       const column = orderColumns[args.orderBy?.field ?? 'NUMBER'];
       const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
-      return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: listWhere(ctx, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
+      return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: ctx.services.extensions.listWhere(ctx.principal, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
     },
   }),
   extension: t.prismaField({
