@@ -7,12 +7,10 @@ import {
   callState,
   configProblems,
   disconnected,
-  findAsterisk,
-  findPjsua,
   freePort,
   freeUdpRange,
   RENDERED_FILES,
-  skipNote,
+  e2eBinaries,
   startAsterisk,
   startPhone,
   withPorts,
@@ -27,10 +25,7 @@ import {
  * Without the binaries everything below is skipped at once: set ASTERISK_BIN
  * and PJSUA_BIN (or put them on PATH) to run it.
  */
-const ASTERISK = findAsterisk();
-const PJSUA = findPjsua();
-if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
-else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
+const { ASTERISK, PJSUA } = e2eBinaries();
 
 const RENDERED = RENDERED_FILES;
 

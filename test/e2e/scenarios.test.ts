@@ -10,13 +10,11 @@ import {
   allocatePorts,
   callState,
   disconnected,
-  findAsterisk,
-  findPjsua,
   freePort,
   freeUdpRange,
   incomingCall,
   installationOf,
-  skipNote,
+  e2eBinaries,
   RENDERED_FILES,
   startAsterisk,
   startPhone,
@@ -37,10 +35,7 @@ import {
  * PBX_E2E_RECORD=<file>: also writes every ARI event Asterisk sent (a second,
  * subscribeAll application) as JSON lines, to compare with the stand-in.
  */
-const ASTERISK = findAsterisk();
-const PJSUA = findPjsua();
-if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
-else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
+const { ASTERISK, PJSUA } = e2eBinaries();
 
 const RENDERED = RENDERED_FILES;
 const ARI_PASSWORD = 'e2e-ari-secret';

@@ -48,3 +48,12 @@ export function skipNote(message: string): void {
   said.add(message);
   console.log(message);
 }
+
+/** The binaries an e2e file needs, saying once why it skips when one is missing. */
+export function e2eBinaries(): { ASTERISK: string | null; PJSUA: string | null } {
+  const ASTERISK = findAsterisk();
+  const PJSUA = findPjsua();
+  if (!ASTERISK) skipNote('e2e skipped: no Asterisk binary (set ASTERISK_BIN)');
+  else if (!PJSUA) skipNote('e2e phone tests skipped: no pjsua binary (set PJSUA_BIN)');
+  return { ASTERISK, PJSUA };
+}
