@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import ari from 'ari-client';
 import type { Logger } from '../../logger.js';
 import type { ModuleReloader } from '../apply/applier.js';
@@ -9,6 +10,8 @@ type Client = Awaited<ReturnType<typeof ari.connect>>;
 // swagger-client, inside ari-client, prints through an implicit global `log` and keeps every
 // message it ever printed; our logs are JSON lines, and a long-lived process must not grow.
 if (typeof (globalThis as { log?: unknown }).log === 'function') (globalThis as { log?: unknown }).log = () => undefined;
+
+containSwaggerFailures();
 
 export type AriOptions = {
   url: string;
@@ -129,7 +132,7 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
       await Promise.race([client.start(app, true), timeout]);
       this.markUp();
     } catch (error) {
-      log.debug({ err: error, url }, 'ARI connection attempt failed');
+      log.warn({ err: error instanceof Error ? error : String(error), url, attempt: this.attempt + 1 }, 'ARI connection attempt failed; retrying');
       this.dropClient();
       this.markDown();
       this.scheduleReconnect();
@@ -176,6 +179,66 @@ function stopClient(client: Client): void {
   } catch {
     // already closed
   }
+}
+
+type SwaggerRequest = { on?: Record<string, ((...args: unknown[]) => unknown) | undefined> };
+type SwaggerModule = { SwaggerApi: { prototype: { fail(message: unknown): void; failure?: (message: unknown) => void } }; SwaggerHttp: { prototype: { execute(obj: SwaggerRequest): unknown } } };
+
+/**
+ * swagger-client 2, inside ari-client, throws from its HTTP callbacks when
+ * Asterisk answers with an error (a booting Asterisk answers 503) or with a
+ * body that is not JSON: an uncaught exception that would end the process.
+ * Its failures are turned into the error callbacks it already has, which
+ * reject ari-client's promise, so a failed attempt is retried like any other.
+ */
+function containSwaggerFailures(): void {
+  const require = createRequire(createRequire(import.meta.url).resolve('ari-client'));
+  const swagger = require('swagger-client') as SwaggerModule;
+  const http = swagger.SwaggerHttp.prototype as SwaggerModule['SwaggerHttp']['prototype'] & { contained?: boolean };
+  if (http.contained) return;
+  http.contained = true;
+  swagger.SwaggerApi.prototype.fail = function fail(message: unknown) {
+    this.failure?.(message);
+  };
+  const execute = http.execute;
+  http.execute = function executeContained(obj: SwaggerRequest) {
+    const original = obj?.on;
+    if (!original) return execute.call(this, obj);
+    const reportFailure = (error: unknown) => {
+      try {
+        original.error?.({ status: 0, statusText: String(error), data: String(error), obj: { message: String(error) } });
+      } catch {
+        // the error callback failed too: the attempt times out and is retried
+      }
+    };
+    // The HTTP client replaces `on` with handlers that parse the answer before calling ours: guard those as well.
+    let current = guard(original, reportFailure);
+    Object.defineProperty(obj, 'on', { configurable: true, enumerable: true, get: () => current, set: (handlers: SwaggerRequest['on']) => (current = guard(handlers ?? {}, reportFailure)) });
+    try {
+      return execute.call(this, obj);
+    } catch (error) {
+      reportFailure(error);
+      return undefined;
+    }
+  };
+}
+
+function guard(handlers: NonNullable<SwaggerRequest['on']>, onFailure: (error: unknown) => void): NonNullable<SwaggerRequest['on']> {
+  const guarded: NonNullable<SwaggerRequest['on']> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    guarded[name] =
+      typeof handler === 'function'
+        ? (...args: unknown[]) => {
+            try {
+              return handler(...args);
+            } catch (error) {
+              if (name !== 'error') onFailure(error);
+              return undefined;
+            }
+          }
+        : handler;
+  }
+  return guarded;
 }
 
 /** ari-client attaches methods to resources in events; keep the data only. */
