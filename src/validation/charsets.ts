@@ -7,15 +7,15 @@
 type Charset = { pattern: RegExp; rule: string };
 
 export const charset = {
-  /** Names of people and groups: letters of any script, digits, space and . _ - ' ( ) & @ / +  */
+  /** Names of people and groups: letters of any script, digits, space and . _ - ' ( ) & @ / +, no space at either end  */
   name: {
-    pattern: /^[\p{L}\p{M}\p{N} ._'()&@/+-]+$/u,
-    rule: "Letters of any script, digits, space and . _ - ' ( ) & @ / + only",
+    pattern: /^(?! )[\p{L}\p{M}\p{N} ._'()&@/+-]+(?<! )$/u,
+    rule: "Letters of any script, digits, space and . _ - ' ( ) & @ / + only, no space at either end",
   },
-  /** Free text such as a User-Agent: printable ASCII except ; [ ] " \ , and control characters */
+  /** Free text such as a User-Agent: printable ASCII except ; [ ] " \ , and control characters, no space at either end */
   text: {
-    pattern: /^[A-Za-z0-9 !#$%&'()*+./:<=>?@^_`{|}~-]*$/,
-    rule: 'Printable ASCII except ; [ ] " \\ , and control characters',
+    pattern: /^(?! )[A-Za-z0-9 !#$%&'()*+./:<=>?@^_`{|}~-]*(?<! )$/,
+    rule: 'Printable ASCII except ; [ ] " \\ , and control characters, no space at either end',
   },
   /** Identifiers of classes and files: letters, digits, _ - . */
   identifier: {

@@ -13,6 +13,8 @@ const unsafe = /[\u0000-\u001f\u007f;[\]"\\]/;
 export function safe(value: string | number, what: string): string {
   const text = String(value);
   if (unsafe.test(text)) throw new RenderError(`${what}: ${JSON.stringify(text)} holds a character that is not allowed in Asterisk configuration`);
+  // Asterisk strips the blanks around a value: such a value would not reach it as stored.
+  if (text !== text.trim()) throw new RenderError(`${what}: ${JSON.stringify(text)} starts or ends with a space, which Asterisk would drop`);
   return text;
 }
 
@@ -38,9 +40,18 @@ export function section(name: string, options: [string, OptionValue][], template
   for (const [key, value] of options) {
     if (value === undefined || value === null || value === '') continue;
     const text = value instanceof Composed ? value.text : typeof value === 'boolean' ? (value ? 'yes' : 'no') : safe(value, `${name}.${key}`);
-    lines.push(`${key}=${text}`);
+    lines.push(option(key, text));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One `key=value` line. Asterisk reads `key=>value` as `key` with the value
+ * `value` (`=>` is its other separator), so a value that starts with `>` is
+ * written after a space, which Asterisk strips: `key= >value`.
+ */
+export function option(key: string, text: string): string {
+  return text.startsWith('>') ? `${key}= ${text}` : `${key}=${text}`;
 }
 
 export function file(...parts: string[]): string {
