@@ -1,24 +1,25 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { render, RenderError } from '../../../src/pbx/render/index.js';
+import { expectGolden as expectGoldenFiles } from '../../support/golden.js';
 import { extension, largeSnapshot, smallSnapshot } from '../fixtures/snapshots.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 
 /** Compares with test/pbx/render/golden/<fixture>/<file>; UPDATE_GOLDEN=1 rewrites them. */
 function expectGolden(fixture: string, files: Map<string, string>) {
-  for (const [name, text] of files) {
-    const path = join(goldenDir, fixture, name);
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-      if (process.env.CI) throw new Error(`golden file ${fixture}/${name} is missing`);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-    }
-    expect(text, `${fixture}/${name}`).toBe(readFileSync(path, 'utf8'));
-  }
+  expectGoldenFiles(goldenDir, fixture, files);
 }
+
+describe('golden files', () => {
+  it('a missing golden file fails instead of being written', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'golden-'));
+    expect(() => expectGoldenFiles(empty, 'none', new Map([['pjsip.conf', 'x']]))).toThrow(/missing/);
+  });
+});
 
 /** The options of one section of a rendered .conf file. */
 function sectionOf(text: string, name: string, type?: string): Map<string, string[]> {
