@@ -44,13 +44,24 @@ export class SessionService {
     return this.openSession(subject, ip);
   }
 
+  /**
+   * Rotation: the old session ends, a new one of the same family starts. A
+   * refresh token presented again after its rotation was stolen or leaked:
+   * the whole family is revoked (RFC 9700 4.14.2), so whoever redeemed it
+   * first loses the chain too. The claim is one conditional update, atomic on
+   * both databases, so two concurrent redemptions cannot both succeed.
+   */
   async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
     const session = await this.prisma.session.findUnique({ where: { refreshTokenHash: sha256(refreshToken) } });
-    if (!session || session.revokedAt || session.expiresAt < new Date()) throw new AuthenticationError('The refresh token is not valid');
-    // Rotation: the old session ends, a new one starts.
-    await this.prisma.session.update({ where: { id: session.id }, data: { revokedAt: new Date() } });
+    if (!session || session.expiresAt < new Date()) throw new AuthenticationError('The refresh token is not valid');
+    const familyId = session.familyId ?? session.id;
+    const claimed = await this.prisma.session.updateMany({ where: { id: session.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (claimed.count === 0) {
+      await this.prisma.session.updateMany({ where: { OR: [{ id: familyId }, { familyId }], revokedAt: null }, data: { revokedAt: new Date() } });
+      throw new AuthenticationError('The refresh token is not valid');
+    }
     const subject = session.accountId ? { kind: 'account' as const, id: session.accountId } : { kind: 'extension' as const, id: session.extensionId! };
-    return this.openSession(subject, ip);
+    return this.openSession(subject, ip, familyId);
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -104,7 +115,7 @@ export class SessionService {
     return account && ok ? { kind: 'account', id: account.id } : null;
   }
 
-  private async openSession(subject: { kind: 'account' | 'extension'; id: string }, ip: string): Promise<TokenPair> {
+  private async openSession(subject: { kind: 'account' | 'extension'; id: string }, ip: string, familyId: string | null = null): Promise<TokenPair> {
     const refreshToken = randomToken();
     const refreshTokenExpiresAt = new Date(Date.now() + this.refreshTtlSeconds * 1000);
     const session = await this.prisma.session.create({
@@ -113,6 +124,7 @@ export class SessionService {
         accountId: subject.kind === 'account' ? subject.id : null,
         extensionId: subject.kind === 'extension' ? subject.id : null,
         ip,
+        familyId,
         expiresAt: refreshTokenExpiresAt,
       },
     });

@@ -28,7 +28,7 @@ export class TokenSigner {
 
   async verify(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: 'pbx', audience: 'pbx-api', algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { issuer: 'pbx', audience: 'pbx-api', algorithms: ['HS256'], requiredClaims: ['exp', 'iat', 'sub'] });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
       if (payload.kind !== 'account' && payload.kind !== 'extension') return null;
       return { sub: payload.sub, sid: payload.sid, kind: payload.kind };

@@ -55,8 +55,6 @@ describe('tokens, accounts and API keys', () => {
     const { accessToken, refreshToken } = login.data.login.data;
     const refreshed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`, { t: refreshToken });
     expect(refreshed.data.refreshTokens.__typename).toBe('MutationRefreshTokensSuccess');
-    const again = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: refreshToken });
-    expect(again.data.refreshTokens.__typename).toBe('AuthenticationError');
     // The old session ended with the rotation.
     expect((await server.gql(`{ me { username } }`, {}, accessToken)).data.me).toBeNull();
     const fresh = refreshed.data.refreshTokens.data.accessToken;
@@ -65,6 +63,45 @@ describe('tokens, accounts and API keys', () => {
     expect((await server.gql(`{ me { username } }`, {}, fresh)).data.me).toBeNull();
     const afterLogout = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: refreshed.data.refreshTokens.data.refreshToken });
     expect(afterLogout.data.refreshTokens.__typename).toBe('AuthenticationError');
+  });
+
+  it('a refresh token used twice revokes its whole family, the thief\'s chain and the owner\'s alike', async () => {
+    const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    const stolen = login.data.login.data.refreshToken;
+    const REFRESH = `mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`;
+    // The thief redeems first and keeps refreshing.
+    const first = (await server.gql(REFRESH, { t: stolen })).data.refreshTokens.data;
+    const second = (await server.gql(REFRESH, { t: first.refreshToken })).data.refreshTokens.data;
+    expect((await server.gql(`{ me { username } }`, {}, second.accessToken)).data.me.username).toBe('admin');
+    // The owner presents the original token: reuse is detected.
+    expect((await server.gql(REFRESH, { t: stolen })).data.refreshTokens.__typename).toBe('AuthenticationError');
+    expect((await server.gql(`{ me { username } }`, {}, second.accessToken)).data.me).toBeNull();
+    expect((await server.gql(REFRESH, { t: second.refreshToken })).data.refreshTokens.__typename).toBe('AuthenticationError');
+    // Another login is another family and still works.
+    expect((await server.gql(`{ me { username } }`, {}, server.adminToken)).data.me.username).toBe('admin');
+  });
+
+  it('two concurrent redemptions of one refresh token: at most one succeeds', async () => {
+    const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    const token = login.data.login.data.refreshToken;
+    const results = await Promise.all([0, 1, 2].map(() => server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: token })));
+    expect(results.filter((r) => r.data.refreshTokens.__typename === 'MutationRefreshTokensSuccess').length).toBeLessThanOrEqual(1);
+  });
+
+  it('an access token without an expiry is refused even when signed with the key', async () => {
+    const { SignJWT, decodeJwt } = await import('jose');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const secret = readFileSync(join(server.running.config.dataDir, 'token-secret'), 'utf8').trim();
+    const claims = decodeJwt(server.adminToken);
+    const noExp = await new SignJWT({ sid: claims.sid, kind: claims.kind })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.sub!)
+      .setIssuedAt()
+      .setIssuer('pbx')
+      .setAudience('pbx-api')
+      .sign(new TextEncoder().encode(secret));
+    expect((await server.gql(`{ me { username } }`, {}, noExp)).data?.me ?? null).toBeNull();
   });
 
   it('a forged or expired token is anonymous', async () => {
