@@ -37,6 +37,8 @@ export type BatchEditInput = {
 };
 /** A row to create, with the path its issues are reported under. */
 export type PlannedExtension = { fields: ExtensionFields; path: string[] };
+/** ALL_OR_NOTHING writes nothing when any row has an issue; VALID_ROWS_ONLY writes the rows without one. */
+export type ImportMode = 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY';
 
 export const MAX_BATCH = 5000;
 
@@ -95,19 +97,27 @@ export class ExtensionService {
     const ids = await this.db.prisma.$transaction(async (tx) => {
       const issues = await this.checkPlanned(tx, planned);
       if (issues.length) throw new ValidationError(issues);
-      const permissionIds = await this.dialPermissionIds(tx, planned);
-      const ids: string[] = [];
-      const data = planned.map((p) => {
-        const id = newId();
-        ids.push(id);
-        return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
-      });
-      await claimNumbers(tx, planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })));
-      await inChunks(data, (chunk) => tx.extension.createMany({ data: chunk }));
-      return planned.map((p, i) => [p.fields.number, ids[i]!] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, id]) => id);
+      return this.writePlanned(tx, planned);
     }, LONG_TRANSACTION);
     this.emit({ kind: 'created', ids });
     return ids;
+  }
+
+  /**
+   * Imports planned rows: the check and the writes share one transaction, so
+   * a number another request claims in between fails the whole write (the
+   * claim's primary key) instead of slipping past the check. `readIssues` are
+   * the cells that could not be read, reported with the check's issues.
+   */
+  async importPlanned(planned: PlannedExtension[], readIssues: FieldIssue[], mode: ImportMode): Promise<{ ids: string[]; rejected: FieldIssue[] }> {
+    const result = await this.db.prisma.$transaction(async (tx) => {
+      const issues = [...readIssues, ...(await this.checkPlanned(tx, planned))];
+      if (issues.length && mode === 'ALL_OR_NOTHING') throw new ValidationError(issues);
+      const valid = withoutIssues(planned, issues);
+      return { ids: valid.length ? await this.writePlanned(tx, valid) : [], rejected: issues };
+    }, LONG_TRANSACTION);
+    if (result.ids.length) this.emit({ kind: 'created', ids: result.ids });
+    return result;
   }
 
   /** All issues of planned rows, without writing: used by create and by import previews. */
@@ -245,6 +255,20 @@ export class ExtensionService {
     return row;
   }
 
+  /** Writes rows that passed checkPlanned in the same transaction; the new ids in number order. */
+  private async writePlanned(tx: Tx, planned: PlannedExtension[]): Promise<string[]> {
+    const permissionIds = await this.dialPermissionIds(tx, planned);
+    const ids: string[] = [];
+    const data = planned.map((p) => {
+      const id = newId();
+      ids.push(id);
+      return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
+    });
+    await claimNumbers(tx, planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })));
+    await inChunks(data, (chunk) => tx.extension.createMany({ data: chunk }));
+    return planned.map((p, i) => [p.fields.number, ids[i]!] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, id]) => id);
+  }
+
   private async dialPermissionIds(tx: Tx, planned: PlannedExtension[]): Promise<Map<string, string>> {
     const names = [...new Set(planned.map((p) => p.fields.dialPermission))];
     const rows = await tx.dialPermission.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });
@@ -260,6 +284,13 @@ export class ExtensionService {
 export function withDefaults(input: ExtensionInput): ExtensionFields {
   const defined = pick(input, definedKeys(input));
   return { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
+}
+
+/** The planned rows none of the issues point into (an issue's path starts with its row's path). */
+function withoutIssues(planned: PlannedExtension[], issues: FieldIssue[]): PlannedExtension[] {
+  const depths = new Set(planned.map((p) => p.path.length));
+  const rejected = new Set(issues.flatMap((issue) => [...depths].map((depth) => JSON.stringify(issue.path.slice(0, depth)))));
+  return planned.filter((p) => !rejected.has(JSON.stringify(p.path)));
 }
 
 function rejectPerUserFields<T extends object>(fields: T, path: string[]): T {

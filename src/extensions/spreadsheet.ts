@@ -5,7 +5,7 @@ import type { PrismaClient } from '../db/client.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { extensionFieldSchemas, type ExtensionFieldName } from './fields.js';
 import { fromRow } from './rows.js';
-import { withDefaults, type ExtensionInput, type ExtensionService, type PlannedExtension } from './service.js';
+import { withDefaults, type ExtensionInput, type ExtensionService, type ImportMode, type PlannedExtension } from './service.js';
 
 export const fileFormats = ['XLSX', 'CSV'] as const;
 export type FileFormat = (typeof fileFormats)[number];
@@ -14,6 +14,8 @@ export type FileFormat = (typeof fileFormats)[number];
 export const columns = Object.keys(extensionFieldSchemas) as ExtensionFieldName[];
 const booleanColumns = new Set(columns.filter((c) => extensionFieldSchemas[c].def.type === 'boolean'));
 const intColumns = new Set(columns.filter((c) => extensionFieldSchemas[c].def.type === 'number'));
+/** Columns of user text: the only ones a formula could hide in, so the only ones quoted and unquoted. */
+const isTextColumn = (field: ExtensionFieldName) => !booleanColumns.has(field) && !intColumns.has(field);
 const MAX_ROWS = 10_000;
 
 const contentTypes: Record<FileFormat, string> = {
@@ -21,9 +23,28 @@ const contentTypes: Record<FileFormat, string> = {
   CSV: 'text/csv; charset=utf-8',
 };
 
+const QUOTE = "'";
+/** First characters that make a spreadsheet run a cell as a formula (OWASP, CSV injection). */
+const formulaStarts = new Set(['=', '+', '-', '@', '\t', '\r']);
+const needsQuote = (first: string | undefined) => first !== undefined && (first === QUOTE || formulaStarts.has(first));
+
+/**
+ * Puts a quote before text a spreadsheet would run as a formula, so it shows
+ * as text. Text that starts with a quote gets one more, so the import can
+ * tell the two apart and every value comes back exactly.
+ */
+export function neutraliseFormula(text: string): string {
+  return needsQuote(text[0]) ? QUOTE + text : text;
+}
+
+/** Undoes neutraliseFormula; a quote before any other character was not put there by the export and stays. */
+export function restoreFormula(text: string): string {
+  return text[0] === QUOTE && needsQuote(text[1]) ? text.slice(1) : text;
+}
+
 function cellText(field: ExtensionFieldName, value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
-  return String(value);
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  return isTextColumn(field) ? neutraliseFormula(text) : text;
 }
 
 async function toFile(format: FileFormat, rows: string[][], name: string) {
@@ -34,7 +55,7 @@ async function toFile(format: FileFormat, rows: string[][], name: string) {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('extensions');
     sheet.addRow(columns);
-    // Every cell is text so numbers keep their leading zeros.
+    // Every cell is a string cell, never a formula; numbers keep their leading zeros.
     for (const row of rows) sheet.addRow(row);
     sheet.getRow(1).font = { bold: true };
     buffer = Buffer.from(await workbook.xlsx.writeBuffer());
@@ -108,8 +129,9 @@ async function readTable(file: File, format: FileFormat): Promise<{ rowNumber: n
 /** Turns one row's cells into an extension input; cells left empty take the defaults. */
 function rowInput(cells: Record<string, string>, path: string[], issues: FieldIssue[]): ExtensionInput {
   const input: Record<string, unknown> = {};
-  for (const [field, text] of Object.entries(cells) as [ExtensionFieldName, string][]) {
-    if (text === '') continue;
+  for (const [field, cell] of Object.entries(cells) as [ExtensionFieldName, string][]) {
+    if (cell === '') continue;
+    const text = isTextColumn(field) ? restoreFormula(cell) : cell;
     if (booleanColumns.has(field)) {
       const v = text.toLowerCase();
       if (['true', 'yes', '1', 'on'].includes(v)) input[field] = true;
@@ -140,7 +162,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * issues name the spreadsheet row (header = row 1). ALL_OR_NOTHING writes
  * nothing when any row fails; VALID_ROWS_ONLY writes the rows that pass.
  */
-export async function importExtensions(service: ExtensionService, prisma: PrismaClient, file: File, format: FileFormat | null, mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY') {
+export async function importExtensions(service: ExtensionService, file: File, format: FileFormat | null, mode: ImportMode) {
   const detected = format ?? (/\.csv$/i.test(file.name) ? 'CSV' : /\.xlsx$/i.test(file.name) ? 'XLSX' : null);
   if (!detected) throw ValidationError.single(['format'], 'give the format, or a file name ending in .xlsx or .csv', 'REQUIRED');
   const table = await readTable(file, detected);
@@ -152,10 +174,6 @@ export async function importExtensions(service: ExtensionService, prisma: Prisma
     // Cells that could not be read are reported and left out; the rest of the row is still checked.
     planned.push({ fields: withDefaults(rowInput(row.cells, path, issues)), path });
   }
-  issues.push(...(await service.checkPlanned(prisma as never, planned)));
-  const badRows = new Set(issues.map((i) => i.path.slice(0, 2).join('.')));
-  if (issues.length && mode === 'ALL_OR_NOTHING') throw new ValidationError(issues);
-  const valid = planned.filter((p) => !badRows.has(p.path.join('.')));
-  const ids = valid.length ? await service.createPlanned(valid) : [];
-  return { rows: table.length, ids, rejected: issues };
+  const { ids, rejected } = await service.importPlanned(planned, issues, mode);
+  return { rows: table.length, ids, rejected };
 }

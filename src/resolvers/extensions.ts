@@ -350,7 +350,7 @@ builder.mutationFields((t) => ({
       mode: t.arg({ type: ImportModeEnum, defaultValue: 'ALL_OR_NOTHING' }),
     },
     resolve: audited((a: { file: File; format?: FileFormat | null; mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY' }, c) =>
-      importExtensions(c.services.extensions, c.services.db.prisma, a.file, a.format ?? null, a.mode),
+      importExtensions(c.services.extensions, a.file, a.format ?? null, a.mode),
     ),
   }),
 }));
