@@ -31,6 +31,7 @@ const envSchema = z.object({
   REDIS_URL: z.string().optional(),
   APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   LEASE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  CORS_ORIGINS: z.string().default('').refine((value) => originList(value).every(isOrigin), 'CORS_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port; no path)'),
 });
 
 export type Config = {
@@ -61,6 +62,8 @@ export type Config = {
   redisUrl?: string;
   applyDebounceMs: number;
   leaseTtlMs: number;
+  /** Origins whose browser pages may call the API (CORS); none: no cross-origin page may. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {}
@@ -106,7 +109,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL || undefined,
     applyDebounceMs: e.APPLY_DEBOUNCE_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
+    corsOrigins: originList(e.CORS_ORIGINS),
   };
+}
+
+function originList(value: string): string[] {
+  return value.split(',').map((origin) => origin.trim()).filter(Boolean);
+}
+
+/** Exactly what a browser sends in `Origin`, e.g. https://app.example.com:8443. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 function databaseFrom(url: string | undefined, dataDir: string): Config['database'] {

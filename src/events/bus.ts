@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { createLogger, type Logger } from '../logger.js';
 
 /** Topics of the bus and their payloads. Payloads are JSON-safe (they may cross Redis). */
 export type BusTopic = 'pbxApplied' | 'extensionStatus' | 'configChanged';
@@ -23,6 +24,8 @@ export type EventBus = {
   publish(topic: BusTopic, payload: unknown): void;
   subscribe(topic: BusTopic): AsyncIterableIterator<unknown> & { pending(): number };
   close(): Promise<void>;
+  /** Whether events reach every instance: always in-process; over Redis while both its connections are ready. */
+  healthy(): boolean;
   kind: 'memory' | 'redis';
 };
 
@@ -95,27 +98,32 @@ class Fanout {
   }
 }
 
-export function createEventBus(redisUrl?: string): EventBus {
+/** `log` receives the Redis bus's connection losses and dropped events; without one they are warnings on stdout. */
+export function createEventBus(redisUrl?: string, log: Logger = createLogger('warn')): EventBus {
   const fanout = new Fanout();
   if (!redisUrl) {
-    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic) => fanout.subscribe(topic), close: async () => undefined, kind: 'memory' };
+    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic) => fanout.subscribe(topic), close: async () => undefined, healthy: () => true, kind: 'memory' };
   }
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged'];
   let closed = false;
-  // Connection errors are retried by ioredis; they must not become unhandled rejections.
-  publisher.on('error', () => undefined);
-  subscriber.on('error', () => undefined);
-  subscriber.subscribe(...topics.map(channel)).catch(() => undefined);
+  reportConnection(publisher, 'publisher', log);
+  reportConnection(subscriber, 'subscriber', log);
+  subscriber.subscribe(...topics.map(channel)).catch((err) => log.error({ err }, 'event bus: subscribing to Redis failed'));
   subscriber.on('message', (name: string, message: string) => {
     const topic = topics.find((t) => channel(t) === name);
-    if (topic) fanout.deliver(topic, JSON.parse(message));
+    if (topic) deliverMessage(fanout, topic, message, log);
   });
   return {
     publish: (topic, payload) => {
-      if (!closed) publisher.publish(channel(topic), JSON.stringify(payload)).catch(() => undefined);
+      if (closed) return;
+      try {
+        publisher.publish(channel(topic), JSON.stringify(payload)).catch((err) => log.warn({ err, topic }, 'event bus: publishing to Redis failed, the event is lost'));
+      } catch (err) {
+        log.warn({ err, topic }, 'event bus: the event is not JSON, not published');
+      }
     },
     subscribe: (topic) => fanout.subscribe(topic),
     async close() {
@@ -123,6 +131,34 @@ export function createEventBus(redisUrl?: string): EventBus {
       publisher.disconnect();
       subscriber.disconnect();
     },
+    healthy: () => !closed && publisher.status === 'ready' && subscriber.status === 'ready',
     kind: 'redis',
   };
+}
+
+/**
+ * ioredis retries by itself and emits an error at every failed attempt: one line when a
+ * connection is lost (or never made), one when it is back. Handling 'error' also keeps the
+ * errors from becoming unhandled.
+ */
+function reportConnection(connection: Redis, role: 'publisher' | 'subscriber', log: Logger): void {
+  let down = false;
+  connection.on('error', (err) => {
+    if (down) return;
+    down = true;
+    log.error({ err, role }, 'event bus: Redis connection failed, retrying');
+  });
+  connection.on('ready', () => {
+    if (down) log.info({ role }, 'event bus: Redis connection restored');
+    down = false;
+  });
+}
+
+/** An unreadable message is dropped with a warning: a throw here would escape from ioredis's socket handler. */
+function deliverMessage(fanout: Fanout, topic: BusTopic, message: string, log: Logger): void {
+  try {
+    fanout.deliver(topic, JSON.parse(message));
+  } catch (err) {
+    log.warn({ err, topic, length: message.length }, 'event bus: unreadable message from Redis dropped');
+  }
 }

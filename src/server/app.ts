@@ -50,6 +50,38 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
 }
 
+/** CORS only for the configured origins; any other cross-origin request gets no CORS headers at all. */
+function corsFor(allowedOrigins: string[]) {
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin && allowedOrigins.includes(origin) ? { origin } : false;
+  };
+}
+
+type Readiness = { ready: boolean; body: { status: 'ready' | 'not ready'; database: string; bus: string; asterisk: string } };
+
+/** Ready while the database and the event bus answer; Asterisk is reported but may be away (the server works without it). */
+async function readiness(services: Services): Promise<Readiness> {
+  const database = (await databaseAnswers(services)) ? 'ok' : 'unreachable';
+  const bus = services.bus.healthy() ? 'ok' : 'unreachable';
+  const ready = database === 'ok' && bus === 'ok';
+  return { ready, body: { status: ready ? 'ready' : 'not ready', database, bus, asterisk: asteriskState(services) } };
+}
+
+async function databaseAnswers(services: Services): Promise<boolean> {
+  try {
+    await services.db.prisma.$queryRawUnsafe('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function asteriskState(services: Services): 'connected' | 'disconnected' | 'not configured' {
+  if (!services.config.asterisk.ariUrl) return 'not configured';
+  return services.live.asteriskConnected ? 'connected' : 'disconnected';
+}
+
 export type App = { server: Server; yoga: YogaServerInstance<ServerContext, Context>; url: string; close(): Promise<void> };
 
 /** The HTTP server: GraphQL (with GraphiQL) at /graphql, graphql-ws on the same path, SSE, /healthz and /readyz. */
@@ -68,6 +100,7 @@ export async function startApp(services: Services, options: { port: number; host
     graphqlEndpoint: '/graphql',
     graphiql: { subscriptionsProtocol: 'WS' },
     landingPage: false,
+    cors: corsFor(config.corsOrigins),
     logging: false,
     multipart: true,
     context: ({ request, req, connectionParams }) => {
@@ -96,12 +129,8 @@ export async function startApp(services: Services, options: { port: number; host
       return;
     }
     if (req.url === '/readyz') {
-      try {
-        await services.db.prisma.$queryRawUnsafe('SELECT 1');
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready","database":"ok"}');
-      } catch {
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"not ready","database":"unreachable"}');
-      }
+      const { ready, body } = await readiness(services);
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     void yoga.handle(req, res, { req, res });
@@ -120,9 +149,10 @@ export async function startApp(services: Services, options: { port: number; host
           const errors = enveloped.validate(enveloped.schema, document);
           if (errors.length) throw errors[0];
         } catch (error) {
-          // Limits (tokens, aliases, depth) throw while parsing or validating; the client gets the reason,
-          // rebuilt so graphql-ws recognises it whichever copy of graphql raised it.
-          return [new GraphQLError((error as Error).message, { extensions: isGraphQLError(error) ? error.extensions : {} })];
+          // The token limit throws while parsing, the other limits are validation errors; the client gets the reason,
+          // rebuilt so graphql-ws recognises it whichever copy of graphql raised it. `http` is yoga's, for HTTP answers only.
+          const { http: _http, ...extensions } = isGraphQLError(error) ? error.extensions : {};
+          return [new GraphQLError((error as Error).message, { extensions })];
         }
         return {
           schema: enveloped.schema,

@@ -1,23 +1,46 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
-import { GraphQLError, getOperationAST, Kind, type FieldNode, type ValidationRule } from 'graphql';
+import { GraphQLError, getOperationAST, Kind, type FieldNode, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { summarize } from '../audit/redact.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { Context } from '../resolvers/context.js';
 
+const limits = { aliases: 15, depth: 12, cost: 300000, tokens: 4000, directives: 20 };
+
 /** Depth, alias, cost and size limits against abusive documents. */
 export function limitsPlugin() {
   return EnvelopArmorPlugin({
-    maxAliases: { n: 15 },
-    maxDepth: { n: 12 },
+    // `__typename` counts too: armor exempts it by default, and a thousand aliases of it are still a thousand fields.
+    maxAliases: { n: limits.aliases, allowList: [], ...refusal('ALIAS_LIMIT', (found) => `Aliases limit exceeded: ${found} aliases, at most ${limits.aliases}`) },
+    maxDepth: { n: limits.depth, ...refusal('DEPTH_LIMIT', (found) => `Depth limit exceeded: ${found} levels, at most ${limits.depth}`) },
     // Cost grows 1.5× per level and is multiplied by a literal `first`: a 4,000-row extension page
     // with departments and dial permission costs about 206,000; every field of 500 rows about 75,000.
-    costLimit: { maxCost: 300000 },
-    maxTokens: { n: 4000 },
-    maxDirectives: { n: 20 },
+    costLimit: { maxCost: limits.cost, ...refusal('COST_LIMIT', (found) => `Cost limit exceeded: cost ${found}, at most ${limits.cost}`) },
+    maxTokens: { n: limits.tokens, ...refusal('TOKEN_LIMIT', () => `Token limit exceeded: more than ${limits.tokens} tokens`) },
+    maxDirectives: { n: limits.directives, ...refusal('DIRECTIVE_LIMIT', (found) => `Directives limit exceeded: ${found} directives, at most ${limits.directives}`) },
     blockFieldSuggestion: { enabled: true },
   });
+}
+
+/**
+ * Armor's own refusal is a "Syntax Error: …" thrown out of validation (HTTP 200, no code); ours is a
+ * validation error with a code, which yoga answers like any other (400 under graphql-response+json).
+ * Armor tells what it found only in its message, so the figure is read from there.
+ */
+function refusal(code: string, describe: (found: string) => string) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, armorError: GraphQLError) => {
+        const found = /found (\d+(?:\.\d+)?)/.exec(armorError.message)?.[1] ?? 'too many';
+        const error = new GraphQLError(describe(found), { extensions: { code } });
+        // The token limit counts while parsing: there is no validation context, and parsing must stop.
+        if (!context) throw error;
+        context.reportError(error);
+      },
+    ],
+  };
 }
 
 const credentialFields = new Set(['login', 'refreshTokens']);

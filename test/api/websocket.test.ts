@@ -37,7 +37,9 @@ describe('graphql-ws', () => {
       expect((await run(anonymous, `{ me { username } }`)).data.me).toBeNull();
       const denied = await run(anonymous, `mutation { createExtension(input: { number: "102", name: "No", password: "Secret-102x" }) { __typename } }`);
       expect(denied.data.createExtension.__typename).toBe('NotPermittedError');
-      const ext = await server.login('101', 'Secret-101x');
+      const loginPassword = await server.gql(`mutation { setExtensionLoginPassword(extension: "101", password: "Login-101x") { __typename } }`, {}, server.adminToken);
+      expect(loginPassword.data.setExtensionLoginPassword.__typename).toBe('MutationSetExtensionLoginPasswordSuccess');
+      const ext = await server.login('101', 'Login-101x');
       const own = wsClient(ext);
       try {
         expect((await run(own, `{ extensions(first: 5) { totalCount } }`)).data.extensions.totalCount).toBe(1);
@@ -62,6 +64,6 @@ describe('health', () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', bus: 'ok', asterisk: 'not configured' });
   });
 });
