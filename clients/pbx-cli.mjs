@@ -2,7 +2,9 @@
 // A thin automation client of the GraphQL API, for scripts and operators.
 //   PBX_URL=http://127.0.0.1:4000/graphql PBX_TOKEN=<token or API key> node clients/pbx-cli.mjs <command>
 // Commands:
-//   login <username> <password>          prints an access token
+//   login <username> <password>          prints an access token (an extension: its number and API login password)
+//   login-password <extension> <password> sets an extension's API login password (admin; never the SIP password)
+//   passwd <current> <new>               changes the caller's own password (for an extension: its API login password)
 //   extensions [search]                  number, name, state (one line each)
 //   export <xlsx|csv> <file>             writes every extension to a file
 //   import <file> [--valid-rows-only]    creates extensions from a file
@@ -39,6 +41,14 @@ const commands = {
   async login(username, password) {
     const r = await gql(`mutation($u: String!, $p: String!) { login(username: $u, password: $p) { ${ERRORS} ... on MutationLoginSuccess { data { accessToken } } } }`, { u: username, p: password });
     console.log(unwrap(r, 'login').accessToken);
+  },
+  async 'login-password'(extension, password) {
+    const r = await gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERRORS} ... on MutationSetExtensionLoginPasswordSuccess { data { number } } } }`, { e: extension, p: password });
+    console.log(`extension ${unwrap(r, 'setExtensionLoginPassword').number} has a new API login password; its sessions ended`);
+  },
+  async passwd(current, next) {
+    const r = await gql(`mutation($c: String!, $n: String!) { changeMyPassword(currentPassword: $c, newPassword: $n) { ${ERRORS} ... on MutationChangeMyPasswordSuccess { data { username } } } }`, { c: current, n: next });
+    console.log(`password of ${unwrap(r, 'changeMyPassword').username} changed; its other sessions ended`);
   },
   async extensions(search) {
     const r = await gql(`query($s: String) { extensions(first: 5000, filter: { search: $s }) { edges { node { number name } } } extensionStatuses { statuses { number state } } }`, { s: search ?? null });
@@ -87,7 +97,7 @@ const commands = {
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !commands[name]) {
-  console.error('usage: node clients/pbx-cli.mjs login|extensions|export|import|watch ... (see the top of this file)');
+  console.error('usage: node clients/pbx-cli.mjs login|login-password|passwd|extensions|export|import|watch ... (see the top of this file)');
   process.exit(2);
 }
 commands[name](...args).catch((error) => {

@@ -2,7 +2,9 @@
 // The first session of the README, as a script:
 //   node examples/quickstart.mjs <graphql-url> <admin-user> <admin-password> [<second-graphql-url> <second-admin-password>]
 // Logs in, batch-creates 100 extensions, puts three in a department, exports them to XLSX,
-// imports the file into a second (empty) server when given, and logs in as one extension.
+// imports the file into a second (empty) server when given, gives one extension an API login
+// password (never its SIP password) and logs in as that extension.
+import { randomBytes } from 'node:crypto';
 
 async function gql(url, query, variables = {}, token) {
   const response = await fetch(url, {
@@ -57,8 +59,17 @@ export async function quickstart({ url, username, password, targetUrl, targetPas
     log('imported', imported, 'extensions into', targetUrl);
   }
 
+  // Extensions log in to the API with a login password of their own, set by an admin (the SIP
+  // password sits on phones and in provisioning files and is never accepted); the user can then
+  // change it with changeMyPassword.
   const first = batch.extensions[0];
-  const extToken = await login(url, first.number, first.password);
+  const loginPassword = randomBytes(12).toString('base64url');
+  success(
+    await gql(url, `mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { __typename ... on ValidationError { issues { path message } } ... on Error { message } } }`, { e: first.number, p: loginPassword }, token),
+    'setExtensionLoginPassword',
+  );
+  log(`extension ${first.number} got an API login password`);
+  const extToken = await login(url, first.number, loginPassword);
   const own = await gql(url, `{ me { role } extensions(first: 500) { totalCount edges { node { number } } } }`, {}, extToken);
   log(`extension ${first.number} sees`, own.extensions.totalCount, 'extension(s):', own.extensions.edges.map((e) => e.node.number).join(', '));
   return { created: batch.count, members: dept.members.length, exportedBytes: Buffer.from(file.base64, 'base64').length, imported, extensionSees: own.extensions.edges.map((e) => e.node.number), role: own.me.role };

@@ -30,4 +30,16 @@ describe('clients/pbx-cli.mjs', () => {
     expect(again.stdout).toContain('rows.2.number: Number 100 is already used by extension 100 (100)');
     await expect(cli(['import', file], token)).rejects.toMatchObject({ stderr: expect.stringContaining('Number 100 is already used') });
   });
+
+  it('sets an extension\'s API login password, logs the extension in with it (never with the SIP password), and changes it', async () => {
+    const sip = (await server.gql(`{ extension(number: "101") { password } }`, {}, server.adminToken)).data.extension.password;
+    await expect(cli(['login', '101', sip], '')).rejects.toMatchObject({ stderr: expect.stringContaining('Wrong user name or password') });
+    await expect(cli(['login-password', '101', sip])).rejects.toMatchObject({ stderr: expect.stringContaining('must differ from the SIP password') });
+    expect((await cli(['login-password', '101', 'Login-pass-101'])).stdout).toContain('extension 101 has a new API login password');
+    const ext = (await cli(['login', '101', 'Login-pass-101'], '')).stdout.trim();
+    expect((await cli(['extensions'], ext)).stdout.trim()).toBe('101\t101\tUNAVAILABLE');
+    await expect(cli(['passwd', 'wrong-password', 'Login-pass-101b'], ext)).rejects.toMatchObject({ stderr: expect.stringContaining('The current password is wrong') });
+    expect((await cli(['passwd', 'Login-pass-101', 'Login-pass-101b'], ext)).stdout).toContain('password of 101 changed');
+    expect((await cli(['login', '101', 'Login-pass-101b'], '')).stdout.trim().split('.')).toHaveLength(3);
+  });
 });

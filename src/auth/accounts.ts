@@ -1,11 +1,16 @@
 import type { PrismaClient } from '../db/client.js';
-import { ConflictError, IssueCollector, NotFoundError, NotPermittedError } from '../errors.js';
+import { ConflictError, IssueCollector, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
 import { hashPassword } from './passwords.js';
 import { accountRoles, type AccountRole } from './permissions.js';
 
 export const usernameRule = 'Starts with a letter; letters A–Z, digits, _ . - ; 3–32 characters';
 const usernamePattern = /^[A-Za-z][A-Za-z0-9_.-]{2,31}$/;
 export const accountPasswordRule = '8–128 characters';
+
+/** The rule of every login password (accounts and the API login of extensions): createAccount's. */
+export function assertLoginPasswordRule(password: string, path: string[]): void {
+  if (password.length < 8 || password.length > 128) throw ValidationError.single(path, accountPasswordRule, 'INVALID_LENGTH');
+}
 
 export type AccountInput = { username?: string; password?: string; role?: AccountRole; extensionId?: string | null };
 

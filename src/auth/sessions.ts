@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../db/client.js';
-import { AuthenticationError } from '../errors.js';
-import { constantTimeEqual, decoyHash, randomToken, sha256, verifyPassword } from './passwords.js';
+import { AuthenticationError, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
+import { assertLoginPasswordRule } from './accounts.js';
+import { constantTimeEqual, decoyHash, hashPassword, randomToken, sha256, verifyPassword } from './passwords.js';
 import { rolePermissions, type AccountRole, type Permission, type Principal } from './permissions.js';
 import type { LoginThrottle } from './throttle.js';
 import type { TokenSigner } from './tokens.js';
@@ -28,8 +29,8 @@ export class SessionService {
 
   /**
    * Accounts log in with their user name; extensions with their number and
-   * SIP password when web login is on (F-4.1.2.b). Account names always start
-   * with a letter, so the two never collide.
+   * their API login password when web login is on (F-4.1.2.b), never with the
+   * SIP password. Account names always start with a letter, so the two never collide.
    */
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
     const keys = this.throttle.keys(username, ip);
@@ -68,6 +69,61 @@ export class SessionService {
     await this.prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
+  /**
+   * Self-service password change of the caller: an account's password, or an
+   * extension user's API login password. The current one is checked like a
+   * login and its failures count in the same throttle (the account name or
+   * number, and the IP); every other session of the caller ends, the one in
+   * use stays. The new password follows createAccount's rule.
+   */
+  async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+    if (principal.kind === 'apiKey') throw new NotPermittedError('An API key has no password: revoke it and create another');
+    if (currentPassword.length > 256) throw ValidationError.single(['currentPassword'], 'too long', 'OUT_OF_BOUNDS');
+    assertLoginPasswordRule(newPassword, ['newPassword']);
+    const keys = this.throttle.keys(principal.username, ip);
+    await this.throttle.assertNotLocked(keys);
+    const stored =
+      principal.kind === 'account'
+        ? (await this.prisma.account.findUnique({ where: { id: principal.id }, select: { passwordHash: true } }))?.passwordHash
+        : (await this.prisma.extension.findUnique({ where: { id: principal.id }, select: { loginPasswordHash: true } }))?.loginPasswordHash;
+    if (!(await verifyPassword(stored ?? (await decoyHash()), currentPassword)) || !stored) {
+      const delay = await this.throttle.recordFailure(keys);
+      if (delay) await sleep(delay);
+      throw new AuthenticationError('The current password is wrong');
+    }
+    await this.throttle.recordSuccess(principal.username);
+    if (principal.kind === 'extension') await this.assertNotSipSecret(principal.id, newPassword, ['newPassword']);
+    const hashed = await hashPassword(newPassword);
+    const owner = principal.kind === 'account' ? { accountId: principal.id } : { extensionId: principal.id };
+    await this.prisma.$transaction(async (tx) => {
+      if (principal.kind === 'account') await tx.account.update({ where: { id: principal.id }, data: { passwordHash: hashed } });
+      else await tx.extension.update({ where: { id: principal.id }, data: { loginPasswordHash: hashed } });
+      await tx.session.updateMany({ where: { ...owner, revokedAt: null, id: { not: principal.sessionId } }, data: { revokedAt: new Date() } });
+    });
+  }
+
+  /**
+   * Sets an extension's API login password (an administrator's act: the
+   * first one, or a reset). It may not be the SIP password; every session of
+   * the extension ends.
+   */
+  async setExtensionLoginPassword(extensionId: string, password: string): Promise<void> {
+    assertLoginPasswordRule(password, ['password']);
+    await this.assertNotSipSecret(extensionId, password, ['password']);
+    const hashed = await hashPassword(password);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.extension.update({ where: { id: extensionId }, data: { loginPasswordHash: hashed } });
+      await tx.session.updateMany({ where: { extensionId, revokedAt: null }, data: { revokedAt: new Date() } });
+    });
+  }
+
+  /** The SIP secret sits on phones and in provisioning files: it is never an API password. */
+  private async assertNotSipSecret(extensionId: string, password: string, path: string[]): Promise<void> {
+    const ext = await this.prisma.extension.findUnique({ where: { id: extensionId }, select: { password: true } });
+    if (!ext) throw new NotFoundError('Extension', extensionId);
+    if (constantTimeEqual(ext.password, password)) throw ValidationError.single(path, 'must differ from the SIP password', 'SAME_AS_SIP_PASSWORD');
+  }
+
   /** Ends every session of an account or extension (after a password change or deletion). */
   async revokeAll(subject: { accountId?: string; extensionId?: string }): Promise<void> {
     await this.prisma.session.updateMany({ where: { ...subject, revokedAt: null }, data: { revokedAt: new Date() } });
@@ -80,7 +136,7 @@ export class SessionService {
       where: { id: claims.sid },
       include: {
         account: { select: { id: true, username: true, role: true, extensionId: true } },
-        extension: { select: { id: true, number: true, enabled: true, webLogin: true } },
+        extension: { select: { id: true, number: true, enabled: true, webLogin: true, loginPasswordHash: true } },
       },
     });
     if (!session || session.revokedAt || session.expiresAt < new Date()) return null;
@@ -97,7 +153,8 @@ export class SessionService {
       };
     }
     if (session.extension && claims.kind === 'extension' && session.extension.id === claims.sub) {
-      if (!session.extension.enabled || !session.extension.webLogin) return null;
+      // No login password: no API access (sessions opened with the SIP password before it existed end here too).
+      if (!session.extension.enabled || !session.extension.webLogin || session.extension.loginPasswordHash === null) return null;
       return { kind: 'extension', id: session.extension.id, username: session.extension.number, role: 'EXTENSION_USER', sessionId: session.id, permissions: noPermissions };
     }
     return null;
@@ -105,10 +162,11 @@ export class SessionService {
 
   private async checkCredentials(username: string, password: string): Promise<{ kind: 'account' | 'extension'; id: string } | null> {
     if (/^\d+$/.test(username)) {
-      const ext = await this.prisma.extension.findUnique({ where: { number: username }, select: { id: true, password: true, enabled: true, webLogin: true } });
-      // Compare even when absent so the answer takes the same time.
-      const ok = constantTimeEqual(ext?.password ?? '\u0000never', password);
-      return ext && ok && ext.enabled && ext.webLogin ? { kind: 'extension', id: ext.id } : null;
+      const ext = await this.prisma.extension.findUnique({ where: { number: username }, select: { id: true, password: true, loginPasswordHash: true, enabled: true, webLogin: true } });
+      // The login password only, never the SIP secret; verify even without one so the answer takes the same time.
+      const ok = await verifyPassword(ext?.loginPasswordHash ?? (await decoyHash()), password);
+      const sipSecret = !!ext && constantTimeEqual(ext.password, password);
+      return ext && ext.loginPasswordHash && ok && !sipSecret && ext.enabled && ext.webLogin ? { kind: 'extension', id: ext.id } : null;
     }
     const account = await this.prisma.account.findUnique({ where: { username }, select: { id: true, passwordHash: true } });
     const ok = await verifyPassword(account?.passwordHash ?? (await decoyHash()), password);

@@ -1,7 +1,7 @@
 import { accountRoles, permissions, type AccountRole, type Principal } from '../auth/permissions.js';
 import { accountPasswordRule, usernameRule } from '../auth/accounts.js';
 import { scopesOf } from '../auth/api-keys.js';
-import { AuthenticationError, LoginLockedError, ValidationError } from '../errors.js';
+import { AuthenticationError, LoginLockedError, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
 import { findExtensionId } from '../destinations/refs.js';
 import type { Context } from './context.js';
 import { builder } from './builder.js';
@@ -63,7 +63,7 @@ builder.queryField('me', (t) =>
 builder.mutationFields((t) => ({
   login: t.field({
     type: TokensRef,
-    description: 'Accounts log in with user name and password; extensions with their number and SIP password when web login is on',
+    description: 'Accounts log in with user name and password; extensions with their number and API login password (setExtensionLoginPassword, never the SIP password) when web login is on',
     errors: { types: [AuthenticationError, LoginLockedError, ValidationError] },
     args: { username: t.arg.string(), password: t.arg.string() },
     resolve: audited(async (args: { username: string; password: string }, ctx) => {
@@ -76,6 +76,17 @@ builder.mutationFields((t) => ({
     errors: { types: [AuthenticationError] },
     args: { refreshToken: t.arg.string() },
     resolve: audited((args: { refreshToken: string }, ctx) => ctx.services.sessions.refresh(args.refreshToken, ctx.ip)),
+  }),
+  changeMyPassword: t.field({
+    type: PrincipalRef,
+    description: `The caller changes its own password: an account its login password, an extension user its API login password (not the SIP password). The current password is checked like a login (failures count towards the login lock-out); the new one: ${accountPasswordRule}, and for an extension not its SIP password. Every other session of the caller ends; this one stays.`,
+    authScopes: { authenticated: true },
+    errors: { types: [AuthenticationError, LoginLockedError, ValidationError, NotPermittedError] },
+    args: { currentPassword: t.arg.string(), newPassword: t.arg.string({ description: accountPasswordRule }) },
+    resolve: audited(async (args: { currentPassword: string; newPassword: string }, ctx) => {
+      await ctx.services.sessions.changeOwnPassword(ctx.principal!, args.currentPassword, args.newPassword, ctx.ip);
+      return ctx.principal!;
+    }),
   }),
   logout: t.boolean({
     description: 'Ends the session of the access token used (its refresh token stops working too)',
@@ -177,6 +188,33 @@ builder.mutationFields((t) => ({
     }),
   }),
 }));
+
+builder.prismaObjectField('Extension', 'loginPasswordSet', (t) =>
+  t.boolean({
+    description: 'Whether the extension has an API login password (setExtensionLoginPassword); without one it cannot log in to the API',
+    select: { loginPasswordHash: true },
+    resolve: (ext) => ext.loginPasswordHash !== null,
+  }),
+);
+
+builder.mutationField('setExtensionLoginPassword', (t) =>
+  t.prismaField({
+    type: 'Extension',
+    description: `Sets (or resets) the API login password of an extension: how an extension user gets its first login. Not the SIP password, which is never accepted for an API login. Ends every session of the extension; the user then changes it with changeMyPassword.`,
+    authScopes: { perm: 'extensions:secrets' },
+    errors: { types: mutationErrors },
+    args: { extension: t.arg.string({ description: 'Number or ID of the extension' }), password: t.arg.string({ description: `${accountPasswordRule}; not the SIP password` }) },
+    resolve: async (query, root, args, ctx, info) => {
+      const id = await audited(async (a: typeof args, c) => {
+        const extensionId = await findExtensionId(c.services.db.prisma, a.extension);
+        if (!extensionId) throw new NotFoundError('Extension', a.extension);
+        await c.services.sessions.setExtensionLoginPassword(extensionId, a.password);
+        return extensionId;
+      })(root, args, ctx, info);
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id } });
+    },
+  }),
+);
 
 builder.prismaNode('ApiKey', {
   id: { field: 'id' },

@@ -56,7 +56,8 @@ describe('live extension status from ARI (F-3.2)', () => {
   });
 
   it('an extension user may watch only itself', async () => {
-    const me = await server.login('100', 'Secret-100');
+    await server.gql(`mutation { setExtensionLoginPassword(extension: "100", password: "Login-100-pass") { __typename } }`, {}, server.adminToken);
+    const me = await server.login('100', 'Login-100-pass');
     const own = subscribe(server.graphqlUrl, me, STATUS, {});
     const other = subscribe(server.graphqlUrl, me, STATUS, { numbers: ['101'] });
     try {
