@@ -5,6 +5,7 @@ import { createLogger } from './logger.js';
 import { bootstrap } from './bootstrap.js';
 import { createServices, type Services } from './services.js';
 import { startApp, type App } from './server/app.js';
+import { stopQrRendering } from './extensions/qr.js';
 
 export type RunningServer = { app: App; services: Services; config: Config; stop(): Promise<void> };
 
@@ -30,6 +31,7 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
       await services.live.stop();
       await services.lease.stop();
       await app.close();
+      await stopQrRendering();
       await services.bus.close();
       await db.close();
     },

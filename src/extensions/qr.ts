@@ -1,6 +1,8 @@
-import { networkInterfaces } from 'node:os';
-import QRCode from 'qrcode';
+import { availableParallelism, networkInterfaces } from 'node:os';
+import type { QRCodeToDataURLOptions } from 'qrcode';
+import { LimitExceededError } from '../errors.js';
 import type { SettingsOf } from '../settings/schemas.js';
+import { QrRenderPool } from './qr-pool.js';
 import type { ExtensionRow } from './rows.js';
 
 type QrSettings = { softphone: SettingsOf<'softphone'>; proxyDomain: SettingsOf<'proxyDomain'>; sip: SettingsOf<'sip'> };
@@ -30,8 +32,46 @@ export function qrPayload(ext: ExtensionRow, settings: QrSettings) {
   return { server, port, transport: ext.transport, payload };
 }
 
+/**
+ * QR images one request may ask for (ExtensionQrCode.pngDataUrl): each costs milliseconds of CPU and
+ * its memory, where every other field of an extension costs microseconds.
+ */
+export const QR_IMAGES_PER_REQUEST = 50;
+
+/**
+ * What one QR image adds to the cost of a document (in place of a scalar's 1), where the cost limit
+ * counts it (see qr-cost.ts): a literal page of about a hundred images fits, thousands do not.
+ */
+export const QR_IMAGE_COST = 500;
+
+const pngOptions: QRCodeToDataURLOptions = { errorCorrectionLevel: 'M', margin: 2, width: 256 };
+
+/** Rendering runs on worker threads: a page of QR images never holds the event loop. */
+const pool = new QrRenderPool({
+  size: Math.max(1, Math.min(4, availableParallelism() - 1)),
+  idleMs: 30_000,
+  workerUrl: new URL('./qr-worker.mjs', import.meta.url),
+});
+
+/** Counts one QR image against the request's allowance; over it, a LimitExceededError (code LIMIT_EXCEEDED). */
+export function takeQrImage(counter: { qrImages?: number }): void {
+  counter.qrImages = (counter.qrImages ?? 0) + 1;
+  if (counter.qrImages > QR_IMAGES_PER_REQUEST) {
+    throw new LimitExceededError(
+      'qrImagesPerRequest',
+      QR_IMAGES_PER_REQUEST,
+      `A request may ask for at most ${QR_IMAGES_PER_REQUEST} QR images (pngDataUrl); ask for the rest in another request, a page at a time`,
+    );
+  }
+}
+
 export function qrPng(payload: string): Promise<string> {
-  return QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+  return pool.render(payload, pngOptions);
+}
+
+/** Ends the rendering threads (when the server stops); a later render starts them again. */
+export function stopQrRendering(): Promise<void> {
+  return pool.close();
 }
 
 function hostAddress(): string {

@@ -5,18 +5,21 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { summarize } from '../audit/redact.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { Context } from '../resolvers/context.js';
+import { priceFields } from '../extensions/qr-cost.js';
 
 const limits = { aliases: 15, depth: 12, cost: 300000, tokens: 4000, directives: 20 };
 
 /** Depth, alias, cost and size limits against abusive documents. */
 export function limitsPlugin() {
+  const costRefusal = refusal('COST_LIMIT', (found) => `Cost limit exceeded: cost ${found}, at most ${limits.cost}`);
   return EnvelopArmorPlugin({
     // `__typename` counts too: armor exempts it by default, and a thousand aliases of it are still a thousand fields.
     maxAliases: { n: limits.aliases, allowList: [], ...refusal('ALIAS_LIMIT', (found) => `Aliases limit exceeded: ${found} aliases, at most ${limits.aliases}`) },
     maxDepth: { n: limits.depth, ...refusal('DEPTH_LIMIT', (found) => `Depth limit exceeded: ${found} levels, at most ${limits.depth}`) },
     // Cost grows 1.5× per level and is multiplied by a literal `first`: a 4,000-row extension page
     // with departments and dial permission costs about 206,000; every field of 500 rows about 75,000.
-    costLimit: { maxCost: limits.cost, ...refusal('COST_LIMIT', (found) => `Cost limit exceeded: cost ${found}, at most ${limits.cost}`) },
+    // A QR image (ExtensionQrCode.pngDataUrl) costs QR_IMAGE_COST, not a scalar's 1: see src/extensions/qr-cost.ts.
+    costLimit: { maxCost: limits.cost, ...costRefusal, onAccept: [priceFields({ maxCost: limits.cost, onReject: costRefusal.onReject })] },
     maxTokens: { n: limits.tokens, ...refusal('TOKEN_LIMIT', () => `Token limit exceeded: more than ${limits.tokens} tokens`) },
     maxDirectives: { n: limits.directives, ...refusal('DIRECTIVE_LIMIT', (found) => `Directives limit exceeded: ${found} directives, at most ${limits.directives}`) },
     blockFieldSuggestion: { enabled: true },
@@ -43,7 +46,7 @@ function refusal(code: string, describe: (found: string) => string) {
   };
 }
 
-const credentialFields = new Set(['login', 'refreshTokens']);
+const credentialFields = new Set(['login', 'refreshTokens', 'changeMyPassword']);
 
 /** A document may try one credential at most: no batching of login attempts. */
 const oneCredentialAttempt: ValidationRule = (context) => {

@@ -1,0 +1,128 @@
+import {
+  getNamedType,
+  GraphQLError,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type ValidationContext,
+} from 'graphql';
+import { QR_IMAGE_COST } from './qr.js';
+
+/** Fields that cost more than a scalar, by `Type.field`, in the units of graphql-armor's cost limit. */
+export const pricedFields: Readonly<Record<string, number>> = { 'ExtensionQrCode.pngDataUrl': QR_IMAGE_COST };
+
+export type PricedCostOptions = {
+  maxCost: number;
+  /** The handlers of the cost limit's refusals: they get an error worded as armor's own ("… found <cost>."). */
+  onReject: ((context: ValidationContext | null, error: GraphQLError) => void)[];
+  prices?: Readonly<Record<string, number>>;
+  /** armor's defaults; give the same values as the costLimit options if these are changed there. */
+  objectCost?: number;
+  scalarCost?: number;
+  depthCostFactor?: number;
+};
+
+type Cost = { plain: number; priced: number };
+
+/**
+ * An `onAccept` handler for graphql-armor's costLimit (cost-limit 2.4) that lets the limit see the priced
+ * fields. Armor counts every leaf field as one scalar, so a page of thousands of QR images passed for the
+ * price of their page size. Once per document, this computes each operation as armor does (an object 2,
+ * a scalar 1, ×1.5 a level, × a literal `first`/`last`) twice: as armor counted it and with the priced
+ * fields at their price; an operation armor let through whose priced cost is over `maxCost` is refused
+ * through `onReject`, as armor refuses (an operation armor refused it has reported already).
+ */
+export function priceFields(options: PricedCostOptions): (context: ValidationContext | null, accepted: unknown) => void {
+  const seen = new WeakSet<ValidationContext>();
+  return (context) => {
+    if (!context || seen.has(context)) return;
+    seen.add(context);
+    for (const operation of context.getDocument().definitions) {
+      if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+      const { plain, priced } = operationCost(context, operation, options);
+      if (plain > options.maxCost || priced <= options.maxCost) continue;
+      const error = new GraphQLError(`Syntax Error: Query Cost limit of ${options.maxCost} exceeded, found ${priced}.`);
+      for (const handler of options.onReject) handler(context, error);
+    }
+  };
+}
+
+/** The cost of one operation, as armor counts it (`plain`) and with the priced fields (`priced`). */
+export function operationCost(context: Pick<ValidationContext, 'getSchema' | 'getFragment'>, operation: OperationDefinitionNode, options: Omit<PricedCostOptions, 'maxCost' | 'onReject'> = {}): Cost {
+  const prices = options.prices ?? pricedFields;
+  const objectCost = options.objectCost ?? 2;
+  const scalarCost = options.scalarCost ?? 1;
+  const factor = options.depthCostFactor ?? 1.5;
+  const schema = context.getSchema();
+  const fragmentCosts = new Map<string, Cost | null>();
+
+  const selectionsCost = (base: number, selections: readonly SelectionNode[], parent: GraphQLCompositeType | undefined, multiplier: number): Cost => {
+    const cost = { plain: base, priced: base };
+    for (const child of selections) {
+      const c = selectionCost(child, parent);
+      cost.plain += factor * c.plain;
+      cost.priced += factor * c.priced;
+    }
+    return { plain: cost.plain * multiplier, priced: cost.priced * multiplier };
+  };
+
+  const fragmentCost = (fragment: FragmentDefinitionNode): Cost =>
+    selectionsCost(objectCost, fragment.selectionSet.selections, typeNamed(schema, fragment.typeCondition.name.value), 1);
+
+  const selectionCost = (node: SelectionNode, parent: GraphQLCompositeType | undefined): Cost => {
+    if (node.kind === Kind.FIELD) {
+      const name = node.name.value;
+      if (name === '__schema') return { plain: 0, priced: 0 };
+      const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
+      if (!node.selectionSet) {
+        const price = parent ? prices[`${parent.name}.${name}`] : undefined;
+        return { plain: scalarCost, priced: price ?? scalarCost };
+      }
+      const named = field ? getNamedType(field.type) : undefined;
+      return selectionsCost(objectCost, node.selectionSet.selections, named && isCompositeType(named) ? named : undefined, pageSize(node.arguments ?? []));
+    }
+    if (node.kind === Kind.INLINE_FRAGMENT) {
+      const type = node.typeCondition ? typeNamed(schema, node.typeCondition.name.value) : parent;
+      return selectionsCost(objectCost, node.selectionSet.selections, type, 1);
+    }
+    // A fragment spread: a scalar plus its fragment a level down, counted once and then from memory (as armor does).
+    const name = node.name.value;
+    if (fragmentCosts.has(name)) {
+      const known = fragmentCosts.get(name) ?? { plain: -1, priced: -1 };
+      return { plain: scalarCost + factor * known.plain, priced: scalarCost + factor * known.priced };
+    }
+    fragmentCosts.set(name, null);
+    const fragment = context.getFragment(name);
+    if (!fragment) return { plain: scalarCost, priced: scalarCost };
+    const cost = fragmentCost(fragment);
+    fragmentCosts.set(name, cost);
+    return { plain: scalarCost + factor * cost.plain, priced: scalarCost + factor * cost.priced };
+  };
+
+  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const total = { plain: 0, priced: 0 };
+  for (const child of operation.selectionSet.selections) {
+    const c = selectionCost(child, root ?? undefined);
+    total.plain += c.plain;
+    total.priced += c.priced;
+  }
+  return total;
+}
+
+/** armor's multiplier: the first `first` or `last` argument, if it is a literal integer above 1. */
+function pageSize(args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[]): number {
+  const arg = args.find((a) => a.name.value === 'first' || a.name.value === 'last');
+  if (!arg || arg.value.kind !== Kind.INT) return 1;
+  return Math.max(parseInt(String(arg.value.value), 10) || 1, 1);
+}
+
+function typeNamed(schema: GraphQLSchema, name: string): GraphQLCompositeType | undefined {
+  const type = schema.getType(name);
+  return type && isCompositeType(type) ? type : undefined;
+}
