@@ -65,8 +65,9 @@ export class ReferencedError extends Error {
   constructor(
     readonly target: string,
     readonly referrers: Referrer[],
+    action = 'deleted',
   ) {
-    super(`${target} cannot be deleted: ${referrers.map((r) => r.label).join('; ')}`);
+    super(`${target} cannot be ${action}: ${referrers.map((r) => r.label).join('; ')}`);
   }
 }
 

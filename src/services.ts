@@ -11,6 +11,7 @@ import { DepartmentService } from './departments/service.js';
 import { createEventBus } from './events/bus.js';
 import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
+import { FeatureCodeService } from './feature-codes/service.js';
 import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
 import { asteriskConnection } from './pbx/connection-settings.js';
 import { AriConnection } from './pbx/ari/connection.js';
@@ -28,10 +29,10 @@ import { SettingsStore } from './settings/store.js';
 export type Services = ReturnType<typeof createServices>;
 
 export function createServices(config: Config, db: Database, log: Logger) {
-  const store = new SettingsStore({ system: { maxIpExtensions: config.maxIpExtensions } });
+  const store = new SettingsStore({ system: { maxIpExtensions: config.maxIpExtensions } }, log);
   const signer = new TokenSigner(loadTokenSecret(config.tokenSecret, config.dataDir), config.accessTokenTtlSeconds);
   const changes = new ConfigChanges();
-  const bus = createEventBus(config.redisUrl);
+  const bus = createEventBus(config.redisUrl, log);
   const connection = asteriskConnection(config);
   const ari = config.asterisk.ariUrl
     ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log })
@@ -73,6 +74,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     settings: new SettingsService(db, store, changes),
     extensions: new ExtensionService(db, store, changes),
     departments: new DepartmentService(db, store, changes),
+    featureCodes: new FeatureCodeService(db, store, changes, log),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),
     accounts: new AccountService(db.prisma),

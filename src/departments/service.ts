@@ -6,6 +6,7 @@ import { ConflictError, IssueCollector, NotFoundError, ReferencedError, Validati
 import { resolveDestination, type DestinationInput } from '../destinations/destination.js';
 import { findExtensionId } from '../destinations/refs.js';
 import { findReferrers } from '../destinations/referrers.js';
+import { deleteDestinations, saveDestination } from '../destinations/store.js';
 import { claimNumber, releaseNumbers } from '../numbering/namespace.js';
 import { checkNumberInPlan } from '../numbering/ranges.js';
 import type { SettingsStore } from '../settings/store.js';
@@ -70,7 +71,8 @@ export class DepartmentService {
       // The number is claimed first, so a clash is reported with its owner rather than as a unique-index failure.
       const id = randomUUID();
       await claimNumber(tx, fields.number, 'DEPARTMENT', id, ['input', 'number']);
-      const row = await tx.department.create({ data: { id, ...fields, noAnswerType: destination.type, noAnswerTarget: destination.target } });
+      const row = await tx.department.create({ data: { id, ...fields } });
+      await saveDestination(tx, { kind: 'DEPARTMENT', id, slot: 'noAnswer' }, destination);
       await this.writeMembers(tx, row.id, memberIds);
       return row;
     });
@@ -88,14 +90,15 @@ export class DepartmentService {
         distinctiveRing: input.distinctiveRing ?? current.distinctiveRing,
       };
       await this.validate(tx, fields, current);
-      const destination = input.noAnswerDestination
-        ? await resolveDestination(tx, input.noAnswerDestination, ['input', 'noAnswerDestination'])
-        : { type: current.noAnswerType, target: current.noAnswerTarget };
-      if (destination.type === 'DEPARTMENT' && destination.target === id) {
-        throw ValidationError.single(['input', 'noAnswerDestination', 'target'], 'a department cannot send unanswered calls to itself', 'CYCLE');
+      if (input.noAnswerDestination) {
+        const destination = await resolveDestination(tx, input.noAnswerDestination, ['input', 'noAnswerDestination']);
+        if (destination.type === 'DEPARTMENT' && destination.target === id) {
+          throw ValidationError.single(['input', 'noAnswerDestination', 'target'], 'a department cannot send unanswered calls to itself', 'CYCLE');
+        }
+        await saveDestination(tx, { kind: 'DEPARTMENT', id, slot: 'noAnswer' }, destination);
       }
       if (fields.number !== current.number) await claimNumber(tx, fields.number, 'DEPARTMENT', id, ['input', 'number']);
-      const row = await tx.department.update({ where: { id }, data: { ...fields, noAnswerType: destination.type, noAnswerTarget: destination.target } });
+      const row = await tx.department.update({ where: { id }, data: fields });
       if (input.members) await this.writeMembers(tx, id, await this.memberIds(tx, input.members));
       return row;
     });
@@ -106,9 +109,10 @@ export class DepartmentService {
       const rows = await tx.department.findMany({ where: { id: { in: ids } } });
       const missing = ids.filter((id) => !rows.some((r) => r.id === id));
       if (missing.length) throw new NotFoundError('Department', missing[0]!);
-      const referrers = (await findReferrers(tx, this.settings, 'DEPARTMENT', ids)).filter((r) => !ids.includes(r.id));
+      const referrers = (await findReferrers(tx, { settings: this.settings }, 'DEPARTMENT', ids, 'delete')).filter((r) => !ids.includes(r.id));
       if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Department ${rows[0]!.number} (${rows[0]!.name})` : 'These departments', referrers);
       await releaseNumbers(tx, 'DEPARTMENT', ids);
+      await deleteDestinations(tx, 'DEPARTMENT', ids);
       await tx.department.deleteMany({ where: { id: { in: ids } } });
       return ids;
     });

@@ -1,72 +1,61 @@
 import type { Tx } from '../db/client.js';
-import { ValidationError } from '../errors.js';
-import { findDepartmentId, findExtensionId } from './refs.js';
+import { ValidationError, type FieldIssue } from '../errors.js';
+import { domains } from '../domains/registry.js';
+import type { DestinationKindSpec } from '../domains/types.js';
 
 /**
  * The one shape for "where a call goes" (ARCHITECTURE: Destination), shared by
  * no-answer targets, IVR keys, time rules, routes and every later feature.
- * The manual names the first six kinds; the rest are inferred (FEATURES 0.1).
+ * The kinds come from the registry of domains: a kind exists once its
+ * feature does.
  */
-export const destinationTypes = [
-  'EXTENSION',
-  'DEPARTMENT',
-  'QUEUE',
-  'IVR',
-  'VOICEMAIL',
-  'CONFERENCE',
-  'TIME_RULE',
-  'DISA',
-  'PAGING_GROUP',
-  'ANALOG_EXTENSION',
-  'EXTERNAL_NUMBER',
-  'HANGUP',
-] as const;
-export type DestinationType = (typeof destinationTypes)[number];
+/** A destination as given: the kind, its target, and the kind's parameters by name (e.g. `greeting`). */
+export type DestinationInput = { type: string; target?: string | null; [parameter: string]: unknown };
 
-export type DestinationInput = { type: DestinationType; target?: string | null };
-/** Stored form: the target object's id, the external number, or null for HANGUP. */
-export type StoredDestination = { type: DestinationType; target: string | null };
+/** Stored form: the target object's id (or the text, e.g. an external number, or null) and the kind's parameters. */
+export type StoredDestination = { type: string; target: string | null; parameters: Record<string, unknown> };
 
-type TargetResolver = { noun: string; find: ((tx: Tx, ref: string) => Promise<string | null>) | null };
-
-/**
- * How each kind finds its target. Kinds whose feature does not exist yet have
- * no table to look in, so every target of theirs is reported as not found.
- */
-const resolvers: Record<Exclude<DestinationType, 'EXTERNAL_NUMBER' | 'HANGUP'>, TargetResolver> = {
-  EXTENSION: { noun: 'extension', find: findExtensionId },
-  VOICEMAIL: { noun: 'extension (voicemail)', find: findExtensionId },
-  DEPARTMENT: { noun: 'department', find: findDepartmentId },
-  QUEUE: { noun: 'queue', find: null },
-  IVR: { noun: 'IVR', find: null },
-  CONFERENCE: { noun: 'conference room', find: null },
-  TIME_RULE: { noun: 'time rule', find: null },
-  DISA: { noun: 'DISA', find: null },
-  PAGING_GROUP: { noun: 'paging group', find: null },
-  ANALOG_EXTENSION: { noun: 'analog extension', find: null },
-};
-
-export const externalNumberPattern = /^\+?[0-9*#]{1,32}$/;
-
-/** Checks that the target exists and returns the stored form; issues name `path`. */
-export async function resolveDestination(tx: Tx, input: DestinationInput, path: string[]): Promise<StoredDestination> {
-  const target = input.target?.trim() ?? '';
-  if (input.type === 'HANGUP') return { type: 'HANGUP', target: null };
-  if (input.type === 'EXTERNAL_NUMBER') {
-    if (!externalNumberPattern.test(target)) {
-      throw ValidationError.single([...path, 'target'], 'an external number: digits, * and # with an optional leading +, at most 32', 'INVALID_FORMAT');
-    }
-    return { type: 'EXTERNAL_NUMBER', target };
-  }
-  const resolver = resolvers[input.type];
-  if (!target) throw ValidationError.single([...path, 'target'], `the ${resolver.noun} to send calls to is required`, 'REQUIRED');
-  const id = resolver.find ? await resolver.find(tx, target) : null;
-  if (!id) throw ValidationError.single([...path, 'target'], `no ${resolver.noun} ${target} exists`, 'NOT_FOUND');
-  return { type: input.type, target: id };
+function kindOf(type: string, path: string[]): DestinationKindSpec {
+  const spec = domains.destination(type);
+  if (!spec) throw ValidationError.single([...path, 'type'], `no destination kind ${type} exists`, 'NOT_FOUND');
+  return spec;
 }
 
-/** Which destination kinds point at objects of a given kind (for finding referrers). */
-export const destinationKindsTargeting: Record<'EXTENSION' | 'DEPARTMENT', DestinationType[]> = {
-  EXTENSION: ['EXTENSION', 'VOICEMAIL'],
-  DEPARTMENT: ['DEPARTMENT'],
-};
+/** Checks the target (it exists and can take calls now) and the parameters; returns the stored form. Issues name `path`. */
+export async function resolveDestination(tx: Tx, input: DestinationInput, path: string[]): Promise<StoredDestination> {
+  const spec = kindOf(input.type, path);
+  const { type: _type, target: _target, ...given } = input;
+  const parameters = parseParameters(spec, given, path);
+  const target = input.target?.trim() ?? '';
+  switch (spec.target.kind) {
+    case 'none':
+      if (target) throw ValidationError.single([...path, 'target'], `${spec.type} takes no target`, 'NOT_ALLOWED');
+      return { type: spec.type, target: null, parameters };
+    case 'text':
+      if (!spec.target.pattern.test(target)) throw ValidationError.single([...path, 'target'], spec.target.rule, 'INVALID_FORMAT');
+      return { type: spec.type, target, parameters };
+    case 'object': {
+      const { noun } = spec.target;
+      if (!target) throw ValidationError.single([...path, 'target'], `the ${noun} to send calls to is required`, 'REQUIRED');
+      const id = await spec.target.find(tx, target);
+      if (!id) throw ValidationError.single([...path, 'target'], `no ${noun} ${target} exists`, 'NOT_FOUND');
+      const reason = await spec.target.unusable?.(tx, id);
+      if (reason) throw ValidationError.single([...path, 'target'], `${noun} ${target} cannot take these calls: ${reason}`, 'UNUSABLE');
+      return { type: spec.type, target: id, parameters };
+    }
+  }
+}
+
+/** The kind's parameters with their defaults; a parameter of another kind is refused, naming it. */
+function parseParameters(spec: DestinationKindSpec, given: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined && v !== null));
+  const shape = spec.parameters?.shape ?? {};
+  const issues: FieldIssue[] = Object.keys(defined)
+    .filter((name) => !(name in shape))
+    .map((name) => ({ path: [...path, name], message: `not a parameter of ${spec.type}`, code: 'NOT_ALLOWED' }));
+  if (issues.length) throw new ValidationError(issues);
+  if (!spec.parameters) return {};
+  const parsed = spec.parameters.safeParse(defined);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: [...path, ...i.path.map(String)], message: i.message, code: 'INVALID' })));
+  return parsed.data as Record<string, unknown>;
+}

@@ -1,8 +1,9 @@
 import { inChunks } from '../db/chunks.js';
 import type { ConfigChanges } from '../events/changes.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
-import { LimitExceededError, NotFoundError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
+import { LimitExceededError, NotFoundError, NumberConflictError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
 import { can, isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
+import { verifyPassword } from '../auth/passwords.js';
 import { nameOrNumberContains } from '../db/search.js';
 import { decodeGlobalId } from '../destinations/refs.js';
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
@@ -96,6 +97,8 @@ export class ExtensionService {
   async createPlanned(planned: PlannedExtension[]): Promise<string[]> {
     const ids = await this.db.prisma.$transaction(async (tx) => {
       const issues = await this.checkPlanned(tx, planned);
+      // One extension whose only problem is a taken number: the same NumberConflictError as every other create.
+      if (planned.length === 1 && issues.length === 1 && issues[0]!.code === 'NUMBER_TAKEN') throw await numberConflict(tx, planned, issues[0]!);
       if (issues.length) throw new ValidationError(issues);
       return this.writePlanned(tx, planned);
     }, LONG_TRANSACTION);
@@ -180,6 +183,10 @@ export class ExtensionService {
     const row = await this.db.prisma.$transaction(async (tx) => {
       const current = await tx.extension.findUnique({ where: { id }, include: { dialPermission: { select: { name: true } } } });
       if (!current) throw new NotFoundError('Extension', id);
+      // The SIP password is no API password: it may not become the login password either.
+      if (input.password && current.loginPasswordHash && (await verifyPassword(current.loginPasswordHash, input.password))) {
+        throw ValidationError.single(['input', 'password'], 'must differ from the API login password', 'SAME_AS_LOGIN_PASSWORD');
+      }
       const merged = { ...fromRow(current, current.dialPermission.name), ...pick(input, changed) };
       return this.writeUpdate(tx, current, merged, ['input'], changed);
     });
@@ -226,7 +233,7 @@ export class ExtensionService {
         if (missing.length) throw new NotFoundError('Extension', missing[0]!);
       }
       const targetIds = rows.map((r) => r.id);
-      const referrers = await findReferrers(tx, this.settings, 'EXTENSION', targetIds);
+      const referrers = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', targetIds, 'delete');
       if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Extension ${rows[0]!.number}` : 'These extensions', referrers);
       await releaseNumbers(tx, 'EXTENSION', targetIds);
       await inChunks(targetIds, (chunk) => tx.extension.deleteMany({ where: { id: { in: chunk } } }), 500);
@@ -246,12 +253,17 @@ export class ExtensionService {
     if (issues.length) throw new ValidationError(issues);
     const permission = await tx.dialPermission.findUnique({ where: { name: merged.dialPermission }, select: { id: true } });
     if (!permission) throw ValidationError.single([...path, 'dialPermission'], `no dial permission named ${merged.dialPermission}`, 'NOT_FOUND');
-    if (merged.number !== current.number) await claimNumber(tx, merged.number, 'EXTENSION', current.id, [...path, 'number']);
-    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id) });
-    // A new password ends the extension's web sessions.
-    if (changed.includes('password') && merged.password !== current.password) {
-      await tx.session.updateMany({ where: { extensionId: current.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const label = `Extension ${current.number}`;
+    if (merged.number !== current.number) {
+      const referrers = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'renumber');
+      if (referrers.length) throw new ReferencedError(label, referrers, 'renumbered');
+      await claimNumber(tx, merged.number, 'EXTENSION', current.id, [...path, 'number']);
     }
+    // The SIP password is not an API credential: its change leaves the API sessions (see setExtensionLoginPassword).
+    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id) });
+    // What routes here is checked again against the new values (e.g. a no-answer target of its voicemail).
+    const broken = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'update');
+    if (broken.length) throw new ReferencedError(label, broken, 'changed so');
     return row;
   }
 
@@ -284,6 +296,13 @@ export class ExtensionService {
 export function withDefaults(input: ExtensionInput): ExtensionFields {
   const defined = pick(input, definedKeys(input));
   return { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
+}
+
+/** A clash with an existing number, as every create reports it: NumberConflictError naming the owner. */
+async function numberConflict(tx: Tx, planned: PlannedExtension[], issue: FieldIssue): Promise<NumberConflictError> {
+  const row = planned.find((p) => JSON.stringify([...p.path, 'number']) === JSON.stringify(issue.path))!;
+  const owner = (await findOwners(tx, [row.fields.number])).get(row.fields.number)!;
+  return new NumberConflictError(row.fields.number, owner, issue.path);
 }
 
 /** The planned rows none of the issues point into (an issue's path starts with its row's path). */

@@ -1,7 +1,8 @@
 import type { Tx } from '../db/client.js';
 import { NumberConflictError, type NumberOwner } from '../errors.js';
 import { inChunks } from '../db/chunks.js';
-import { numberKinds, type NumberKind } from './ranges.js';
+import { domains } from '../domains/registry.js';
+import type { NumberKind } from './ranges.js';
 
 /**
  * The one namespace of dialable numbers (D5). Every owner claims its number
@@ -44,15 +45,9 @@ export async function findOwners(tx: Tx, numbers: string[]): Promise<Map<string,
   return owners;
 }
 
+/** The owner of a number as clash errors name it, e.g. `extension 101 (Alice)`: the owning domain describes it. */
 export async function describeOwner(tx: Tx, kind: string, id: string): Promise<NumberOwner> {
-  const noun = numberKinds[kind as NumberKind]?.noun ?? kind.toLowerCase();
-  let label = `${noun} ${id}`;
-  if (kind === 'EXTENSION') {
-    const e = await tx.extension.findUnique({ where: { id }, select: { number: true, name: true } });
-    if (e) label = `extension ${e.number} (${e.name})`;
-  } else if (kind === 'DEPARTMENT') {
-    const d = await tx.department.findUnique({ where: { id }, select: { number: true, name: true } });
-    if (d) label = `department ${d.number} (${d.name})`;
-  }
+  const spec = domains.numberKind(kind);
+  const label = (await spec?.describe(tx, [id]))?.get(id) ?? `${spec?.noun ?? kind.toLowerCase()} ${id}`;
   return { kind, id, label };
 }

@@ -1,18 +1,9 @@
+import { domains } from '../domains/registry.js';
 import type { FieldIssue } from '../errors.js';
 import type { NumberingPlan, NumberRange } from '../settings/schemas.js';
 
-/** What kind of object owns a dialable number, and the range it must come from (D5). */
-export const numberKinds = {
-  EXTENSION: { range: 'userExtensionRange', noun: 'extension' },
-  DEPARTMENT: { range: 'departmentRange', noun: 'department' },
-  QUEUE: { range: 'queueRange', noun: 'queue' },
-  PAGING_GROUP: { range: 'pagingRange', noun: 'paging group' },
-  IVR: { range: 'ivrRange', noun: 'IVR' },
-  DISA: { range: 'disaRange', noun: 'DISA' },
-  CONFERENCE: { range: 'conferenceRange', noun: 'conference room' },
-  PARKING_SLOT: { range: 'parkRetrievalRange', noun: 'parking slot' },
-} as const satisfies Record<string, { range: keyof NumberingPlan; noun: string }>;
-export type NumberKind = keyof typeof numberKinds;
+/** The kind of object that owns a dialable number: registered by its domain (D5). */
+export type NumberKind = string;
 
 export const rangeLabels: Record<keyof NumberingPlan, string> = {
   userExtensionRange: 'user extension range',
@@ -35,7 +26,8 @@ export function describeRange(field: keyof NumberingPlan, range: NumberRange): s
 
 /** Returns an issue when `number` is not inside the range its kind draws from. */
 export function checkNumberInPlan(plan: NumberingPlan, kind: NumberKind, number: string, path: string[]): FieldIssue | null {
-  const field = numberKinds[kind].range;
+  const field = domains.numberKind(kind)?.range;
+  if (!field) return null;
   const range = plan[field];
   if (inRange(number, range)) return null;
   return { path, code: 'OUT_OF_RANGE', message: `${number} is outside ${describeRange(field, range)}` };

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { storedFromRow } from '../destinations/store.js';
 import type { Principal } from '../auth/permissions.js';
 import type { Services } from '../services.js';
 
@@ -10,6 +11,8 @@ export type Context = {
   /** Outcomes of mutation fields, by response key, set where an error is turned into a result. */
   outcomes: Map<string, string>;
   loaders: ReturnType<typeof createLoaders>;
+  /** QR images (ExtensionQrCode.pngDataUrl) asked for so far; set by the first one (see takeQrImage). */
+  qrImages?: number;
 };
 
 /** Batched lookups for fields that are not Prisma relations (destination targets). */
@@ -26,10 +29,31 @@ export function createLoaders(services: Services) {
       const byNumber = new Map(rows.map((r) => [r.number, r]));
       return numbers.map((n) => byNumber.get(n) ?? null);
     }),
+    /** The dialable number of an owner, by `KIND:id` (one namespace for every kind). */
+    numberOfOwner: new DataLoader(async (keys: readonly string[]) => {
+      const ids = [...new Set(keys.map((k) => k.slice(k.indexOf(':') + 1)))];
+      const rows = await prisma.dialableNumber.findMany({ where: { ownerId: { in: ids } } });
+      const byKey = new Map(rows.map((r) => [`${r.ownerKind}:${r.ownerId}`, r.number]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    }),
+    /** The stored destinations of an owner, by `KIND:id`: slot → destination. */
+    destinationsOfOwner: new DataLoader(async (keys: readonly string[]) => {
+      const owners = keys.map((k) => ({ ownerKind: k.slice(0, k.indexOf(':')), ownerId: k.slice(k.indexOf(':') + 1) }));
+      const rows = await prisma.destination.findMany({ where: { OR: owners } });
+      return keys.map((k) => new Map(rows.filter((r) => `${r.ownerKind}:${r.ownerId}` === k).map((r) => [r.slot, storedFromRow(r)])));
+    }),
     departmentById: new DataLoader(async (ids: readonly string[]) => {
       const rows = await prisma.department.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    /** The settings a QR payload is made of: one read for the qrCode fields of a page, not kept beyond it. */
+    qrSettings: new DataLoader(
+      async (keys: readonly 'qr'[]) => {
+        const settings = await services.settings.store.getMany(prisma, ['softphone', 'proxyDomain', 'sip']);
+        return keys.map(() => settings);
+      },
+      { cache: false },
+    ),
   };
 }

@@ -1,5 +1,4 @@
 import { departmentFieldSchemas, ringStrategies, type RingStrategy } from '../departments/service.js';
-import type { DestinationType } from '../destinations/destination.js';
 import { nameOrNumberContains } from '../db/search.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
@@ -25,7 +24,10 @@ export const DepartmentRef = builder.prismaNode('Department', {
     ringStrategy: t.field({ type: RingStrategyEnum, resolve: (d) => d.ringStrategy as RingStrategy }),
     ringTimeSeconds: t.exposeInt('ringTimeSeconds'),
     distinctiveRing: t.exposeString('distinctiveRing', { description: departmentFieldSchemas.distinctiveRing.description }),
-    noAnswerDestination: t.field({ type: DestinationRef, resolve: (d) => ({ type: d.noAnswerType as DestinationType, target: d.noAnswerTarget }) }),
+    noAnswerDestination: t.field({
+      type: DestinationRef,
+      resolve: async (d, _a, ctx) => (await ctx.loaders.destinationsOfOwner.load(`DEPARTMENT:${d.id}`)).get('noAnswer') ?? { type: 'HANGUP', target: null, parameters: {} },
+    }),
     members: t.field({
       type: [ExtensionRef],
       description: 'Member extensions in ring order',

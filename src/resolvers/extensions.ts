@@ -4,7 +4,7 @@ import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transpor
 import { parseList } from '../extensions/rows.js';
 import { passwordStrength } from '../extensions/secrets.js';
 import type { ExtensionInput } from '../extensions/service.js';
-import { qrPayload, qrPng } from '../extensions/qr.js';
+import { QR_IMAGES_PER_REQUEST, qrPayload, qrPng, takeQrImage } from '../extensions/qr.js';
 import { exportExtensions, extensionTemplate, fileFormats, importExtensions, type FileFormat } from '../extensions/spreadsheet.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
@@ -118,7 +118,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
       type: QrCodeRef,
       description: 'Registration data for the mobile app (F-4.1.2.e); for the extension itself and holders of extensions:secrets',
       authScopes: (ext) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
-      resolve: async (ext, _a, ctx) => qrPayload(ext, await ctx.services.settings.store.getMany(ctx.services.db.prisma, ['softphone', 'proxyDomain', 'sip'])),
+      resolve: async (ext, _a, ctx) => qrPayload(ext, await ctx.loaders.qrSettings.load('qr')),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -132,7 +132,18 @@ const QrCodeRef = builder.objectRef<Qr>('ExtensionQrCode').implement({
     port: t.exposeInt('port'),
     transport: t.exposeString('transport'),
     payload: t.exposeString('payload', { description: 'The JSON text encoded in the QR code' }),
-    pngDataUrl: t.string({ description: 'The QR code as a PNG data URL', resolve: (qr) => qrPng(qr.payload) }),
+    pngDataUrl: t.string({
+      nullable: true,
+      description:
+        `The QR code as a PNG data URL (256×256), rendered off the main thread. At most ${QR_IMAGES_PER_REQUEST} per request ` +
+        `(over WebSocket: per operation, the events of a subscription together), counted as they are resolved: ` +
+        `each one after the ${QR_IMAGES_PER_REQUEST}th is null with an error whose extensions.code is LIMIT_EXCEEDED, ` +
+        'and the rest of the response is unaffected. Ask for more a page at a time; the payload has no such limit.',
+      resolve: (qr, _a, ctx) => {
+        takeQrImage(ctx);
+        return qrPng(qr.payload);
+      },
+    }),
   }),
 });
 

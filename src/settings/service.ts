@@ -1,6 +1,7 @@
 import type { Database, Tx } from '../db/client.js';
 import { IssueCollector, ValidationError, type FieldIssue } from '../errors.js';
-import { numberKinds, rangeLabels, validatePlanShape, inRange, type NumberKind } from '../numbering/ranges.js';
+import { domains } from '../domains/registry.js';
+import { rangeLabels, validatePlanShape, inRange } from '../numbering/ranges.js';
 import type { ConfigChanges } from '../events/changes.js';
 import type { NumberingPlan } from './schemas.js';
 import type { SettingGroup, SettingsOf } from './schemas.js';
@@ -11,8 +12,9 @@ type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: 
 /** Rules across fields or tables that a group's schema alone cannot express. */
 const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
   numberingPlan: checkNumberingPlan,
-  pbx: async (tx, next) => {
-    if (!next.operatorExtension) return [];
+  pbx: async (tx, next, current) => {
+    // Only a new operator extension is checked: the default (100) need not exist until someone sets it.
+    if (!next.operatorExtension || next.operatorExtension === current.operatorExtension) return [];
     const found = await tx.extension.findUnique({ where: { number: next.operatorExtension }, select: { id: true } });
     return found ? [] : [{ path: ['input', 'operatorExtension'], message: `no extension ${next.operatorExtension} exists`, code: 'NOT_FOUND' }];
   },
@@ -66,11 +68,11 @@ async function checkNumberingPlan(tx: Tx, next: NumberingPlan, current: Numberin
   const owned = await tx.dialableNumber.findMany();
   const outside = new Map<string, string[]>();
   for (const row of owned) {
-    const kind = numberKinds[row.ownerKind as NumberKind];
-    if (!kind || inRange(row.number, next[kind.range])) continue;
-    const list = outside.get(kind.range) ?? [];
+    const range = domains.numberKind(row.ownerKind)?.range;
+    if (!range || inRange(row.number, next[range])) continue;
+    const list = outside.get(range) ?? [];
     list.push(row.number);
-    outside.set(kind.range, list);
+    outside.set(range, list);
   }
   for (const [field, numbers] of outside) {
     const sample = numbers.sort().slice(0, 5).join(', ') + (numbers.length > 5 ? ` and ${numbers.length - 5} more` : '');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Logger } from '../logger.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import { ValidationError } from '../errors.js';
 import { settingGroups, type SettingGroup, type SettingsOf } from './schemas.js';
@@ -13,7 +14,10 @@ export type SettingDefaults = Partial<{ [G in SettingGroup]: Partial<SettingsOf<
  * merged over its defaults, so a field added later reads with its default.
  */
 export class SettingsStore {
-  constructor(private readonly defaults: SettingDefaults = {}) {}
+  constructor(
+    private readonly defaults: SettingDefaults = {},
+    private readonly log?: Logger,
+  ) {}
 
   async get<G extends SettingGroup>(db: Reader, group: G): Promise<SettingsOf<G>> {
     const row = await db.setting.findUnique({ where: { key: group } });
@@ -49,7 +53,11 @@ export class SettingsStore {
     const raw = stored ? (JSON.parse(stored) as object) : {};
     const parsed = schema.safeParse({ ...(this.defaults[group] ?? {}), ...raw });
     if (parsed.success) return parsed.data;
-    // A stored document that no longer validates (a rule tightened since) falls back field by field to defaults.
-    return schema.parse({ ...(this.defaults[group] ?? {}) });
+    // A stored document that no longer validates (a rule tightened since): only the fields that fail
+    // take their defaults, every other stored value is kept, and the loss is logged with the stored value.
+    const invalid = new Set(parsed.error.issues.map((i) => String(i.path[0])));
+    const kept = Object.fromEntries(Object.entries(raw).filter(([field]) => !invalid.has(field)));
+    this.log?.error({ group, fields: Object.fromEntries(Object.entries(raw).filter(([field]) => invalid.has(field))) }, 'stored settings no longer valid: these fields read as their defaults until set again');
+    return schema.parse({ ...(this.defaults[group] ?? {}), ...kept });
   }
 }

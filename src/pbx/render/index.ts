@@ -1,9 +1,14 @@
+import { domains as defaultRegistry } from '../../domains/index.js';
+import type { DomainRegistry } from '../../domains/registry.js';
+import type { ConfigContribution } from '../../domains/types.js';
+import type { NumberExpectation } from '../lint/types.js';
 import { dialplanExpectations, renderDialplan } from './dialplan.js';
-import { renderPjsip } from './pjsip.js';
+import { iaxCore } from './iax.js';
+import { pjsipCore } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
-import { renderAri, renderFeatures, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
-import { renderVoicemail } from './voicemail.js';
-import { renderIax } from './iax.js';
+import { renderAri, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
+import { file } from './text.js';
+import { voicemailCore } from './voicemail.js';
 
 export type { PbxSnapshot } from './snapshot.js';
 export { RenderError } from './text.js';
@@ -14,26 +19,42 @@ export type RenderResult = {
   /** Things Asterisk will do differently from what was asked, for the apply report. */
   warnings: string[];
   /** What each dialable number must reach in the dialplan, for the check before applying (D4). */
-  expectations: ReturnType<typeof dialplanExpectations>;
+  expectations: NumberExpectation[];
 };
 
-/** The Asterisk configuration for a snapshot (D2): pure and deterministic, files in a stable order. */
-export function render(snapshot: PbxSnapshot): RenderResult {
-  const pjsip = renderPjsip(snapshot);
-  const files = new Map<string, string>([
+/** Files made of parts: the core's part first (order 0), then the domains' parts by their order. */
+const coreParts: ConfigContribution[] = [
+  { file: 'pjsip.conf', order: 0, render: pjsipCore },
+  { file: 'voicemail.conf', order: 0, render: voicemailCore },
+  { file: 'iax.conf', order: 0, render: iaxCore },
+];
+
+/** Files the core renders whole. */
+function wholeFiles(snapshot: PbxSnapshot): [string, string][] {
+  return [
     ['ari.conf', renderAri(snapshot)],
-    ['extensions.conf', renderDialplan(snapshot)],
-    ['features.conf', renderFeatures()],
     ['http.conf', renderHttp(snapshot)],
-    ['iax.conf', renderIax(snapshot)],
     ['manager.conf', renderManager(snapshot)],
     ['modules.conf', renderModules()],
     ['musiconhold.conf', renderMusicOnHold()],
-    ['pjsip.conf', pjsip.text],
     ['rtp.conf', renderRtp(snapshot)],
-    ['voicemail.conf', renderVoicemail(snapshot)],
-  ]);
-  return { files, warnings: pjsip.warnings, expectations: dialplanExpectations(snapshot) };
+  ];
+}
+
+/** The Asterisk configuration for a snapshot (D2): pure and deterministic, files in a stable order. */
+export function render(snapshot: PbxSnapshot, registry: DomainRegistry = defaultRegistry): RenderResult {
+  const warnings: string[] = [];
+  const contributions = [...coreParts, ...registry.domains.flatMap((d) => d.config ?? [])];
+  const parts = new Map<string, { order: number; parts: string[] }[]>();
+  for (const c of contributions) {
+    const rendered = c.render(snapshot);
+    warnings.push(...(rendered.warnings ?? []));
+    parts.set(c.file, [...(parts.get(c.file) ?? []), { order: c.order, parts: rendered.parts }]);
+  }
+  const files = new Map<string, string>([...wholeFiles(snapshot), ['extensions.conf', renderDialplan(snapshot, registry)]]);
+  for (const [name, list] of parts) files.set(name, file(...list.sort((a, b) => a.order - b.order).flatMap((p) => p.parts)));
+  const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { files: sorted, warnings, expectations: dialplanExpectations(snapshot, registry) };
 }
 
 /** Which Asterisk module reloads each file (through ARI, D3). */

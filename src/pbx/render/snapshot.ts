@@ -1,22 +1,6 @@
-import type { ExtensionFields } from '../../extensions/fields.js';
 import type { NumberingPlan, PbxSettings, SipSettings } from '../../settings/schemas.js';
 
-/** A call target as the renderer sees it: the kind and the number (or external number) it goes to. */
-export type RenderDestination = { type: string; number: string | null };
-
-export type SnapshotExtension = ExtensionFields & { id: string };
-
-export type SnapshotDepartment = {
-  id: string;
-  name: string;
-  number: string;
-  ringStrategy: 'RING_ALL' | 'SEQUENTIAL';
-  ringTimeSeconds: number;
-  distinctiveRing: string;
-  noAnswer: RenderDestination;
-  /** Member extension numbers in ring order. */
-  members: string[];
-};
+export type { RenderDestination } from '../../domains/types.js';
 
 /** How Asterisk lets this server in: rendered into http.conf, ari.conf and manager.conf. */
 export type AsteriskConnection = {
@@ -30,10 +14,12 @@ export type AsteriskConnection = {
   amiPassword: string;
 };
 
-/** Everything the configuration is rendered from, read in one consistent read (D2). */
-export type PbxSnapshot = {
-  extensions: SnapshotExtension[];
-  departments: SnapshotDepartment[];
+/**
+ * Everything the configuration is rendered from, read in one consistent read
+ * (D2). The core's part is here; each domain adds its slice to this interface
+ * from its own folder (e.g. `extensions` in src/extensions/snapshot.ts).
+ */
+export interface PbxSnapshot {
   settings: { pbx: PbxSettings; sip: SipSettings; numberingPlan: NumberingPlan };
   connection: AsteriskConnection;
-};
+}

@@ -1,4 +1,3 @@
-import { featureCodes } from './dialplan.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { file, section } from './text.js';
 
@@ -32,15 +31,6 @@ export function renderManager(snapshot: PbxSnapshot): string {
 /** modules.conf: load every module installed; what a module needs it finds in its own file. */
 export function renderModules(): string {
   return file(section('modules', [['autoload', true]]));
-}
-
-/**
- * features.conf: in-call codes as far as they exist (transfer codes come with
- * F-4.7.d). Asterisk's own call pickup catches `pickupexten` before the
- * dialplan, so it is set to our group-pickup code rather than left to its default.
- */
-export function renderFeatures(): string {
-  return file(section('general', [['transferdigittimeout', 3], ['pickupexten', featureCodes.pickupGroup]]), section('featuremap', [['blindxfer', '#'], ['atxfer', '*2']]));
 }
 
 /** musiconhold.conf: the built-in class `default` from the installed prompts. */

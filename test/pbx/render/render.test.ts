@@ -17,7 +17,13 @@ function expectGolden(fixture: string, files: Map<string, string>) {
 describe('golden files', () => {
   it('a missing golden file fails instead of being written', () => {
     const empty = mkdtempSync(join(tmpdir(), 'golden-'));
-    expect(() => expectGoldenFiles(empty, 'none', new Map([['pjsip.conf', 'x']]))).toThrow(/missing/);
+    const update = process.env.UPDATE_GOLDEN;
+    delete process.env.UPDATE_GOLDEN;
+    try {
+      expect(() => expectGoldenFiles(empty, 'none', new Map([['pjsip.conf', 'x']]))).toThrow(/missing/);
+    } finally {
+      if (update !== undefined) process.env.UPDATE_GOLDEN = update;
+    }
   });
 });
 
@@ -95,7 +101,7 @@ describe('render: small fixture', () => {
     expect(() => sectionOf(pjsip, '103-auth', 'auth')).toThrow();
     expect(dialplan).toContain('exten => 103,1,NoOp(Extension 103 is disabled)');
     // Not a ring target of its departments either.
-    expect(dialplan).toContain('Dial(PJSIP/100&PJSIP/101,20,b(pbx-alert-info^s^1(ring2)))');
+    expect(dialplan).toContain('Dial(Local/100@pbx-department-member/n&Local/101@pbx-department-member/n,20)');
   });
 
   it('renders the transports and globals from the SIP settings', () => {
@@ -107,10 +113,24 @@ describe('render: small fixture', () => {
   });
 
   it('departments ring by strategy and then go to their destination', () => {
-    expect(dialplan).toContain('[pbx-department-0401]\nexten => s,1,Set(__PICKUPMARK=0401)\n same => n,Dial(PJSIP/102,15)\n same => n,Dial(PJSIP/100,15)\n same => n,Goto(pbx-departments,0400,1)');
-    expect(dialplan).toContain('Goto(pbx-voicemail,100,1)');
-    expect(dialplan).toContain('[pbx-department-0402]\nexten => s,1,Set(__PICKUPMARK=0402)\n same => n,Goto(pbx-outbound,+8613800000000,1)');
-    expect(dialplan).toContain('[pbx-department-0403]\nexten => s,1,Set(__PICKUPMARK=0403)\n same => n,Dial(PJSIP/102,10)\n same => n,Hangup()');
+    const body = (n: string) => dialplan.slice(dialplan.indexOf(`[pbx-department-${n}]`)).split('\n\n')[0]!;
+    expect(body('0401')).toContain(' same => n,Dial(Local/102@pbx-department-member/n,15)\n same => n,Dial(Local/100@pbx-department-member/n,15)\n same => n,Goto(pbx-departments,0400,1)');
+    expect(body('0400')).toContain('Set(__PBX_ALERT_INFO=ring2)');
+    expect(body('0400')).toContain('Goto(pbx-voicemail,100,1)');
+    expect(body('0402')).toContain('NoOp(Department 0402)\n same => n,Goto(pbx-outbound,+8613800000000,1)');
+    expect(body('0403')).toContain('Dial(Local/102@pbx-department-member/n,10)\n same => n,Hangup()');
+  });
+
+  it('a department rings every contact of a member, honours its DND and records what it receives, as a direct call does', () => {
+    const snapshot = smallSnapshot();
+    snapshot.extensions[1] = { ...snapshot.extensions[1]!, recording: 'INBOUND' };
+    const text = render(snapshot).files.get('extensions.conf')!;
+    expect(text).toContain('Dial(Local/100@pbx-department-member/n&Local/101@pbx-department-member-recorded/n,20)');
+    const member = text.slice(text.indexOf('[pbx-department-member-dial]')).split('\n\n')[0]!;
+    expect(member).toContain('GotoIf(${DB_EXISTS(DND/${ARG1})}?busy)');
+    expect(member).toContain('Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})');
+    expect(member).toContain('MixMonitor(');
+    expect(member).toContain('b(pbx-alert-info^s^1(${PBX_ALERT_INFO}))');
   });
 
   it('voicemail boxes for extensions with voicemail on; the feature codes', () => {

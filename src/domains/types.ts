@@ -1,0 +1,104 @@
+import type { z } from 'zod';
+import type { Tx } from '../db/client.js';
+import type { Referrer } from '../errors.js';
+import type { NumberExpectation } from '../pbx/lint/types.js';
+import type { PbxSnapshot } from '../pbx/render/snapshot.js';
+import type { NumberingPlan } from '../settings/schemas.js';
+import type { SettingsStore } from '../settings/store.js';
+
+/**
+ * What the core needs from a domain (extensions, departments, feature codes
+ * and every later feature). A domain describes itself in its own folder with
+ * one DomainModule and is registered with one line in src/domains/index.ts;
+ * the core loops over the registry instead of naming kinds.
+ */
+export type DomainModule = {
+  /** Unique name, e.g. `extensions`. */
+  name: string;
+  /** Kinds of dialable numbers it owns (D5). */
+  numberKinds?: NumberKindSpec[];
+  /** Kinds of Destination it offers (a kind arrives with its feature). */
+  destinations?: DestinationKindSpec[];
+  /** What it stores that points at objects of other domains. */
+  referrers?: ReferrerSpec[];
+  /** Labels of the Destination slots it stores, e.g. `{ noAnswer: 'sends unanswered calls there' }`. */
+  destinationSlots?: Record<string, string>;
+  /** Its slice of the one consistent snapshot (D2), read inside the snapshot's transaction. */
+  readSnapshot?(tx: Tx, context: DomainContext): Promise<Partial<PbxSnapshot>>;
+  /** Its parts of Asterisk configuration files (pure). */
+  config?: ConfigContribution[];
+  /** Its dialplan: contexts, and the contexts the internal context includes (pure). */
+  dialplan?: DialplanContribution;
+  /** What its numbers and codes must reach in the dialplan, for the check before applying (D4). */
+  expectations?(snapshot: PbxSnapshot): NumberExpectation[];
+};
+
+export type DomainContext = { settings: SettingsStore };
+
+/** A kind of dialable number and how its owners are named in clash errors. */
+export type NumberKindSpec = {
+  /** Stored as DialableNumber.ownerKind, e.g. `EXTENSION`. */
+  kind: string;
+  noun: string;
+  /** The numbering-plan range its numbers come from; null when it has none. */
+  range: keyof NumberingPlan | null;
+  /** Owner labels by id, e.g. `extension 101 (Alice)`; ids that are gone are left out. */
+  describe(tx: Tx, ids: string[]): Promise<Map<string, string>>;
+};
+
+/**
+ * A kind of Destination ("where a call goes"). Its target is an object of
+ * some kind (found by number or global ID), a text (an external number), or
+ * nothing (hang up). Parameters are per kind, with defaults.
+ */
+export type DestinationKindSpec = {
+  type: string;
+  description: string;
+  target: DestinationTarget;
+  /** Per-kind parameters (e.g. the voicemail greeting); each must have a default. */
+  parameters?: z.ZodObject;
+  /** The dialplan step that sends a call there (pure). */
+  dialplanTarget(destination: RenderDestination): string;
+};
+
+export type DestinationTarget =
+  | {
+      kind: 'object';
+      /** The object kind stored as the reference, e.g. `EXTENSION`: also its number kind when it has a number. */
+      objectKind: string;
+      /** The GraphQL type of the target object, for its global ID. */
+      graphqlType: string;
+      noun: string;
+      /** The id of the object the input names (a number or a Relay global ID), or null. */
+      find(tx: Tx, ref: string): Promise<string | null>;
+      /** Why the object cannot take such calls now (e.g. its voicemail is off), or null. Checked on write and whenever the object changes. */
+      unusable?(tx: Tx, id: string): Promise<string | null>;
+    }
+  | { kind: 'text'; pattern: RegExp; rule: string }
+  | { kind: 'none' };
+
+/** A destination as the renderer sees it: the kind, the number (or text) it goes to, and its parameters. */
+export type RenderDestination = { type: string; number: string | null; parameters?: Record<string, unknown> };
+
+/** Changes to an object that referrers may refuse. */
+export type ReferenceChange = 'delete' | 'renumber' | 'update';
+
+/** Something that points at objects of `target`; `find` names the referrers that a change would break. */
+export type ReferrerSpec = {
+  target: string;
+  find(tx: Tx, ids: string[], change: ReferenceChange, context: DomainContext): Promise<Referrer[]>;
+};
+
+/** A part of a configuration file; parts of one file are joined in their order (lower first). */
+export type ConfigContribution = {
+  file: string;
+  order: number;
+  render(snapshot: PbxSnapshot): { parts: string[]; warnings?: string[] };
+};
+
+export type DialplanContribution = {
+  /** Contexts the internal context includes, in order (what phones may dial). */
+  includes?: string[];
+  /** The text of its contexts. */
+  contexts(snapshot: PbxSnapshot): string[];
+};

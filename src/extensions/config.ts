@@ -1,0 +1,195 @@
+import { coreContexts, digits, exten, label, context } from '../pbx/render/dialplan-text.js';
+import { Composed, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
+import type { PbxSnapshot } from '../pbx/render/snapshot.js';
+import type { SnapshotExtension } from './snapshot.js';
+
+/** Asterisk configuration of IP extensions (F-4.1.2): PJSIP objects, mailboxes, IAX2 friends and their dialplan. */
+
+export const extensionContexts = {
+  extensions: 'pbx-extensions',
+  voicemail: 'pbx-voicemail',
+  dialExtension: 'pbx-dial-extension',
+} as const;
+
+const codecNames: Record<string, string> = { ULAW: 'ulaw', ALAW: 'alaw', G729: 'g729', GSM: 'gsm', G722: 'g722', G726: 'g726', SPEEX: 'speex', OPUS: 'opus' };
+const videoCodecNames: Record<string, string> = { H261: 'h261', H263: 'h263', H263P: 'h263p', H264: 'h264', VP8: 'vp8' };
+const dtmfModes: Record<string, string> = { RFC4733: 'rfc4733', INBAND: 'inband', SIP_INFO: 'info', AUTO: 'auto' };
+
+/** The transports pjsip.conf defines; an extension names one only when it exists. */
+export function availableTransports(snapshot: PbxSnapshot): Set<string> {
+  const sip = snapshot.settings.sip;
+  return new Set(['transport-udp', 'transport-tcp', ...(sip.tlsCertFile && sip.tlsKeyFile ? ['transport-tls'] : [])]);
+}
+
+function acl(ext: SnapshotExtension, snapshot: PbxSnapshot): [string, string][] {
+  const permits = ext.trustedAddresses.length
+    ? ext.trustedAddresses
+    : !ext.remoteRegistration && snapshot.settings.sip.localNets.length
+      ? [...snapshot.settings.sip.localNets, '127.0.0.0/8']
+      : [];
+  if (!permits.length) return [];
+  return [['deny', '0.0.0.0/0.0.0.0'], ['deny', '::/0'], ...permits.map((p): [string, string] => ['permit', p])];
+}
+
+const callerId = (ext: SnapshotExtension) => new Composed(`"${safe(ext.name, `extension ${ext.number} name`)}" <${safe(ext.number, 'extension number')}>`);
+
+function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<string>): string {
+  const n = ext.number;
+  const transport = `transport-${ext.transport.toLowerCase()}`;
+  const codecs = ext.codecs.map((c) => codecNames[c]!).join(',');
+  const options: [string, OptionValue][] = [
+    ['type', 'endpoint'],
+    ['transport', available.has(transport) ? transport : undefined],
+    ['context', coreContexts.internal],
+    ['disallow', 'all'],
+    ['allow', ext.videoEnabled ? `${codecs},${videoCodecNames[ext.videoCodec]}` : codecs],
+    ['aors', n],
+    ['auth', `${n}-auth`],
+    ['callerid', callerId(ext)],
+    ['dtmf_mode', dtmfModes[ext.dtmfMode]],
+    ['media_encryption', ext.srtp ? 'sdes' : undefined],
+    ['rtp_symmetric', ext.nat],
+    ['force_rport', ext.nat],
+    ['rewrite_contact', ext.nat],
+    ['direct_media', false],
+    ['ice_support', snapshot.settings.sip.iceEnabled],
+    ['mailboxes', ext.voicemailEnabled ? `${n}@default` : undefined],
+    ['language', ext.language === 'DEFAULT' ? undefined : ext.language],
+    ['moh_suggest', ext.mohClass],
+    ['named_call_group', ext.pickupGroups.join(',')],
+    ['named_pickup_group', ext.pickupGroups.join(',')],
+    ['send_pai', ext.sendPai],
+    ['send_rpid', ext.sendRpid],
+    ['trust_id_outbound', ext.sendPai || ext.sendRpid],
+    ['rtp_timeout', ext.rtpTimeoutSeconds || undefined],
+    ['inband_progress', ext.inbandProgress],
+    // The dialplan reads the caller's recording mode from its channel (F-4.1.2.b, OUTBOUND/BOTH).
+    ['set_var', new Composed(`PBX_RECORDING=${safe(ext.recording, `extension ${n} recording`)}`)],
+    ...acl(ext, snapshot),
+  ];
+  return section(n, options);
+}
+
+/**
+ * pjsip.conf: per enabled extension an endpoint, an auth and an aor
+ * (F-4.1.2.a–c). A disabled extension has none, so it can neither register
+ * nor be called.
+ */
+export function pjsipObjects(snapshot: PbxSnapshot): { parts: string[]; warnings: string[] } {
+  const available = availableTransports(snapshot);
+  const warnings: string[] = [];
+  const parts: string[] = [];
+  for (const ext of snapshot.extensions) {
+    if (!ext.enabled) continue;
+    const n = ext.number;
+    if (ext.transport === 'TLS' && !available.has('transport-tls')) warnings.push(`extension ${n} asks for TLS, but no TLS certificate is configured: it may register over UDP or TCP`);
+    parts.push(
+      `; extension ${n}\n` + endpoint(ext, snapshot, available),
+      section(`${n}-auth`, [['type', 'auth'], ['auth_type', 'userpass'], ['username', n], ['password', ext.password]]),
+      section(n, [
+        ['type', 'aor'],
+        ['max_contacts', ext.maxContacts],
+        ['remove_existing', ext.maxContacts === 1],
+        ['qualify_frequency', ext.qualifyFrequencySeconds],
+        ['qualify_timeout', ext.qualifyTimeoutSeconds],
+        ['default_expiration', ext.registrationExpirySeconds],
+        ['maximum_expiration', Math.max(ext.registrationExpirySeconds, 3600)],
+        ['mailboxes', ext.voicemailEnabled ? `${n}@default` : undefined],
+      ]),
+    );
+  }
+  return { parts, warnings };
+}
+
+/** voicemail.conf: one mailbox per extension with voicemail on. */
+export function mailboxes(snapshot: PbxSnapshot): { parts: string[] } {
+  const boxes = snapshot.extensions
+    .filter((e) => e.voicemailEnabled)
+    .map((e) => `${safe(e.number, 'mailbox')} => ${safe(e.voicemailPin, `mailbox ${e.number} PIN`)},${safe(e.name, `mailbox ${e.number} name`)},${safe(e.email, `mailbox ${e.number} email`)}`);
+  return { parts: [['[default]', ...boxes, ''].join('\n')] };
+}
+
+const iaxCodecs: Record<string, string | undefined> = { ULAW: 'ulaw', ALAW: 'alaw', G729: 'g729', GSM: 'gsm', G722: 'g722', G726: 'g726', SPEEX: 'speex', OPUS: 'opus' };
+
+/** iax.conf: one friend per enabled extension with IAX2 on (F-4.1.2.c). */
+export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
+  const parts = snapshot.extensions
+    .filter((e) => e.enabled && e.iax2Enabled)
+    .map((e) =>
+      section(e.number, [
+        ['type', 'friend'],
+        ['host', 'dynamic'],
+        ['secret', e.password],
+        ['context', coreContexts.internal],
+        ['callerid', callerId(e)],
+        ['disallow', 'all'],
+        ['allow', e.codecs.map((c) => iaxCodecs[c]).filter(Boolean).join(',')],
+        ['qualify', e.qualifyFrequencySeconds > 0],
+        ['mailbox', e.voicemailEnabled ? `${e.number}@default` : undefined],
+        ['language', e.language === 'DEFAULT' ? undefined : e.language],
+        ['requirecalltoken', false],
+        ['transfer', 'mediaonly'],
+      ]),
+    );
+  return { parts };
+}
+
+/**
+ * Calls an extension: DND, every registered contact, then voicemail (busy or
+ * unavailable greeting) when on; without voicemail a busy caller hears busy
+ * and an unanswered call ends (F-4.1.2.b). The call is recorded (MixMonitor)
+ * when the callee records calls it receives or the caller records calls it
+ * makes. ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode,
+ * ARG4 = 1 when the extension may also register over IAX2.
+ */
+function dialExtensionContext(): string {
+  return context(extensionContexts.dialExtension, [
+    exten('s', [
+      'Set(__PICKUPMARK=${ARG1})',
+      'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
+      label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
+      'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
+      // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered. The jump keeps
+      // IAXPEER() from being evaluated for other extensions (arguments are expanded before ExecIf runs).
+      'GotoIf($["${ARG4}" != "1"]?ring)',
+      'ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
+      label('ring', 'GotoIf($["${CONTACTS}" = ""]?unavailable)'),
+      // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
+      'Dial(${CONTACTS},${PBX_RINGTIME},tT)',
+      'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
+      label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
+      'Return()',
+      label('vm-unavailable', 'VoiceMail(${ARG1}@default,u)'),
+      'Return()',
+      label('dnd', 'NoOp(Do not disturb)'),
+      label('busy', 'GotoIf($["${ARG2}" = "1"]?vm-busy)'),
+      'Busy(5)',
+      'Return()',
+      label('vm-busy', 'VoiceMail(${ARG1}@default,b)'),
+      'Return()',
+      label('record', 'MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)'),
+      'Goto(dial)',
+    ]),
+  ]);
+}
+
+function extensionsContext(extensions: SnapshotExtension[]): string {
+  const blocks = extensions.map((ext) => {
+    const n = digits(ext.number, 'extension');
+    if (!ext.enabled) return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`NoOp(Extension ${n} is disabled)`, 'Congestion(5)', 'Hangup()']);
+    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${extensionContexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}))`, 'Hangup()']);
+  });
+  return context(extensionContexts.extensions, blocks);
+}
+
+/** A mailbox reached directly (a Destination of kind VOICEMAIL): the unavailable greeting at 1, the busy greeting at `busy`. */
+function voicemailContext(extensions: SnapshotExtension[]): string {
+  const blocks = extensions
+    .filter((e) => e.voicemailEnabled)
+    .map((e) => exten(digits(e.number, 'mailbox'), ['Answer()', `VoiceMail(${e.number}@default,u)`, 'Hangup()', label('busy', 'Answer()'), `VoiceMail(${e.number}@default,b)`, 'Hangup()']));
+  return context(extensionContexts.voicemail, blocks);
+}
+
+export function extensionDialplan(snapshot: PbxSnapshot): string[] {
+  return [extensionsContext(snapshot.extensions), dialExtensionContext(), voicemailContext(snapshot.extensions)];
+}

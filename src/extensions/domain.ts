@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Tx } from '../db/client.js';
+import { findExtensionId } from '../destinations/refs.js';
+import type { DomainModule } from '../domains/types.js';
+import { coreContexts, digits } from '../pbx/render/dialplan-text.js';
+import { extensionContexts, extensionDialplan, iaxFriends, mailboxes, pjsipObjects } from './config.js';
+import { readExtensionSlice } from './snapshot.js';
+
+async function describeExtensions(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+  const rows = await tx.extension.findMany({ where: { id: { in: ids } }, select: { id: true, number: true, name: true } });
+  return new Map(rows.map((r) => [r.id, `extension ${r.number} (${r.name})`]));
+}
+
+async function disabledReason(tx: Tx, id: string): Promise<string | null> {
+  const row = await tx.extension.findUnique({ where: { id }, select: { enabled: true } });
+  return row && !row.enabled ? 'it is disabled' : null;
+}
+
+async function voicemailOffReason(tx: Tx, id: string): Promise<string | null> {
+  const row = await tx.extension.findUnique({ where: { id }, select: { voicemailEnabled: true } });
+  return row && !row.voicemailEnabled ? 'its voicemail is off' : null;
+}
+
+/** IP extensions (F-4.1.2). */
+export const extensionsDomain: DomainModule = {
+  name: 'extensions',
+  numberKinds: [{ kind: 'EXTENSION', noun: 'extension', range: 'userExtensionRange', describe: describeExtensions }],
+  destinations: [
+    {
+      type: 'EXTENSION',
+      description: 'Ring an extension (then its voicemail when it has one)',
+      target: { kind: 'object', objectKind: 'EXTENSION', graphqlType: 'Extension', noun: 'extension', find: findExtensionId, unusable: disabledReason },
+      dialplanTarget: (d) => `Goto(${extensionContexts.extensions},${digits(d.number!, 'extension')},1)`,
+    },
+    {
+      type: 'VOICEMAIL',
+      description: "An extension's mailbox, with the unavailable (default) or the busy greeting",
+      target: { kind: 'object', objectKind: 'EXTENSION', graphqlType: 'Extension', noun: 'extension (voicemail)', find: findExtensionId, unusable: voicemailOffReason },
+      parameters: z.object({ greeting: z.enum(['UNAVAILABLE', 'BUSY']).default('UNAVAILABLE').describe('VOICEMAIL: the greeting the caller hears') }),
+      dialplanTarget: (d) => `Goto(${extensionContexts.voicemail},${digits(d.number!, 'mailbox')},${d.parameters?.greeting === 'BUSY' ? 'busy' : '1'})`,
+    },
+  ],
+  readSnapshot: (tx) => readExtensionSlice(tx),
+  config: [
+    { file: 'pjsip.conf', order: 10, render: pjsipObjects },
+    { file: 'voicemail.conf', order: 10, render: mailboxes },
+    { file: 'iax.conf', order: 10, render: iaxFriends },
+  ],
+  dialplan: { includes: [extensionContexts.extensions], contexts: extensionDialplan },
+  expectations: (snapshot) =>
+    snapshot.extensions.map((e) => ({ number: e.number, context: coreContexts.internal, reaches: e.enabled ? { context: extensionContexts.dialExtension } : { app: 'NoOp' }, owner: `extension ${e.number}` })),
+};

@@ -1,0 +1,28 @@
+/** Building blocks of extensions.conf shared by every domain's dialplan. */
+
+/** Dialplan contexts of the core, named here once; domains name their own. */
+export const coreContexts = {
+  internal: 'pbx-internal',
+} as const;
+
+export type Line = string;
+
+/** An extension's priorities: the first numbered 1, the rest `same => n`. */
+export function exten(name: string, steps: Line[]): string {
+  const [first, ...rest] = steps;
+  return [`exten => ${name},1,${first}`, ...rest.map((s) => (s.startsWith('(') ? ` same => n${s}` : ` same => n,${s}`))].join('\n');
+}
+
+/** A labelled step: label('busy', 'VoiceMail(...)') → `same => n(busy),VoiceMail(...)` */
+export const label = (name: string, step: string) => `(${name}),${step}`;
+
+/** A number that goes into a dialplan line: digits only. */
+export function digits(n: string, what: string): string {
+  if (!/^\d+$/.test(n)) throw new Error(`${what}: ${n} is not a number`);
+  return n;
+}
+
+/** A context: its name, its blocks, and a blank line. */
+export function context(name: string, blocks: string[]): string {
+  return [`[${name}]`, ...blocks, ''].join('\n');
+}

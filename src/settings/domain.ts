@@ -1,0 +1,24 @@
+import type { DomainModule } from '../domains/types.js';
+
+/**
+ * The PBX settings (F-4.6.1) name the operator extension by its number: it
+ * may not be deleted, renumbered or disabled while it is the operator.
+ * Delete and renumber are checked before the write, update after it.
+ */
+export const pbxSettingsDomain: DomainModule = {
+  name: 'pbx-settings',
+  referrers: [
+    {
+      target: 'EXTENSION',
+      async find(tx, ids, change, { settings }) {
+        const { operatorExtension } = await settings.get(tx, 'pbx');
+        if (!operatorExtension) return [];
+        const operator = await tx.extension.findFirst({ where: { number: operatorExtension, id: { in: ids } }, select: { enabled: true } });
+        if (!operator) return [];
+        const label = 'the PBX settings name it the operator extension';
+        if (change === 'update') return operator.enabled ? [] : [{ kind: 'SETTINGS', id: 'pbx', label: `${label}, which must stay enabled` }];
+        return [{ kind: 'SETTINGS', id: 'pbx', label }];
+      },
+    },
+  ],
+};
