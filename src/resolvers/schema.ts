@@ -5,6 +5,7 @@ import './destinations.js';
 import './extensions.js';
 import './departments.js';
 import './settings.js';
+import './feature-codes.js';
 import './audit.js';
 import './numbering.js';
 import './pbx.js';

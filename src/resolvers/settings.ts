@@ -32,7 +32,7 @@ const NumberRangeRef = builder.objectRef<{ start: string; end: string }>('Number
   description: numberRange.description,
   fields: (t) => ({ start: t.exposeString('start'), end: t.exposeString('end') }),
 });
-const NumberRangeInput = builder.inputType('NumberRangeInput', {
+export const NumberRangeInput = builder.inputType('NumberRangeInput', {
   fields: (t) => ({ start: t.string(), end: t.string() }),
 });
 

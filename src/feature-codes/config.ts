@@ -1,0 +1,61 @@
+import { context, exten } from '../pbx/render/dialplan-text.js';
+import type { PbxSnapshot } from '../pbx/render/snapshot.js';
+import { section } from '../pbx/render/text.js';
+import type { FeatureCodes } from './table.js';
+
+export const featureCodeContexts = { featureCodes: 'pbx-feature-codes' } as const;
+
+declare module '../pbx/render/snapshot.js' {
+  interface PbxSnapshot {
+    /** Every feature code by key (F-4.7); only those whose feature exists are rendered. */
+    featureCodes: FeatureCodes;
+  }
+}
+
+/** A code as a dialplan extension name: `*`, `#` and digits are literal; a code followed by a number becomes a pattern. */
+const literal = (code: string) => code;
+const withNumber = (code: string) => `_${code}X.`;
+
+/** The idle-dial codes whose features exist (F-4.7.a, F-4.7.b, F-4.7.k). */
+export function featureCodeContext(snapshot: PbxSnapshot): string {
+  const c = snapshot.featureCodes;
+  const me = '${CHANNEL(endpoint)}';
+  return context(featureCodeContexts.featureCodes, [
+    exten(literal(c.voicemailMain!), ['Answer()', 'VoiceMailMain(@default)', 'Hangup()']),
+    exten(literal(c.voicemailOwn!), ['Answer()', `VoiceMailMain(${me}@default)`, 'Hangup()']),
+    exten(literal(c.pickupGroup!), ['Pickup()', 'Hangup()']),
+    exten(withNumber(c.pickupDirected!), [`Pickup(\${EXTEN:${c.pickupDirected!.length}}@PICKUPMARK)`, 'Hangup()']),
+    exten(literal(c.dndOn!), ['Answer()', `Set(DB(DND/${me})=1)`, 'Playback(beep)', 'Hangup()']),
+    exten(literal(c.dndOff!), ['Answer()', `Set(DELETED=\${DB_DELETE(DND/${me})})`, 'Playback(beep)', 'Hangup()']),
+  ]);
+}
+
+/**
+ * features.conf: the in-call codes whose features exist. Transfers work on
+ * every call our Dial() places (its t and T options). Asterisk's own call
+ * pickup catches `pickupexten` before the dialplan, so it is set to our
+ * group-pickup code rather than left to its default; the abort code of an
+ * attended transfer is ours too, not Asterisk's default *1 (one-touch
+ * recording's code).
+ */
+export function featuresFile(snapshot: PbxSnapshot): { parts: string[] } {
+  const c = snapshot.featureCodes;
+  return {
+    parts: [
+      section('general', [['transferdigittimeout', 3], ['pickupexten', c.pickupGroup], ['atxferabort', c.cancelTransfer]]),
+      section('featuremap', [['blindxfer', c.blindTransfer], ['atxfer', c.attendedTransfer]]),
+    ],
+  };
+}
+
+export function featureCodeExpectations(snapshot: PbxSnapshot) {
+  const c = snapshot.featureCodes;
+  return [
+    { number: c.voicemailMain!, reaches: { app: 'Answer' }, owner: 'feature code voicemailMain' },
+    { number: c.voicemailOwn!, reaches: { app: 'Answer' }, owner: 'feature code voicemailOwn' },
+    { number: c.pickupGroup!, reaches: { app: 'Pickup' }, owner: 'feature code pickupGroup' },
+    { number: `${c.pickupDirected}101`, reaches: { app: 'Pickup' }, owner: 'feature code pickupDirected' },
+    { number: c.dndOn!, reaches: { app: 'Answer' }, owner: 'feature code dndOn' },
+    { number: c.dndOff!, reaches: { app: 'Answer' }, owner: 'feature code dndOff' },
+  ];
+}
