@@ -101,8 +101,40 @@ export function pjsipObjects(snapshot: PbxSnapshot): { parts: string[]; warnings
   return { parts, warnings };
 }
 
+/** The operator extension that press-0 reaches: only while press-0 is on and the operator exists and is enabled. */
+export function pressZeroOperator(snapshot: PbxSnapshot): string | null {
+  const { pressZeroToOperator, operatorExtension } = snapshot.settings.pbx;
+  if (!pressZeroToOperator || !operatorExtension) return null;
+  return snapshot.extensions.some((e) => e.number === operatorExtension && e.enabled) ? operatorExtension : null;
+}
+
+/** Why press-0 is on but reaches no one, for the apply report. */
+export function pressZeroWarnings(snapshot: PbxSnapshot): string[] {
+  const { pressZeroToOperator, operatorExtension } = snapshot.settings.pbx;
+  return pressZeroToOperator && !pressZeroOperator(snapshot) ? [`press 0 to the operator is on, but the operator extension ${operatorExtension || '(none)'} does not exist or is disabled: callers are not offered 0`] : [];
+}
+
+/** voicemail.conf: the general options (F-4.6.4 defaults until its settings exist) and one mailbox per extension with voicemail on. */
+export function voicemailFile(snapshot: PbxSnapshot): { parts: string[]; warnings: string[] } {
+  const general = section('general', [
+    ['format', 'wav'],
+    ['attach', false],
+    ['maxmsg', 100],
+    ['maxsecs', 300],
+    ['minsecs', 1],
+    ['maxgreet', 60],
+    ['saycid', false],
+    ['sayduration', false],
+    ['envelope', true],
+    ['review', false],
+    // 0 during the greeting jumps to extension `o` of the caller's context (F-4.6.1 press 0).
+    ['operator', pressZeroOperator(snapshot) !== null],
+  ]);
+  return { parts: [general, ...mailboxes(snapshot).parts], warnings: pressZeroWarnings(snapshot) };
+}
+
 /** voicemail.conf: one mailbox per extension with voicemail on. */
-export function mailboxes(snapshot: PbxSnapshot): { parts: string[] } {
+function mailboxes(snapshot: PbxSnapshot): { parts: string[] } {
   const boxes = snapshot.extensions
     .filter((e) => e.voicemailEnabled)
     .map((e) => `${safe(e.number, 'mailbox')} => ${safe(e.voicemailPin, `mailbox ${e.number} PIN`)},${safe(e.name, `mailbox ${e.number} name`)},${safe(e.email, `mailbox ${e.number} email`)}`);
@@ -137,15 +169,22 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
 /**
  * Calls an extension: DND, every registered contact, then voicemail (busy or
  * unavailable greeting) when on; without voicemail a busy caller hears busy
- * and an unanswered call ends (F-4.1.2.b). The call is recorded (MixMonitor)
- * when the callee records calls it receives or the caller records calls it
- * makes. ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode,
+ * and an unanswered call ends, or is offered 0 for the operator (F-4.1.2.b,
+ * F-4.6.1). The call is recorded (MixMonitor) when the callee records calls
+ * it receives or the caller records calls it makes. The PBX settings add the
+ * anonymous-caller check, the jitter buffer and ringback music.
+ * ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode,
  * ARG4 = 1 when the extension may also register over IAX2.
  */
-function dialExtensionContext(): string {
+function dialExtensionContext(snapshot: PbxSnapshot): string {
+  const pbx = snapshot.settings.pbx;
+  const operator = pressZeroOperator(snapshot);
+  const options = `tT${pbx.ringbackMusic ? `m(${dialplanSafe(pbx.ringbackMusicClass, 'ringback music class')})` : ''}`;
   return context(extensionContexts.dialExtension, [
     exten('s', [
       'Set(__PICKUPMARK=${ARG1})',
+      ...(pbx.blockAnonymous ? ['GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?anonymous)'] : []),
+      ...(pbx.jitterBuffer ? ['Set(JITTERBUFFER(adaptive)=default)'] : []),
       'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
       label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
       'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
@@ -155,9 +194,10 @@ function dialExtensionContext(): string {
       'ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
       label('ring', 'GotoIf($["${CONTACTS}" = ""]?unavailable)'),
       // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
-      'Dial(${CONTACTS},${PBX_RINGTIME},tT)',
+      `Dial(\${CONTACTS},\${PBX_RINGTIME},${options})`,
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
+      ...(operator ? ['Read(PRESSED,vm-reachoper,1,,1,5)', 'GotoIf($["${PRESSED}" = "0"]?o,1)'] : []),
       'Return()',
       label('vm-unavailable', 'VoiceMail(${ARG1}@default,u)'),
       'Return()',
@@ -169,9 +209,14 @@ function dialExtensionContext(): string {
       'Return()',
       label('record', 'MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)'),
       'Goto(dial)',
+      ...(pbx.blockAnonymous ? [label('anonymous', 'Playback(privacy-unident)'), 'Hangup(21)'] : []),
     ]),
+    ...(operator ? [operatorExten(operator)] : []),
   ]);
 }
+
+/** Extension `o`: where 0 leads, from VoiceMail (its operator option) or after the press-0 prompt. */
+const operatorExten = (operator: string) => exten('o', [`Goto(${extensionContexts.extensions},${digits(operator, 'operator extension')},1)`]);
 
 function extensionsContext(extensions: SnapshotExtension[]): string {
   const blocks = extensions.map((ext) => {
@@ -183,13 +228,14 @@ function extensionsContext(extensions: SnapshotExtension[]): string {
 }
 
 /** A mailbox reached directly (a Destination of kind VOICEMAIL): the unavailable greeting at 1, the busy greeting at `busy`. */
-function voicemailContext(extensions: SnapshotExtension[]): string {
-  const blocks = extensions
+function voicemailContext(snapshot: PbxSnapshot): string {
+  const blocks = snapshot.extensions
     .filter((e) => e.voicemailEnabled)
     .map((e) => exten(digits(e.number, 'mailbox'), ['Answer()', `VoiceMail(${e.number}@default,u)`, 'Hangup()', label('busy', 'Answer()'), `VoiceMail(${e.number}@default,b)`, 'Hangup()']));
-  return context(extensionContexts.voicemail, blocks);
+  const operator = pressZeroOperator(snapshot);
+  return context(extensionContexts.voicemail, [...blocks, ...(operator ? [operatorExten(operator)] : [])]);
 }
 
 export function extensionDialplan(snapshot: PbxSnapshot): string[] {
-  return [extensionsContext(snapshot.extensions), dialExtensionContext(), voicemailContext(snapshot.extensions)];
+  return [extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), voicemailContext(snapshot)];
 }

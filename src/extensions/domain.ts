@@ -3,7 +3,7 @@ import type { Tx } from '../db/client.js';
 import { findExtensionId } from '../destinations/refs.js';
 import type { DomainModule } from '../domains/types.js';
 import { coreContexts, digits } from '../pbx/render/dialplan-text.js';
-import { extensionContexts, extensionDialplan, iaxFriends, mailboxes, pjsipObjects } from './config.js';
+import { extensionContexts, extensionDialplan, iaxFriends, pjsipObjects, voicemailFile } from './config.js';
 import { readExtensionSlice } from './snapshot.js';
 
 async function describeExtensions(tx: Tx, ids: string[]): Promise<Map<string, string>> {
@@ -43,7 +43,7 @@ export const extensionsDomain: DomainModule = {
   readSnapshot: (tx) => readExtensionSlice(tx),
   config: [
     { file: 'pjsip.conf', order: 10, render: pjsipObjects },
-    { file: 'voicemail.conf', order: 10, render: mailboxes },
+    { file: 'voicemail.conf', order: 0, render: voicemailFile },
     { file: 'iax.conf', order: 10, render: iaxFriends },
   ],
   dialplan: { includes: [extensionContexts.extensions], contexts: extensionDialplan },

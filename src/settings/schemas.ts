@@ -31,28 +31,22 @@ export const numberingPlanSchema = z.object({
 });
 export type NumberingPlan = z.infer<typeof numberingPlanSchema>;
 
-/** F-4.6.1 */
+/**
+ * F-4.6.1, the switches whose features exist. The manual's other switches
+ * arrive with their features: trunk transfers, early media, auto-answer,
+ * forwarded caller IDs, Diversion and P-Preferred-Identity headers with their
+ * URI type, line-busy prompt (trunks and inbound routes), blind-transfer
+ * recall (call control), unanswered queue calls (queues), and the press-0
+ * prompt (the sound library).
+ */
 export const pbxSchema = z.object({
-  operatorExtension: z.string().regex(/^(\d{2,11})?$/).default('100').describe('Number of the operator extension: the target of "press 0" and of calls with no route'),
-  globalRingSeconds: z.number().int().min(5).max(600).default(30).describe('Default ring time in seconds when no other feature sets one'),
-  allowTransferOnTrunkCalls: z.boolean().default(false).describe('Let users transfer calls made over trunks'),
-  earlyMedia: z.boolean().default(false).describe('Early media (video before answer)'),
-  ringbackMusic: z.boolean().default(false).describe('Callers to local extensions hear music instead of ringback'),
-  ringbackMusicClass: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe(`Music class for ringback music. ${charset.identifier.rule}`),
-  autoAnswer: z.boolean().default(false).describe('Answer automatically (e.g. for fax detection)'),
-  autoAnswerWaitSeconds: z.number().int().min(0).max(60).default(0).describe('Wait after auto-answer, seconds'),
-  blockAnonymous: z.boolean().default(false).describe('Reject calls with no caller ID'),
-  jitterBuffer: z.boolean().default(false).describe('Adaptive jitter buffer'),
-  forwardPassCallerId: z.boolean().default(false).describe('Forwarded and outbound legs keep the original caller ID'),
-  blindTransferRecall: z.boolean().default(false).describe('An unanswered blind transfer returns to the transferrer'),
-  pressZeroToOperator: z.boolean().default(false).describe('Unanswered callers to an extension without voicemail may press 0 for the operator'),
-  pressZeroPrompt: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe('Prompt for press-0'),
-  lineBusyPrompt: z.boolean().default(false).describe('Say "line busy" when a trunk cannot connect'),
-  lineBusyPromptFile: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe('Prompt for line busy'),
-  sendDiversion: z.boolean().default(false).describe('Send a Diversion header when forwarding out through SIP'),
-  sendPpi: z.boolean().default(false).describe('Send P-Preferred-Identity'),
-  logUnansweredQueueCalls: z.boolean().default(false).describe('Write unanswered queue calls to the call records'),
-  sipHeaderUriType: z.enum(['sip', 'tel']).default('sip').describe('URI scheme of PPI and Diversion headers'),
+  operatorExtension: z.string().regex(/^(\d{2,11})?$/).default('100').describe('Number of the operator extension: the target of "press 0"; empty for none'),
+  globalRingSeconds: z.number().int().min(5).max(600).default(30).describe('Ring time in seconds of a call to an extension when no other feature sets one'),
+  ringbackMusic: z.boolean().default(false).describe('Callers to extensions hear music on hold (ringbackMusicClass) instead of ringback'),
+  ringbackMusicClass: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe(`Music-on-hold class played as ringback when ringbackMusic is on. ${charset.identifier.rule}`),
+  blockAnonymous: z.boolean().default(false).describe('Calls to extensions without a caller ID (empty or "anonymous") are rejected'),
+  jitterBuffer: z.boolean().default(false).describe('An adaptive jitter buffer on calls to extensions'),
+  pressZeroToOperator: z.boolean().default(false).describe('Unanswered callers of an extension may press 0 for the operator extension: in its voicemail, or, with voicemail off, after the prompt "press 0 to reach an operator" [M-30]'),
 });
 export type PbxSettings = z.infer<typeof pbxSchema>;
 

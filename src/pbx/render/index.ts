@@ -8,7 +8,6 @@ import { pjsipCore } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { renderAri, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
 import { file } from './text.js';
-import { voicemailCore } from './voicemail.js';
 
 export type { PbxSnapshot } from './snapshot.js';
 export { RenderError } from './text.js';
@@ -25,7 +24,6 @@ export type RenderResult = {
 /** Files made of parts: the core's part first (order 0), then the domains' parts by their order. */
 const coreParts: ConfigContribution[] = [
   { file: 'pjsip.conf', order: 0, render: pjsipCore },
-  { file: 'voicemail.conf', order: 0, render: voicemailCore },
   { file: 'iax.conf', order: 0, render: iaxCore },
 ];
 

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { lintRendered } from '../../../src/pbx/lint-rendered.js';
+import { render } from '../../../src/pbx/render/index.js';
+import { pbxSchema, type PbxSettings } from '../../../src/settings/schemas.js';
+import { smallSnapshot } from '../fixtures/snapshots.js';
+
+/** Every field of PbxSettings (F-4.6.1) changes the rendered configuration it names; each render still passes the dialplan check. */
+function renderWith(pbx: Partial<PbxSettings>) {
+  const snapshot = smallSnapshot();
+  snapshot.settings.pbx = { ...snapshot.settings.pbx, ...pbx };
+  const result = render(snapshot);
+  expect(lintRendered(result)).toEqual([]);
+  const dialplan = result.files.get('extensions.conf')!;
+  const sub = (name: string) => dialplan.slice(dialplan.indexOf(`[${name}]`)).split('\n\n')[0]!;
+  return { result, dialplan, dialExtension: sub('pbx-dial-extension'), voicemailContext: sub('pbx-voicemail'), voicemailConf: result.files.get('voicemail.conf')! };
+}
+
+describe('PbxSettings reach the configuration, field by field', () => {
+  it('offers only fields that do something', () => {
+    expect(Object.keys(pbxSchema.shape).sort()).toEqual(['blockAnonymous', 'globalRingSeconds', 'jitterBuffer', 'operatorExtension', 'pressZeroToOperator', 'ringbackMusic', 'ringbackMusicClass']);
+  });
+
+  it('globalRingSeconds: the ring time of calls to extensions', () => {
+    expect(renderWith({ globalRingSeconds: 45 }).dialplan).toContain('[globals]\nPBX_RINGTIME=45\n');
+  });
+
+  it('ringbackMusic and ringbackMusicClass: Dial plays that music class instead of ringback', () => {
+    expect(renderWith({}).dialExtension).toContain('Dial(${CONTACTS},${PBX_RINGTIME},tT)');
+    expect(renderWith({ ringbackMusic: true, ringbackMusicClass: 'jazz' }).dialExtension).toContain('Dial(${CONTACTS},${PBX_RINGTIME},tTm(jazz))');
+  });
+
+  it('blockAnonymous: a call without a caller ID is rejected before anything rings', () => {
+    expect(renderWith({}).dialExtension).not.toContain('anonymous');
+    const on = renderWith({ blockAnonymous: true }).dialExtension;
+    expect(on).toContain('GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?anonymous)');
+    expect(on).toContain('same => n(anonymous),Playback(privacy-unident)\n same => n,Hangup(21)');
+    expect(on.indexOf('?anonymous)')).toBeLessThan(on.indexOf('Dial('));
+  });
+
+  it('jitterBuffer: an adaptive jitter buffer on the caller', () => {
+    expect(renderWith({}).dialExtension).not.toContain('JITTERBUFFER');
+    expect(renderWith({ jitterBuffer: true }).dialExtension).toContain('Set(JITTERBUFFER(adaptive)=default)');
+  });
+
+  it('pressZeroToOperator and operatorExtension: 0 in voicemail and, with voicemail off, after the prompt reaches the operator', () => {
+    const off = renderWith({ operatorExtension: '100' });
+    expect(off.voicemailConf).toContain('operator=no');
+    expect(off.dialExtension).not.toContain('exten => o,');
+    const on = renderWith({ pressZeroToOperator: true, operatorExtension: '101' });
+    expect(on.voicemailConf).toContain('operator=yes');
+    expect(on.dialExtension).toContain('Read(PRESSED,vm-reachoper,1,,1,5)\n same => n,GotoIf($["${PRESSED}" = "0"]?o,1)');
+    expect(on.dialExtension).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
+    expect(on.voicemailContext).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
+    // An operator that does not exist, or is disabled, is not offered; the apply report says why.
+    const missing = renderWith({ pressZeroToOperator: true, operatorExtension: '103' });
+    expect(missing.voicemailConf).toContain('operator=no');
+    expect(missing.dialExtension).not.toContain('vm-reachoper');
+    expect(missing.result.warnings.join()).toContain('operator extension 103 does not exist or is disabled');
+  });
+});
