@@ -11,9 +11,17 @@ export type Context = {
   /** Outcomes of mutation fields, by response key, set where an error is turned into a result. */
   outcomes: Map<string, string>;
   loaders: ReturnType<typeof createLoaders>;
+  /** Secrets this request read (e.g. `Extension.password` of 101), for the audit log (F-7.9.1). */
+  secretReads?: Map<string, number>;
   /** QR images (ExtensionQrCode.pngDataUrl) asked for so far; set by the first one (see takeQrImage). */
   qrImages?: number;
 };
+
+/** Notes that a request read a secret; the audit plugin writes one entry per request that did. */
+export function noteSecretRead(ctx: Context, what: string): void {
+  ctx.secretReads ??= new Map();
+  ctx.secretReads.set(what, (ctx.secretReads.get(what) ?? 0) + 1);
+}
 
 /** Batched lookups for fields that are not Prisma relations (destination targets). */
 export function createLoaders(services: Services) {

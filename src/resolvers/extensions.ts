@@ -8,7 +8,7 @@ import { QR_IMAGES_PER_REQUEST, qrPayload, qrPng, takeQrImage } from '../extensi
 import { exportExtensions, extensionTemplate, fileFormats, importExtensions, type FileFormat } from '../extensions/spreadsheet.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
-import type { Context } from './context.js';
+import { noteSecretRead, type Context } from './context.js';
 import { audited, FieldIssueRef, mutationErrors } from './errors.js';
 import { decodeId } from './ids.js';
 
@@ -96,7 +96,10 @@ export const ExtensionRef = builder.prismaNode('Extension', {
                 nullable: true,
                 description: `${describe(name)}. Write-only except with extensions:secrets or for the extension itself.`,
                 authScopes: (ext: Row) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
-                resolve: (ext: Row) => ext[name as 'password'],
+                resolve: (ext: Row, _a: unknown, ctx: Context) => {
+                  noteSecretRead(ctx, `Extension.${name}`);
+                  return ext[name as 'password'];
+                },
               }),
             ];
           }
@@ -118,7 +121,10 @@ export const ExtensionRef = builder.prismaNode('Extension', {
       type: QrCodeRef,
       description: 'Registration data for the mobile app (F-4.1.2.e); for the extension itself and holders of extensions:secrets',
       authScopes: (ext) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
-      resolve: async (ext, _a, ctx) => qrPayload(ext, await ctx.loaders.qrSettings.load('qr')),
+      resolve: async (ext, _a, ctx) => {
+        noteSecretRead(ctx, 'Extension.qrCode');
+        return qrPayload(ext, await ctx.loaders.qrSettings.load('qr'));
+      },
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -201,7 +207,11 @@ builder.queryFields((t) => ({
     description: 'Every extension as a spreadsheet (a backup, passwords included), or with template: true the empty template',
     authScopes: { perm: 'extensions:secrets' },
     args: { format: t.arg({ type: FileFormatEnum, defaultValue: 'XLSX' }), template: t.arg.boolean({ defaultValue: false }) },
-    resolve: (_r, args, ctx) => (args.template ? extensionTemplate(args.format as FileFormat) : exportExtensions(ctx.services.db.prisma, args.format as FileFormat)),
+    resolve: (_r, args, ctx) => {
+      if (args.template) return extensionTemplate(args.format as FileFormat);
+      noteSecretRead(ctx, 'exportExtensions');
+      return exportExtensions(ctx.services.db.prisma, args.format as FileFormat);
+    },
   }),
 }));
 

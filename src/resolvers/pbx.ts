@@ -1,6 +1,7 @@
 import type { ApplyReportJson } from '../services.js';
 import { applyReportJson } from '../services.js';
 import { builder } from './builder.js';
+import { noteSecretRead } from './context.js';
 
 const ApplyOutcomeEnum = builder.enumType('ApplyOutcome', {
   values: {
@@ -76,7 +77,10 @@ builder.queryFields((t) => ({
     type: DryRunRef,
     description: 'What an apply would write now, without writing (the diff holds secrets: extensions:secrets)',
     authScopes: { perm: 'extensions:secrets' },
-    resolve: (_r, _a, ctx) => ctx.services.applier.dryRun(),
+    resolve: (_r, _a, ctx) => {
+      noteSecretRead(ctx, 'pbxDryRun');
+      return ctx.services.applier.dryRun();
+    },
   }),
 }));
 

@@ -70,13 +70,17 @@ export function credentialLimitPlugin(): Plugin {
 
 /**
  * Writes one audit entry per executed mutation field (F-7.9.1), with the
- * caller, client IP, outcome, duration and the redacted arguments.
+ * caller, client IP, outcome, duration and the redacted arguments; and one
+ * entry per query that read secrets (SIP passwords, PINs, QR codes, exports,
+ * dry-run diffs), naming what it read and how many.
  */
 export function auditPlugin(): Plugin<Context> {
   return {
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
-      if (!operation || operation.operation !== 'mutation') return;
+      if (!operation) return;
+      if (operation.operation === 'query') return auditSecretReads(args.contextValue as Context, args.operationName ?? operation.name?.value ?? null);
+      if (operation.operation !== 'mutation') return;
       const started = performance.now();
       return {
         async onExecuteDone({ result }) {
@@ -111,6 +115,28 @@ export function auditPlugin(): Plugin<Context> {
           await ctx.services.auditLog.write(records);
         },
       };
+    },
+  };
+}
+
+function auditSecretReads(ctx: Context, operationName: string | null) {
+  const started = performance.now();
+  return {
+    async onExecuteDone() {
+      if (!ctx.secretReads?.size) return;
+      await ctx.services.auditLog.write([
+        {
+          time: new Date(),
+          ip: ctx.ip,
+          username: ctx.principal?.username ?? null,
+          role: ctx.principal?.role ?? null,
+          operation: 'readSecrets',
+          operationName,
+          outcome: 'OK',
+          durationMs: performance.now() - started,
+          input: JSON.stringify(Object.fromEntries(ctx.secretReads)),
+        },
+      ]);
     },
   };
 }
