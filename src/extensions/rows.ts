@@ -1,5 +1,5 @@
 import type { Extension as ExtensionRow } from '../generated/prisma-sqlite/index.js';
-import { extensionDefaults, type ExtensionFields } from './fields.js';
+import type { ExtensionFields } from './fields.js';
 
 export type { ExtensionRow };
 
@@ -41,28 +41,35 @@ export function fromRow(row: ExtensionRow, dialPermissionName: string): Extensio
     registrationExpirySeconds: row.registrationExpirySeconds,
     appRegistration: row.appRegistration,
     webLogin: row.webLogin,
-    pickupGroups: parseList(row.pickupGroups, extensionDefaults.pickupGroups),
+    pickupGroups: parseList(row.pickupGroups, `pickupGroups of extension ${row.number}`),
     transport: row.transport as ExtensionFields['transport'],
     dtmfMode: row.dtmfMode as ExtensionFields['dtmfMode'],
     srtp: row.srtp,
     qualifyFrequencySeconds: row.qualifyFrequencySeconds,
     nat: row.nat,
     iax2Enabled: row.iax2Enabled,
-    trustedAddresses: parseList(row.trustedAddresses, []),
+    trustedAddresses: parseList(row.trustedAddresses, `trustedAddresses of extension ${row.number}`),
     qualifyTimeoutSeconds: row.qualifyTimeoutSeconds,
     sendPai: row.sendPai,
     sendRpid: row.sendRpid,
     rtpTimeoutSeconds: row.rtpTimeoutSeconds,
     inbandProgress: row.inbandProgress,
-    codecs: parseList(row.codecs, extensionDefaults.codecs),
+    codecs: parseList(row.codecs, `codecs of extension ${row.number}`),
   };
 }
 
-export function parseList<T>(text: string, fallback: T[]): T[] {
+/**
+ * A list column (JSON text). A value that is not a JSON list is never
+ * replaced by a default: the read fails, naming the row and field, so a
+ * corrupt value is seen and repaired instead of silently rendered as another.
+ */
+export function parseList<T>(text: string, what: string): T[] {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) ? (value as T[]) : fallback;
+    value = JSON.parse(text);
   } catch {
-    return fallback;
+    value = undefined;
   }
+  if (!Array.isArray(value)) throw new Error(`stored ${what} is not a list: ${JSON.stringify(text.slice(0, 80))}`);
+  return value as T[];
 }

@@ -104,7 +104,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
             ];
           }
           if (listColumns.has(name)) {
-            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => parseList(ext[name as 'codecs'], []) as never })];
+            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => parseList(ext[name as 'codecs'], `${name} of extension ${ext.number}`) as never })];
           }
           return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => ext[name as keyof Row] as never })];
         }),

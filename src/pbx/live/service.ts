@@ -111,7 +111,10 @@ export class LiveService {
     this.userAgentTimer = setTimeout(async () => {
       this.userAgentTimer = null;
       if (!source.connected()) return;
-      const contacts = await source.listContacts().catch(() => []);
+      const contacts = await source.listContacts().catch((error: unknown) => {
+        this.deps.log.warn({ err: error }, 'listing contacts through AMI failed: user agents stay as they were');
+        return [];
+      });
       for (const c of contacts) this.store.setUserAgent(c.aor, c.uri, c.userAgent);
     }, 300);
   }
@@ -120,7 +123,12 @@ export class LiveService {
     const ari = this.deps.ari!;
     const rebuild = (async () => {
       const [endpoints, deviceStates, channels] = await Promise.all([ari.listEndpoints(), ari.listDeviceStates(), ari.listChannels()]);
-      const contacts = this.deps.contacts?.connected() ? await this.deps.contacts.listContacts().catch(() => []) : [];
+      const contacts = this.deps.contacts?.connected()
+        ? await this.deps.contacts.listContacts().catch((error: unknown) => {
+            this.deps.log.warn({ err: error }, 'listing contacts through AMI failed: contacts come from ARI events only until the next rebuild');
+            return [];
+          })
+        : [];
       // GET /deviceStates holds Stasis devices only: the PJSIP ones (calls in progress) come from the channels.
       this.store.rebuild(endpoints, [...deviceStatesFromChannels(endpoints, channels), ...deviceStates], contacts);
     })();
