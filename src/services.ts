@@ -59,7 +59,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   void (async () => {
     for await (const event of bus.subscribe('configChanged')) {
       if (lease.held()) applier.markChanged();
-      if ((event as { source: string }).source.startsWith('extensions')) void live.refreshExtensions();
+      if (event.source.startsWith('extensions')) void live.refreshExtensions();
     }
   })();
   return {

@@ -1,16 +1,25 @@
 import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '../logger.js';
 
+import type { ExtensionStatus } from '../pbx/live/status.js';
+import type { ApplyReportJson } from '../services.js';
+
 /** Topics of the bus and their payloads. Payloads are JSON-safe (they may cross Redis). */
-export type BusTopic = 'pbxApplied' | 'extensionStatus' | 'configChanged';
+export type BusTopics = {
+  pbxApplied: ApplyReportJson;
+  extensionStatus: ExtensionStatus;
+  /** A configuration change made on any instance, for the one that applies. */
+  configChanged: { source: string };
+};
+export type BusTopic = keyof BusTopics;
 
 /**
  * State topics conflate per key: a subscriber that falls behind gets the
  * latest state of each key, not every intermediate change, so no subscriber
  * can make the server hold an unbounded backlog or slow the others.
  */
-const conflationKey: Partial<Record<BusTopic, (payload: unknown) => string>> = {
-  extensionStatus: (payload) => (payload as { number: string }).number,
+const conflationKey: { [T in BusTopic]?: (payload: BusTopics[T]) => string } = {
+  extensionStatus: (payload) => payload.number,
 };
 /** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
 const MAX_PENDING = 1000;
@@ -21,25 +30,25 @@ const MAX_PENDING = 1000;
  * subscribers of events that one instance produces.
  */
 export type EventBus = {
-  publish(topic: BusTopic, payload: unknown): void;
-  subscribe(topic: BusTopic): AsyncIterableIterator<unknown> & { pending(): number };
+  publish<T extends BusTopic>(topic: T, payload: BusTopics[T]): void;
+  subscribe<T extends BusTopic>(topic: T): AsyncIterableIterator<BusTopics[T]> & { pending(): number };
   close(): Promise<void>;
   /** Whether events reach every instance: always in-process; over Redis while both its connections are ready. */
   healthy(): boolean;
   kind: 'memory' | 'redis';
 };
 
-class Subscription implements AsyncIterableIterator<unknown> {
-  private queue = new Map<unknown, unknown>();
-  private waiting: ((result: IteratorResult<unknown>) => void) | null = null;
+class Subscription<P> implements AsyncIterableIterator<P> {
+  private queue = new Map<unknown, P>();
+  private waiting: ((result: IteratorResult<P>) => void) | null = null;
   private closed = false;
 
   constructor(
-    private readonly key: ((payload: unknown) => string) | undefined,
+    private readonly key: ((payload: P) => string) | undefined,
     private readonly onClose: () => void,
   ) {}
 
-  push(payload: unknown): void {
+  push(payload: P): void {
     if (this.closed) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -57,7 +66,7 @@ class Subscription implements AsyncIterableIterator<unknown> {
     return this.queue.size;
   }
 
-  next(): Promise<IteratorResult<unknown>> {
+  next(): Promise<IteratorResult<P>> {
     const first = this.queue.entries().next();
     if (!first.done) {
       this.queue.delete(first.value[0]);
@@ -67,7 +76,7 @@ class Subscription implements AsyncIterableIterator<unknown> {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  return(): Promise<IteratorResult<unknown>> {
+  return(): Promise<IteratorResult<P>> {
     this.closed = true;
     this.queue.clear();
     this.waiting?.({ value: undefined, done: true });
@@ -83,16 +92,16 @@ class Subscription implements AsyncIterableIterator<unknown> {
 
 /** Delivers to the subscribers of this process. */
 class Fanout {
-  private subscribers = new Map<BusTopic, Set<Subscription>>();
+  private subscribers: { [T in BusTopic]?: Set<Subscription<BusTopics[T]>> } = {};
 
-  deliver(topic: BusTopic, payload: unknown): void {
-    for (const s of this.subscribers.get(topic) ?? []) s.push(payload);
+  deliver<T extends BusTopic>(topic: T, payload: BusTopics[T]): void {
+    for (const s of this.subscribers[topic] ?? []) s.push(payload);
   }
 
-  subscribe(topic: BusTopic): Subscription {
-    const set = this.subscribers.get(topic) ?? new Set();
-    this.subscribers.set(topic, set);
-    const subscription = new Subscription(conflationKey[topic], () => set.delete(subscription));
+  subscribe<T extends BusTopic>(topic: T): Subscription<BusTopics[T]> {
+    const set: Set<Subscription<BusTopics[T]>> = this.subscribers[topic] ?? new Set();
+    this.subscribers[topic] = set as (typeof this.subscribers)[T];
+    const subscription = new Subscription<BusTopics[T]>(conflationKey[topic] as ((payload: BusTopics[T]) => string) | undefined, () => set.delete(subscription));
     set.add(subscription);
     return subscription;
   }

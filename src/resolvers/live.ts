@@ -103,7 +103,7 @@ builder.subscriptionField('extensionStatusChanged', (t) =>
       while (true) {
         const next = await changes.next();
         if (next.done) return;
-        const status = next.value as ExtensionStatus;
+        const status = next.value;
         if (!watched || watched.has(status.number)) yield status;
       }
     },

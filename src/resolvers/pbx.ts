@@ -101,7 +101,7 @@ builder.subscriptionField('pbxApplied', (t) =>
     subscribe: async function* (_r, _a, ctx) {
       const last = ctx.services.applier.state.lastApply;
       if (last) yield applyReportJson(last);
-      for await (const report of ctx.services.bus.subscribe('pbxApplied')) yield report as ApplyReportJson;
+      for await (const report of ctx.services.bus.subscribe('pbxApplied')) yield report;
     },
     resolve: (report) => report,
   }),
