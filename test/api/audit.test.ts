@@ -41,9 +41,19 @@ describe('audit log (F-7.9.1)', () => {
   });
 
   it('filters and paginates', async () => {
-    const failed = await server.gql(AUDIT, { filter: { outcome: 'ValidationError' } }, server.adminToken);
+    // Rows of its own, by accounts of its own: an administrator with one success and two validation errors, an operator refused once.
+    await server.gql(`mutation { createAccount(input: { username: "auditor3", password: "Auditor-pw3", role: ADMIN }) { __typename } }`, {}, server.adminToken);
+    await server.gql(`mutation { createAccount(input: { username: "op3", password: "Operator-pw3", role: OPERATOR }) { __typename } }`, {}, server.adminToken);
+    const auditor = await server.login('auditor3', 'Auditor-pw3');
+    await server.gql(`mutation { createExtension(input: { number: "bad", name: "A", password: "Top-Secret-3" }) { __typename } }`, {}, auditor);
+    await server.gql(`mutation { updateSoftphoneSettings(input: { registrationPort: 99999999 }) { __typename } }`, {}, auditor);
+    const op3 = await server.login('op3', 'Operator-pw3');
+    await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 20 }) { __typename } }`, {}, op3);
+
+    const failed = await server.gql(AUDIT, { filter: { outcome: 'ValidationError', username: 'auditor3' } }, server.adminToken);
     expect(failed.data.auditLog.totalCount).toBe(2);
-    const op = await server.gql(AUDIT, { filter: { username: 'op2' } }, server.adminToken);
+    expect(failed.data.auditLog.edges.map((e: any) => `${e.node.operation}:${e.node.outcome}`)).toEqual(['updateSoftphoneSettings:ValidationError', 'createExtension:ValidationError']);
+    const op = await server.gql(AUDIT, { filter: { username: 'op3' } }, server.adminToken);
     expect(op.data.auditLog.edges.map((e: any) => e.node.operation)).toEqual(['updatePbxSettings', 'login']);
     const page1 = await server.gql(AUDIT, {}, server.adminToken);
     expect(page1.data.auditLog.pageInfo.hasNextPage).toBe(true);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import type { BatchEditInput } from '../../src/extensions/service.js';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 
 const ALL_FIELDS = `id number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
@@ -13,6 +15,13 @@ const UPDATE = `mutation($id: ID!, $input: UpdateExtensionInput!) { updateExtens
 let server: TestServer;
 const create = (input: Record<string, unknown>) => server.gql(CREATE, { input }, server.adminToken);
 const issuePaths = (result: any, field: string) => result.data[field].issues.map((i: any) => i.path.join('.'));
+/** Batch add through the API: the new extensions in number order (with the given fields). */
+const createBatch = async (input: string, fields = 'id number') =>
+  ok(await server.gql(`mutation { createExtensions(input: { ${input} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { extensions { ${fields} } } } } }`, {}, server.adminToken), 'createExtensions')
+    .extensions as any[];
+
+// The tests share one server but not their rows: each makes the extensions it
+// needs under numbers of its own, so any one of them passes alone.
 
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -111,9 +120,10 @@ describe('create and update', () => {
 
 describe('numbering plan', () => {
   it('refuses a taken number naming its owner, and a number outside the range naming the range', async () => {
-    const taken = await create({ number: '101', name: 'Again', password: 'Secret-xx1' });
-    expect(taken.data.createExtension.__typename).toBe('ValidationError');
-    expect(taken.data.createExtension.issues).toEqual([{ path: ['input', 'number'], message: 'Number 101 is already used by extension 101 (Alice)', code: 'NUMBER_TAKEN' }]);
+    ok(await create({ number: '140', name: 'Owner', password: 'Secret-140x' }), 'createExtension');
+    const taken = await create({ number: '140', name: 'Again', password: 'Secret-xx1' });
+    // The same error type as every other create (createDepartment too): NumberConflictError naming the owner.
+    expect(taken.data.createExtension).toEqual({ __typename: 'NumberConflictError', message: 'Number 140 is already used by extension 140 (Owner)', number: '140', owner: { kind: 'EXTENSION', label: 'extension 140 (Owner)' } });
     const outside = await create({ number: '0400', name: 'Dept', password: 'Secret-xx1' });
     expect(outside.data.createExtension.issues).toEqual([{ path: ['input', 'number'], message: '0400 is outside the user extension range 100–899', code: 'OUT_OF_RANGE' }]);
     const dept = await server.gql(
@@ -162,8 +172,8 @@ describe('batches', () => {
     expect(clash.data.createExtensions.__typename).toBe('ValidationError');
     expect(clash.data.createExtensions.issues.map((i: any) => i.message)).toEqual(['Number 400 is already used by extension 400 (400)', 'Number 401 is already used by extension 401 (401)']);
     expect((await server.gql(`{ numberOwner(number: "398") { label } }`, {}, server.adminToken)).data.numberOwner).toBeNull();
-    const perUser = await server.gql(`mutation { createExtensions(input: { startNumber: "500", count: 2, fields: { } }) { __typename } }`, {}, server.adminToken);
-    expect(perUser.data.createExtensions.__typename).toBe('MutationCreateExtensionsSuccess');
+    const noFields = await server.gql(`mutation { createExtensions(input: { startNumber: "500", count: 2, fields: { } }) { __typename } }`, {}, server.adminToken);
+    expect(noFields.data.createExtensions.__typename).toBe('MutationCreateExtensionsSuccess');
     const outOfRange = await server.gql(`mutation { createExtensions(input: { startNumber: "895", count: 10 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(outOfRange.data.createExtensions.issues.map((i: any) => i.path.join('.'))).toEqual(
       ['900', '901', '902', '903', '904'].map((_, i) => `input.extensions.${i + 5}.number`),
@@ -189,9 +199,8 @@ describe('batches', () => {
   });
 
   it('batch edit changes shared fields of the selected extensions only', async () => {
-    const list = await server.gql(`{ extensions(first: 3, filter: { search: "40" }) { edges { node { id number name password voicemailPin } } } }`, {}, server.adminToken);
-    const nodes = list.data.extensions.edges.map((e: any) => e.node);
-    expect(nodes.map((n: any) => n.number)).toEqual(['400', '401', '402']);
+    const nodes = await createBatch('startNumber: "600", count: 3, password: "Shared-pw1"');
+    expect(nodes.map((n: any) => n.number)).toEqual(['600', '601', '602']);
     const ids = nodes.slice(0, 2).map((n: any) => n.id);
     const r = await server.gql(
       `mutation($ids: [ID!]!) { updateExtensions(ids: $ids, input: { fields: { recording: INBOUND, pickupGroups: [7] }, startCallerId1: "5550100" }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionsSuccess { data { extensions { number name recording pickupGroups outboundCallerId1 password } } } } }`,
@@ -199,38 +208,85 @@ describe('batches', () => {
       server.adminToken,
     );
     expect(ok(r, 'updateExtensions').extensions).toEqual([
-      { number: '400', name: '400', recording: 'INBOUND', pickupGroups: [7], outboundCallerId1: '5550100', password: 'Shared-pw1' },
-      { number: '401', name: '401', recording: 'INBOUND', pickupGroups: [7], outboundCallerId1: '5550101', password: 'Shared-pw1' },
+      { number: '600', name: '600', recording: 'INBOUND', pickupGroups: [7], outboundCallerId1: '5550100', password: 'Shared-pw1' },
+      { number: '601', name: '601', recording: 'INBOUND', pickupGroups: [7], outboundCallerId1: '5550101', password: 'Shared-pw1' },
     ]);
-    const untouched = await server.gql(`{ extension(number: "402") { recording pickupGroups } }`, {}, server.adminToken);
+    const untouched = await server.gql(`{ extension(number: "602") { recording pickupGroups } }`, {}, server.adminToken);
     expect(untouched.data.extension).toEqual({ recording: 'OFF', pickupGroups: [1] });
     const bad = await server.gql(`mutation($ids: [ID!]!) { updateExtensions(ids: $ids, input: { fields: { maxContacts: 0 } }) { ${ERROR_FIELDS} } }`, { ids }, server.adminToken);
     expect(issuePaths(bad, 'updateExtensions')).toEqual(['input.extensions.0.maxContacts', 'input.extensions.1.maxContacts']);
+  });
+
+  it('batch edit and batch add refuse each per-user field (number, name, email, mobileNumber, password)', async () => {
+    const SELECT = 'id number name email mobileNumber password';
+    const rows = await createBatch('startNumber: "450", count: 2, password: "Shared-pw2"', SELECT);
+    const gids: string[] = rows.map((r: any) => r.id);
+    // The service takes database ids, not global IDs.
+    const ids = (await server.running.services.db.prisma.extension.findMany({ where: { number: { in: ['450', '451'] } }, orderBy: { number: 'asc' }, select: { id: true } })).map((r) => r.id);
+    expect(ids).toHaveLength(2);
+    // Valid values each, so that only their being per user can be refused.
+    const perUser = { number: '777', name: 'Same Name', email: 'same@example.com', mobileNumber: '+1 555 0100', password: 'Secret-same1' };
+    expect(Object.keys(perUser)).toEqual(['number', 'name', 'email', 'mobileNumber', 'password']);
+    const service = server.running.services.extensions;
+    const refusal = (field: string) => ({ path: ['input', 'fields', field], message: 'differs per user: batch operations cannot set it', code: 'NOT_ALLOWED' });
+    for (const [field, value] of Object.entries(perUser)) {
+      // Through the API the refusal cannot be reached: SharedExtensionFields, the `fields` of both
+      // updateExtensions and createExtensions, does not offer the field, so GraphQL refuses the
+      // document before any resolver runs.
+      const edit = await server.gql(`mutation($ids: [ID!]!) { updateExtensions(ids: $ids, input: { fields: { ${field}: ${JSON.stringify(value)} } }) { __typename } }`, { ids: gids }, server.adminToken);
+      expect(edit.data, field).toBeUndefined();
+      expect(edit.errors?.map((e) => e.message), field).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
+      const add = await server.gql(`mutation { createExtensions(input: { startNumber: "460", count: 2, fields: { ${field}: ${JSON.stringify(value)} } }) { __typename } }`, {}, server.adminToken);
+      expect(add.data, field).toBeUndefined();
+      expect(add.errors?.map((e) => e.message), field).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
+
+      // The service behind both mutations refuses it by itself, naming the field. (The cast goes
+      // around the compile-time type, which already leaves these fields out.)
+      const fields = { [field]: value } as unknown as BatchEditInput['fields'];
+      const edited = await service.batchEdit(ids, { fields }).then(() => null, (e: unknown) => e);
+      expect(edited, field).toBeInstanceOf(ValidationError);
+      expect((edited as ValidationError).issues, field).toEqual([refusal(field)]);
+      const added = await service.createBatch({ startNumber: '460', count: 2, fields }).then(() => null, (e: unknown) => e);
+      expect(added, field).toBeInstanceOf(ValidationError);
+      expect((added as ValidationError).issues, field).toEqual([refusal(field)]);
+    }
+    // All five at once: one issue each, in the order of the fields.
+    const all = await service.batchEdit(ids, { fields: perUser as unknown as BatchEditInput['fields'] }).then(() => null, (e: unknown) => e);
+    expect(all).toBeInstanceOf(ValidationError);
+    expect((all as ValidationError).issues).toEqual(Object.keys(perUser).map(refusal));
+    // Nothing was written: the two extensions are as created, the numbers are free.
+    const after = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Extension { ${SELECT} } } }`, { ids: gids }, server.adminToken);
+    expect(after.data.nodes).toEqual(rows);
+    const owners = await server.gql(`{ a: numberOwner(number: "460") { label } b: numberOwner(number: "461") { label } c: numberOwner(number: "777") { label } }`, {}, server.adminToken);
+    expect(owners.data).toEqual({ a: null, b: null, c: null });
   });
 });
 
 describe('lists', () => {
   it('fuzzy search, pagination with total count, sorting', async () => {
-    const page1 = await server.gql(`{ extensions(first: 4, filter: { search: "30" }) { totalCount pageInfo { hasNextPage endCursor } edges { node { number } } } }`, {}, server.adminToken);
+    // 820–829 are the only numbers (and names) in this file with "82" in them; "Zephyr" the only names with "zeph".
+    await createBatch('startNumber: "820", count: 10');
+    ok(await create({ number: '830', name: 'Quentin Zephyr', password: 'Secret-830x' }), 'createExtension');
+    ok(await create({ number: '831', name: 'Zelda Zephyr', password: 'Secret-831x' }), 'createExtension');
+    const page1 = await server.gql(`{ extensions(first: 4, filter: { search: "82" }) { totalCount pageInfo { hasNextPage endCursor } edges { node { number } } } }`, {}, server.adminToken);
     expect(page1.data.extensions.totalCount).toBe(10);
-    expect(page1.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['300', '301', '302', '303']);
+    expect(page1.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['820', '821', '822', '823']);
     const after = page1.data.extensions.pageInfo.endCursor;
-    const page2 = await server.gql(`query($after: String) { extensions(first: 4, after: $after, filter: { search: "30" }) { edges { node { number } } } }`, { after }, server.adminToken);
-    expect(page2.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['304', '305', '306', '307']);
-    const byName = await server.gql(`{ extensions(first: 3, filter: { search: "al" }, orderBy: { field: NAME, direction: DESC }) { edges { node { name } } } }`, {}, server.adminToken);
-    expect(byName.data.extensions.edges.map((e: any) => e.node.name)).toEqual(['Alice']);
-    const caseless = await server.gql(`{ extensions(first: 3, filter: { search: "ALI" }) { totalCount } }`, {}, server.adminToken);
-    expect(caseless.data.extensions.totalCount).toBe(1);
-    const desc = await server.gql(`{ extensions(first: 2, orderBy: { field: NUMBER, direction: DESC }) { edges { node { number } } } }`, {}, server.adminToken);
-    expect(desc.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['501', '500']);
+    const page2 = await server.gql(`query($after: String) { extensions(first: 4, after: $after, filter: { search: "82" }) { edges { node { number } } } }`, { after }, server.adminToken);
+    expect(page2.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['824', '825', '826', '827']);
+    const byName = await server.gql(`{ extensions(first: 3, filter: { search: "zeph" }, orderBy: { field: NAME, direction: DESC }) { edges { node { name } } } }`, {}, server.adminToken);
+    expect(byName.data.extensions.edges.map((e: any) => e.node.name)).toEqual(['Zelda Zephyr', 'Quentin Zephyr']);
+    const caseless = await server.gql(`{ extensions(first: 3, filter: { search: "ZEPH" }) { totalCount } }`, {}, server.adminToken);
+    expect(caseless.data.extensions.totalCount).toBe(2);
+    const desc = await server.gql(`{ extensions(first: 2, filter: { search: "82" }, orderBy: { field: NUMBER, direction: DESC }) { edges { node { number } } } }`, {}, server.adminToken);
+    expect(desc.data.extensions.edges.map((e: any) => e.node.number)).toEqual(['829', '828']);
   });
 
   it('delete selected and delete all', async () => {
-    const list = await server.gql(`{ extensions(first: 2, filter: { search: "50" }) { edges { node { id } } } }`, {}, server.adminToken);
-    const ids = list.data.extensions.edges.map((e: any) => e.node.id);
+    const ids = (await createBatch('startNumber: "760", count: 2')).map((e: any) => e.id);
     const del = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count deletedIds } } } }`, { ids }, server.adminToken);
     expect(ok(del, 'deleteExtensions')).toEqual({ count: 2, deletedIds: ids });
-    expect((await server.gql(`{ numberOwner(number: "500") { label } }`, {}, server.adminToken)).data.numberOwner).toBeNull();
+    expect((await server.gql(`{ numberOwner(number: "760") { label } }`, {}, server.adminToken)).data.numberOwner).toBeNull();
     const refuse = await server.gql(`mutation { deleteAllExtensions(confirm: false) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(refuse.data.deleteAllExtensions.__typename).toBe('ValidationError');
   });
@@ -238,22 +294,24 @@ describe('lists', () => {
 
 describe('secrets and QR', () => {
   it('the SIP password is write-only without extensions:secrets', async () => {
+    ok(await create({ number: '160', name: 'Grace', password: 'Secret-160x' }), 'createExtension');
     await server.gql(`mutation { createAccount(input: { username: "billing1", password: "billing-pass", role: BILLING }) { __typename } }`, {}, server.adminToken);
     const billing = await server.login('billing1', 'billing-pass');
-    const r = await server.gql(`{ extension(number: "101") { number name password voicemailPin passwordStrength } }`, {}, billing);
-    expect(r.data.extension).toEqual({ number: '101', name: 'Alice', password: null, voicemailPin: null, passwordStrength: 'STRONG' });
+    const r = await server.gql(`{ extension(number: "160") { number name password voicemailPin passwordStrength } }`, {}, billing);
+    expect(r.data.extension).toEqual({ number: '160', name: 'Grace', password: null, voicemailPin: null, passwordStrength: 'STRONG' });
     expect(r.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
       ['extension.password', 'FORBIDDEN'],
       ['extension.voicemailPin', 'FORBIDDEN'],
     ]);
-    const list = await server.gql(`{ extensions(first: 1) { edges { node { number passwordStrength } } } }`, {}, billing);
-    expect(list.data.extensions.edges[0].node).toEqual({ number: '101', passwordStrength: 'STRONG' });
-    const secret = await server.gql(`{ extensions(first: 1) { edges { node { number password } } } }`, {}, billing);
+    const list = await server.gql(`{ extensions(first: 1, filter: { search: "160" }) { edges { node { number passwordStrength } } } }`, {}, billing);
+    expect(list.data.extensions.edges[0].node).toEqual({ number: '160', passwordStrength: 'STRONG' });
+    const secret = await server.gql(`{ extensions(first: 1, filter: { search: "160" }) { edges { node { number password } } } }`, {}, billing);
     expect(secret.errors?.map((e) => [e.path?.slice(-1)[0], e.extensions?.code])).toEqual([['password', 'FORBIDDEN']]);
   });
 
   it('QR payload follows the softphone → proxy → WAN fallback chain', async () => {
-    const qr = async () => (await server.gql(`{ extension(number: "101") { qrCode { server port transport payload pngDataUrl } } }`, {}, server.adminToken)).data.extension.qrCode;
+    ok(await create({ number: '170', name: 'Hana', password: 'Secret-170x' }), 'createExtension');
+    const qr = async () => (await server.gql(`{ extension(number: "170") { qrCode { server port transport payload pngDataUrl } } }`, {}, server.adminToken)).data.extension.qrCode;
     await server.gql(`mutation { updateSipSettings(input: { externalSignalingAddress: "203.0.113.7", udpPort: 5070 }) { __typename } }`, {}, server.adminToken);
     expect(await qr()).toMatchObject({ server: '203.0.113.7', port: 5070, transport: 'UDP' });
     await server.gql(`mutation { updateProxyDomainSettings(input: { enabled: true, domain: "pbx.example.com", sipPort: 15060 }) { __typename } }`, {}, server.adminToken);
@@ -261,7 +319,7 @@ describe('secrets and QR', () => {
     await server.gql(`mutation { updateSoftphoneSettings(input: { registrationHost: "sip.example.org", registrationPort: 5080 }) { __typename } }`, {}, server.adminToken);
     const code = await qr();
     expect(code).toMatchObject({ server: 'sip.example.org', port: 5080 });
-    expect(JSON.parse(code.payload)).toEqual({ server: 'sip.example.org', port: 5080, transport: 'udp', extension: '101', username: '101', password: 'Secret-101x', displayName: 'Alice' });
+    expect(JSON.parse(code.payload)).toEqual({ server: 'sip.example.org', port: 5080, transport: 'udp', extension: '170', username: '170', password: 'Secret-170x', displayName: 'Hana' });
     expect(code.pngDataUrl).toMatch(/^data:image\/png;base64,/);
     expect(Buffer.from(code.pngDataUrl.split(',')[1], 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
@@ -269,13 +327,17 @@ describe('secrets and QR', () => {
 
 describe('an extension user', () => {
   it('sees and changes only itself, and only its self-service fields', async () => {
-    const me = await server.login('101', 'Secret-101x');
+    ok(await create({ number: '180', name: 'Ivy', password: 'Secret-180x' }), 'createExtension');
+    const other = ok(await create({ number: '181', name: 'Other', password: 'Secret-181x' }), 'createExtension').id;
+    // An extension logs in with the login password the admin set, not with its SIP password.
+    ok(await server.gql(`mutation { setExtensionLoginPassword(extension: "180", password: "Login-180x") { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'setExtensionLoginPassword');
+    await expect(server.login('180', 'Secret-180x')).rejects.toThrow(/failed/);
+    const me = await server.login('180', 'Login-180x');
     const own = await server.gql(`{ me { role extension { number } } extensions(first: 50) { totalCount edges { node { number password qrCode { server } } } } }`, {}, me);
-    expect(own.data.me).toEqual({ role: 'EXTENSION_USER', extension: { number: '101' } });
+    expect(own.data.me).toEqual({ role: 'EXTENSION_USER', extension: { number: '180' } });
     expect(own.data.extensions.totalCount).toBe(1);
-    expect(own.data.extensions.edges[0].node).toMatchObject({ number: '101', password: 'Secret-101x' });
+    expect(own.data.extensions.edges[0].node).toMatchObject({ number: '180', password: 'Secret-180x' });
 
-    const other = (await server.gql(`{ extension(number: "301") { id } }`, {}, server.adminToken)).data.extension.id;
     const fields = ALL_FIELDS.replace(/dialPermission \{ name \}/, '').split(/\s+/).filter(Boolean);
     for (const field of [...fields, 'qrCode { payload }', 'departments { name }']) {
       const r = await server.gql(`query($id: ID!) { node(id: $id) { ... on Extension { ${field} } } }`, { id: other }, me);
@@ -283,7 +345,7 @@ describe('an extension user', () => {
       const value = r.data?.node ? Object.values(r.data.node)[0] : null;
       expect(value, field).toBeNull();
       expect(r.errors?.[0]?.extensions?.code, field).toBe('FORBIDDEN');
-      const byNumber = await server.gql(`{ extension(number: "301") { ${field} } }`, {}, me);
+      const byNumber = await server.gql(`{ extension(number: "181") { ${field} } }`, {}, me);
       expect(byNumber.errors?.[0]?.extensions?.code, field).toBe('FORBIDDEN');
     }
     const mutations: [string, Record<string, unknown>][] = [
@@ -301,24 +363,30 @@ describe('an extension user', () => {
       const result = Object.values(r.data ?? {})[0] as any;
       expect(result?.__typename, query).toBe('NotPermittedError');
     }
-    const otherPin = await server.gql(`{ extension(number: "301") { voicemailPin } }`, {}, server.adminToken);
+    const otherPin = await server.gql(`{ extension(number: "181") { voicemailPin } }`, {}, server.adminToken);
     expect(otherPin.data.extension.voicemailPin).toBe('1234');
 
     const selfId = (await server.gql(`{ me { extension { id } } }`, {}, me)).data.me.extension.id;
-    const allowed = await server.gql(UPDATE, { id: selfId, input: { voicemailPin: '2468', email: 'alice@example.com' } }, me);
-    expect(ok(allowed, 'updateExtension')).toMatchObject({ voicemailPin: '2468', email: 'alice@example.com', name: 'Alice' });
+    const allowed = await server.gql(UPDATE, { id: selfId, input: { voicemailPin: '2468', email: 'ivy@example.com' } }, me);
+    expect(ok(allowed, 'updateExtension')).toMatchObject({ voicemailPin: '2468', email: 'ivy@example.com', name: 'Ivy' });
     const notAllowed = await server.gql(UPDATE, { id: selfId, input: { maxContacts: 9 } }, me);
     expect(notAllowed.data.updateExtension).toMatchObject({ __typename: 'NotPermittedError' });
-    // A new password ends the extension's sessions.
-    const changed = await server.gql(UPDATE, { id: selfId, input: { password: 'Secret-101y' } }, me);
+    // A new SIP password is no API credential: the session goes on and the login password stays the one to log in with.
+    const changed = await server.gql(UPDATE, { id: selfId, input: { password: 'Secret-180y' } }, me);
     expect(changed.data.updateExtension.__typename).toBe('MutationUpdateExtensionSuccess');
-    expect((await server.gql(`{ me { username } }`, {}, me)).data.me).toBeNull();
-    expect(await server.login('101', 'Secret-101y')).toBeTruthy();
+    expect((await server.gql(`{ me { username } }`, {}, me)).data.me).toEqual({ username: '180' });
+    await expect(server.login('180', 'Secret-180y')).rejects.toThrow(/failed/);
+    expect(await server.login('180', 'Login-180x')).toBeTruthy();
   });
 
   it('cannot log in when web login is off or the extension is disabled', async () => {
-    await server.gql(`mutation { createExtension(input: { number: "130", name: "NoWeb", password: "Secret-130x", webLogin: false, webrtcEnabled: false }) { __typename } }`, {}, server.adminToken);
-    await expect(server.login('130', 'Secret-130x')).rejects.toThrow(/failed/);
-    await expect(server.login('102', 'pw1234')).rejects.toThrow(/failed/);
+    const setLogin = async (number: string, password: string) =>
+      ok(await server.gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERROR_FIELDS} } }`, { e: number, p: password }, server.adminToken), 'setExtensionLoginPassword');
+    ok(await create({ number: '130', name: 'NoWeb', password: 'Secret-130x', webLogin: false, webrtcEnabled: false }), 'createExtension');
+    await setLogin('130', 'Login-130x');
+    await expect(server.login('130', 'Login-130x')).rejects.toThrow(/failed/);
+    ok(await create({ number: '131', name: 'Disabled', password: 'Secret-131x', enabled: false }), 'createExtension');
+    await setLogin('131', 'Login-131x');
+    await expect(server.login('131', 'Login-131x')).rejects.toThrow(/failed/);
   });
 });

@@ -6,6 +6,10 @@ const PLAN = `numberingPlan { userExtensionRange { start end } departmentRange {
 const updatePlan = (input: Record<string, unknown>) =>
   server.gql(`mutation($input: NumberingPlanInput!) { updateNumberingPlan(input: $input) { ${ERROR_FIELDS} ... on MutationUpdateNumberingPlanSuccess { data { userExtensionRange { start end } } } } }`, { input }, server.adminToken);
 
+/** Creates one extension; the tests share the server, each makes its own under numbers of its own (all inside 100–399, the range a test below narrows to). */
+const createExtension = async (number: string) =>
+  ok(await server.gql(`mutation($n: String!) { createExtension(input: { number: $n, name: "x", password: "Secret-xx9" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`, { n: number }, server.adminToken), 'createExtension').id as string;
+
 beforeAll(async () => {
   server = await startTestServer();
 });
@@ -51,15 +55,16 @@ describe('numbering plan (F-4.6.1.a)', () => {
 
 describe('PBX settings (F-4.6.1) and the rest', () => {
   it('reads defaults, changes only named fields, validates', async () => {
-    const r = await server.gql(`{ settings { pbx { operatorExtension globalRingSeconds blockAnonymous sipHeaderUriType } sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd iceEnabled } softphone { registrationHost registrationPort } system { maxIpExtensions } } }`, {}, server.adminToken);
+    await createExtension('250');
+    const r = await server.gql(`{ settings { pbx { operatorExtension globalRingSeconds blockAnonymous pressZeroToOperator } sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd iceEnabled } softphone { registrationHost registrationPort } system { maxIpExtensions } } }`, {}, server.adminToken);
     expect(r.data.settings).toEqual({
-      pbx: { operatorExtension: '100', globalRingSeconds: 30, blockAnonymous: false, sipHeaderUriType: 'sip' },
+      pbx: { operatorExtension: '100', globalRingSeconds: 30, blockAnonymous: false, pressZeroToOperator: false },
       sip: { udpPort: 5060, tcpPort: 5061, tlsPort: 5062, rtpPortStart: 10000, rtpPortEnd: 20000, iceEnabled: true },
       softphone: { registrationHost: '', registrationPort: 0 },
       system: { maxIpExtensions: 5000 },
     });
-    const set = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 45, operatorExtension: "150" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension blockAnonymous } } } }`, {}, server.adminToken);
-    expect(ok(set, 'updatePbxSettings')).toEqual({ globalRingSeconds: 45, operatorExtension: '150', blockAnonymous: false });
+    const set = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 45, operatorExtension: "250" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension blockAnonymous } } } }`, {}, server.adminToken);
+    expect(ok(set, 'updatePbxSettings')).toEqual({ globalRingSeconds: 45, operatorExtension: '250', blockAnonymous: false });
     const bad = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 1, operatorExtension: "299" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(bad.data.updatePbxSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.globalRingSeconds']);
     const missing = await server.gql(`mutation { updatePbxSettings(input: { operatorExtension: "299" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
@@ -71,13 +76,15 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
   });
 
   it('the operator extension cannot be deleted while the settings name it', async () => {
-    const id = (await server.gql(`{ extension(number: "150") { id } }`, {}, server.adminToken)).data.extension.id;
+    const id = await createExtension('260');
+    ok(await server.gql(`mutation { updatePbxSettings(input: { operatorExtension: "260" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { operatorExtension } } } }`, {}, server.adminToken), 'updatePbxSettings');
     const r = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [id] }, server.adminToken);
     expect(r.data.deleteExtensions.referrers).toEqual([{ kind: 'SETTINGS', label: 'the PBX settings name it the operator extension' }]);
   });
 
   it('DialPlan1 exists from the first start and is every extension\'s default', async () => {
-    const r = await server.gql(`{ extension(number: "151") { dialPermission { name builtIn } } }`, {}, server.adminToken);
+    await createExtension('270');
+    const r = await server.gql(`{ extension(number: "270") { dialPermission { name builtIn } } }`, {}, server.adminToken);
     expect(r.data.extension.dialPermission).toEqual({ name: 'DialPlan1', builtIn: true });
   });
 });

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findAsterisk } from './binaries.js';
+import { dataDirCandidates, findAsterisk, findPrompts, isDataDir, missingPrompts } from './binaries.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import type { PbxPorts } from './ports.js';
 
@@ -168,8 +168,8 @@ function checkPorts(settings: ReturnType<typeof readSettings>, ports: PbxPorts):
 
 // ---------------------------------------------------------------- installation layout
 
-/** Where the installation that owns `bin` keeps its modules and its data (sounds, moh, documentation). */
-export function installationOf(bin: string): { modules: string; data: string } {
+/** Where the installation that owns `bin` keeps its modules. */
+function modulesOf(bin: string): string {
   const real = realpathSync(bin);
   const prefix = path.dirname(path.dirname(real));
   const modules = [
@@ -179,14 +179,42 @@ export function installationOf(bin: string): { modules: string; data: string } {
     ...(existsSync(path.join(prefix, 'lib')) ? readdirSync(path.join(prefix, 'lib')).map((d) => path.join(prefix, 'lib', d, 'asterisk/modules')) : []),
   ].find((d): d is string => !!d && existsSync(path.join(d, 'res_pjsip.so')));
   if (!modules) throw new Error(`startAsterisk: no modules directory with res_pjsip.so next to ${real} (set ASTERISK_MODDIR)`);
-  const data = [process.env.ASTERISK_DATADIR, path.join(prefix, 'var/lib/asterisk'), '/var/lib/asterisk', path.join(prefix, 'share/asterisk')].find(
-    (d): d is string => !!d && existsSync(path.join(d, 'sounds')),
-  );
-  if (!data) throw new Error(`startAsterisk: no data directory with sounds/ for ${real} (set ASTERISK_DATADIR)`);
+  return modules;
+}
+
+/**
+ * Where the installation that owns `bin` keeps its modules and its data
+ * (its astdatadir: documentation, rest-api, sounds, moh …). Its sounds/ and
+ * moh/ may be empty (a build that fetched no prompts): findPrompts() says
+ * where the private Asterisk takes them from.
+ */
+export function installationOf(bin: string): { modules: string; data: string } {
+  const modules = modulesOf(bin);
+  const candidates = dataDirCandidates(bin);
+  const data = candidates.find(isDataDir);
+  if (!data) throw new Error(`startAsterisk: no data directory (documentation/, rest-api/, sounds/ …) for ${realpathSync(bin)} in ${candidates.join(', ')} (set ASTERISK_DATADIR)`);
   return { modules, data };
 }
 
-function harnessFiles(dirs: { etc: string; modules: string; varlib: string; spool: string; run: string; log: string; cache: string; sbin: string }): Map<string, string> {
+/**
+ * The private astdatadir: the installation's read-only data (documentation,
+ * rest-api, static-http …) linked entry by entry, `sounds` and `moh` linked to
+ * where findPrompts() found the prompts and the music on hold (Debian's when
+ * installed), so that a freshly built Asterisk needs no manual linking.
+ */
+function linkDataDir(dir: string, bin: string, prompts: { sounds: string; moh: string }): void {
+  const installed = dataDirCandidates(bin).find(isDataDir);
+  if (installed) {
+    for (const entry of readdirSync(installed)) {
+      if (entry.startsWith('astdb') || entry === 'sounds' || entry === 'moh') continue;
+      symlinkSync(path.join(installed, entry), path.join(dir, entry));
+    }
+  }
+  symlinkSync(prompts.sounds, path.join(dir, 'sounds'));
+  symlinkSync(prompts.moh, path.join(dir, 'moh'));
+}
+
+function harnessFiles(dirs: { etc: string; modules: string; varlib: string; data: string; spool: string; run: string; log: string; cache: string; sbin: string }): Map<string, string> {
   return new Map([
     [
       'asterisk.conf',
@@ -197,7 +225,7 @@ function harnessFiles(dirs: { etc: string; modules: string; varlib: string; spoo
         `astvarlibdir => ${dirs.varlib}`,
         `astdbdir => ${dirs.varlib}`,
         `astkeydir => ${dirs.varlib}`,
-        `astdatadir => ${dirs.varlib}`,
+        `astdatadir => ${dirs.data}`,
         `astagidir => ${path.join(dirs.varlib, 'agi-bin')}`,
         `astspooldir => ${dirs.spool}`,
         `astrundir => ${dirs.run}`,
@@ -328,26 +356,27 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
   if (options.ports) checkPorts(settings, options.ports);
   const bin = options.bin ?? findAsterisk();
   if (!bin) throw new Error('startAsterisk: no Asterisk binary (set ASTERISK_BIN)');
-  const install = installationOf(bin);
+  const modules = modulesOf(bin);
+  const prompts = findPrompts(bin);
+  const noPrompts = missingPrompts(prompts);
+  if (noPrompts || !prompts.sounds || !prompts.moh) throw new Error(`startAsterisk: ${noPrompts}`);
 
   // The pid in the name lets a later run remove what a killed run left behind (sandbox.ts).
   const root = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-`));
   const dirs = {
     etc: options.etcDir ? path.resolve(options.etcDir) : path.join(root, 'etc'),
     varlib: path.join(root, 'varlib'),
+    data: path.join(root, 'data'),
     spool: path.join(root, 'spool'),
     run: path.join(root, 'run'),
     log: path.join(root, 'log'),
     cache: path.join(root, 'cache'),
-    modules: install.modules,
+    modules,
     sbin: path.dirname(realpathSync(bin)),
   };
-  for (const d of [dirs.etc, dirs.varlib, dirs.spool, dirs.run, dirs.log, dirs.cache]) mkdirSync(d, { recursive: true });
-  // Read-only data (sounds, moh, documentation, rest-api …) linked from the installation; astdb, spool and logs stay private.
-  for (const entry of readdirSync(install.data)) {
-    if (entry.startsWith('astdb')) continue;
-    symlinkSync(path.join(install.data, entry), path.join(dirs.varlib, entry));
-  }
+  for (const d of [dirs.etc, dirs.varlib, dirs.data, dirs.spool, dirs.run, dirs.log, dirs.cache]) mkdirSync(d, { recursive: true });
+  // Read-only data (documentation, rest-api …, the prompts and music on hold) linked into data/; astdb, spool and logs stay private.
+  linkDataDir(dirs.data, bin, { sounds: prompts.sounds, moh: prompts.moh });
   const conf = path.join(dirs.etc, 'asterisk.conf');
   const logFile = path.join(dirs.log, 'messages');
   const writeFiles = (files: Map<string, string>) => {
