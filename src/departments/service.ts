@@ -10,14 +10,15 @@ import { deleteDestinations, saveDestination } from '../destinations/store.js';
 import { claimNumber, releaseNumbers } from '../numbering/namespace.js';
 import { checkNumberInPlan } from '../numbering/ranges.js';
 import type { SettingsStore } from '../settings/store.js';
-import { charset } from '../validation/charsets.js';
+import { charset, dialableNumber } from '../validation/charsets.js';
+import { checkField } from '../validation/issues.js';
 
 export const ringStrategies = ['RING_ALL', 'SEQUENTIAL'] as const;
 export type RingStrategy = (typeof ringStrategies)[number];
 
 export const departmentFieldSchemas = {
   name: z.string().min(1, 'required').max(64, 'at most 64 characters').regex(charset.name.pattern, charset.name.rule).describe(`Department name, unique. ${charset.name.rule}`),
-  number: z.string().regex(/^\d{2,11}$/, '2–11 digits').describe('Dialable number inside the department range'),
+  number: z.string().regex(dialableNumber.pattern, dialableNumber.rule).describe('Dialable number inside the department range'),
   ringStrategy: z.enum(ringStrategies).describe('RING_ALL rings every member at once; SEQUENTIAL rings them one after another in member order'),
   ringTimeSeconds: z.number().int().min(5, 'at least 5').max(600, 'at most 600').describe('How long each member rings, seconds (5–600)'),
   distinctiveRing: z.string().max(64).regex(charset.identifier.pattern, charset.identifier.rule).describe(`Ring tone name sent to phones as Alert-Info; empty for none. ${charset.identifier.rule}`),
@@ -121,8 +122,7 @@ export class DepartmentService {
   private async validate(tx: Tx, fields: { name: string; number: string; ringStrategy: string; ringTimeSeconds: number; distinctiveRing: string }, current: { id: string; name: string; number: string } | null) {
     const issues = new IssueCollector();
     for (const [key, schema] of Object.entries(departmentFieldSchemas)) {
-      const result = schema.safeParse(fields[key as keyof typeof fields]);
-      if (!result.success) for (const i of result.error.issues) issues.add(['input', key], i.message, 'INVALID');
+      for (const i of checkField(schema, fields[key as keyof typeof fields], ['input', key])) issues.add(i.path, i.message, i.code);
     }
     if (issues.empty && fields.number !== current?.number) {
       const plan = await this.settings.get(tx, 'numberingPlan');

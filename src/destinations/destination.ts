@@ -1,6 +1,7 @@
 import type { Tx } from '../db/client.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { domains } from '../domains/registry.js';
+import { zodIssues } from '../validation/issues.js';
 import type { DestinationKindSpec } from '../domains/types.js';
 
 /**
@@ -56,6 +57,6 @@ function parseParameters(spec: DestinationKindSpec, given: Record<string, unknow
   if (issues.length) throw new ValidationError(issues);
   if (!spec.parameters) return {};
   const parsed = spec.parameters.safeParse(defined);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: [...path, ...i.path.map(String)], message: i.message, code: 'INVALID' })));
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, path));
   return parsed.data as Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { charset } from '../validation/charsets.js';
+import { charset, dialableNumber } from '../validation/charsets.js';
 
 export const audioCodecs = ['ULAW', 'ALAW', 'G729', 'GSM', 'G722', 'G726', 'SPEEX', 'OPUS'] as const;
 export const videoCodecs = ['H261', 'H263', 'H263P', 'H264', 'VP8'] as const;
@@ -25,7 +25,7 @@ export function isIpOrCidr(value: string): boolean {
  * texts here are the schema descriptions too.
  */
 export const extensionFieldSchemas = {
-  number: z.string().regex(/^\d{2,11}$/, '2–11 digits').describe('Extension number: 2–11 digits inside the user extension range'),
+  number: z.string().regex(dialableNumber.pattern, dialableNumber.rule).describe('Extension number: 2–11 digits inside the user extension range'),
   enabled: z.boolean().describe('A disabled extension cannot register or be called'),
   name: z.string().min(1, 'required').max(64, 'at most 64 characters').regex(charset.name.pattern, charset.name.rule).describe(`Display name. ${charset.name.rule}; 1–64 characters`),
   mobileNumber: z.string().max(32, 'at most 32 characters').regex(charset.phoneNote.pattern, charset.phoneNote.rule).describe(`A note of the user's mobile number. ${charset.phoneNote.rule}`),

@@ -15,6 +15,7 @@ import { extensionDefaults, perUserFields, type ExtensionFieldName, type Extensi
 import { fromRow, toRowData, type ExtensionRow } from './rows.js';
 import { randomSipPassword } from './secrets.js';
 import { validateExtension } from './validate.js';
+import { dialableNumber } from '../validation/charsets.js';
 
 export type ExtensionInput = Partial<ExtensionFields>;
 export type CallerIdStep = 'INCREMENT_1' | 'SAME';
@@ -65,7 +66,7 @@ export class ExtensionService {
   /** Batch add (F-4.1.2.d): numbers and caller IDs in sequence; an empty password gives each its own random one. */
   async createBatch(input: BatchCreateInput): Promise<string[]> {
     const issues: FieldIssue[] = [];
-    if (!/^\d{2,11}$/.test(input.startNumber)) issues.push({ path: ['input', 'startNumber'], message: '2–11 digits', code: 'INVALID_FORMAT' });
+    if (!dialableNumber.pattern.test(input.startNumber)) issues.push({ path: ['input', 'startNumber'], message: dialableNumber.rule, code: 'INVALID_FORMAT' });
     if (!Number.isInteger(input.count) || input.count < 1 || input.count > MAX_BATCH) issues.push({ path: ['input', 'count'], message: `1–${MAX_BATCH}`, code: 'OUT_OF_BOUNDS' });
     if (issues.length) throw new ValidationError(issues);
     const numbers = sequence(input.startNumber, input.count, 'INCREMENT_1');
@@ -137,7 +138,7 @@ export class ExtensionService {
       if (i % 250 === 249) await new Promise<void>((resolve) => setImmediate(resolve));
       issues.push(...validateExtension(p.fields, p.path));
       const numberPath = [...p.path, 'number'];
-      const rangeIssue = /^\d{2,11}$/.test(p.fields.number) ? checkNumberInPlan(plan, 'EXTENSION', p.fields.number, numberPath) : null;
+      const rangeIssue = dialableNumber.pattern.test(p.fields.number) ? checkNumberInPlan(plan, 'EXTENSION', p.fields.number, numberPath) : null;
       if (rangeIssue) issues.push(rangeIssue);
       const earlier = seen.get(p.fields.number);
       if (earlier) issues.push({ path: numberPath, message: `${p.fields.number} is also given at ${earlier.join('.')}`, code: 'DUPLICATE' });
@@ -245,7 +246,7 @@ export class ExtensionService {
 
   private async writeUpdate(tx: Tx, current: ExtensionRow, merged: ExtensionFields, path: string[], changed: string[], skipValidation = false): Promise<ExtensionRow> {
     const issues = skipValidation ? [] : validateExtension(merged, path);
-    if (merged.number !== current.number && /^\d{2,11}$/.test(merged.number)) {
+    if (merged.number !== current.number && dialableNumber.pattern.test(merged.number)) {
       const plan = await this.settings.get(tx, 'numberingPlan');
       const rangeIssue = checkNumberInPlan(plan, 'EXTENSION', merged.number, [...path, 'number']);
       if (rangeIssue) issues.push(rangeIssue);

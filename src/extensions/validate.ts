@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../errors.js';
+import { checkField } from '../validation/issues.js';
 import { extensionFieldSchemas, type ExtensionFieldName, type ExtensionFields } from './fields.js';
 
 /**
@@ -14,12 +15,7 @@ export function validateExtension(fields: ExtensionFields, path: string[], only?
       issues.push({ path: [...path, name], message: 'required', code: 'REQUIRED' });
       continue;
     }
-    const result = extensionFieldSchemas[name].safeParse(fields[name]);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        issues.push({ path: [...path, name, ...issue.path.map(String)], message: issue.message, code: codeOf(issue.code) });
-      }
-    }
+    issues.push(...checkField(extensionFieldSchemas[name], fields[name], [...path, name]));
   }
   if (fields.sendPai && fields.sendRpid) {
     issues.push({ path: [...path, 'sendRpid'], message: 'sendPai and sendRpid cannot both be on', code: 'EXCLUSIVE' });
@@ -31,19 +27,3 @@ export function validateExtension(fields: ExtensionFields, path: string[], only?
 }
 
 const requiredFields = new Set<ExtensionFieldName>(['number', 'name', 'password']);
-
-function codeOf(zodCode: string): string {
-  switch (zodCode) {
-    case 'too_small':
-    case 'too_big':
-      return 'OUT_OF_BOUNDS';
-    case 'invalid_format':
-      return 'INVALID_FORMAT';
-    case 'invalid_value':
-      return 'INVALID_VALUE';
-    case 'invalid_type':
-      return 'INVALID_TYPE';
-    default:
-      return 'INVALID';
-  }
-}

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { PrismaClient, Tx } from '../db/client.js';
 import { ValidationError } from '../errors.js';
+import { zodIssues } from '../validation/issues.js';
 import { settingGroups, type SettingGroup, type SettingsOf } from './schemas.js';
 
 type Reader = PrismaClient | Tx;
@@ -35,11 +36,7 @@ export class SettingsStore {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== null));
     const schema = settingGroups[group] as unknown as z.ZodType<SettingsOf<G>>;
     const parsed = schema.safeParse({ ...current, ...defined });
-    if (!parsed.success) {
-      throw new ValidationError(
-        parsed.error.issues.map((i) => ({ path: ['input', ...i.path.map(String)], message: i.message, code: 'INVALID' })),
-      );
-    }
+    if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, ['input']));
     return parsed.data;
   }
 

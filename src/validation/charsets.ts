@@ -47,3 +47,6 @@ const controlCharacters = /[\u0000-\u001f\u007f]/;
 export function hasControlCharacters(value: string): boolean {
   return controlCharacters.test(value);
 }
+
+/** A dialable number of an object (extension, department, queue ...): 2–11 digits (F-4.6.1.a). */
+export const dialableNumber = { pattern: /^\d{2,11}$/, rule: '2–11 digits' };
