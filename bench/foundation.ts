@@ -29,7 +29,9 @@ export async function benchFoundation(): Promise<string[]> {
   const a = await startTestServer({ LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' });
   try {
     await widenUserRange(a);
-    const [r, t] = await timed(() => a.gql(`mutation { createExtensions(input: { startNumber: "1000", count: 1000 }) { __typename ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, a.adminToken));
+    const [r, t] = await timed(() =>
+      a.gql(`mutation { createExtensions(input: { startNumber: "1000", count: 1000 }) { __typename ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, a.adminToken),
+    );
     if (r.data.createExtensions.data?.count !== 1000) throw new Error(JSON.stringify(r));
     print(`batch-create 1,000 extensions (one mutation): ${ms(t)}`);
   } finally {
@@ -48,14 +50,24 @@ export async function benchFoundation(): Promise<string[]> {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const [r, t] = await timed(() =>
-      uploadFile(b.graphqlUrl, b.adminToken, `mutation($file: File!) { importExtensions(file: $file) { __typename ... on MutationImportExtensionsSuccess { data { createdCount } } } }`, {}, { name: 'x.xlsx', content: buffer, type: 'application/octet-stream' }),
+      uploadFile(
+        b.graphqlUrl,
+        b.adminToken,
+        `mutation($file: File!) { importExtensions(file: $file) { __typename ... on MutationImportExtensionsSuccess { data { createdCount } } } }`,
+        {},
+        { name: 'x.xlsx', content: buffer, type: 'application/octet-stream' },
+      ),
     );
     loop.disable();
     if (r.data.importExtensions.data?.createdCount !== 4000) throw new Error(JSON.stringify(r).slice(0, 500));
     print(`import 4,000 XLSX rows (${(buffer.length / 1024).toFixed(0)} KiB): ${ms(t)}; longest event-loop stall ${ms(loop.max / 1e6)}, p99 ${ms(loop.percentile(99) / 1e6)}`);
 
     // 3. List 4,000 extensions with department and dial permission.
-    const depts = await b.gql(`mutation { createDepartment(input: { name: "Sales", number: "0400", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: { type: HANGUP }, members: ["1000", "1001", "1002"] }) { __typename } }`, {}, b.adminToken);
+    const depts = await b.gql(
+      `mutation { createDepartment(input: { name: "Sales", number: "0400", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: { type: HANGUP }, members: ["1000", "1001", "1002"] }) { __typename } }`,
+      {},
+      b.adminToken,
+    );
     if (depts.data.createDepartment.__typename !== 'MutationCreateDepartmentSuccess') throw new Error(JSON.stringify(depts));
     const query = `{ extensions(first: 4000) { totalCount edges { node { id number name outboundCallerId1 outboundCallerId2 departments { name } dialPermission { name } } } } }`;
     await b.gql(query, {}, b.adminToken); // warm-up
@@ -79,7 +91,9 @@ export async function benchFoundation(): Promise<string[]> {
       raw.push(t3);
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    print(`list 4,000 extensions with department and dial permission: GraphQL over HTTP ${ms(median(runs))} (median of 5), one raw SQL query ${ms(median(raw))}, ratio ${(median(runs) / median(raw)).toFixed(1)}x; SQL statements per GraphQL request: ${sqlPerRequest} (including the token check)`);
+    print(
+      `list 4,000 extensions with department and dial permission: GraphQL over HTTP ${ms(median(runs))} (median of 5), one raw SQL query ${ms(median(raw))}, ratio ${(median(runs) / median(raw)).toFixed(1)}x; SQL statements per GraphQL request: ${sqlPerRequest} (including the token check)`,
+    );
   } finally {
     await b.stop();
   }

@@ -38,7 +38,11 @@ export async function benchOneChange(print: (line: string) => void) {
       await server.gql(`mutation { updateNumberingPlan(input: { userExtensionRange: { start: "1000", end: "8999" } }) { __typename } }`, {}, server.adminToken);
       await server.gql(`mutation { createExtensions(input: { startNumber: "1000", count: ${size} }) { __typename } }`, {}, server.adminToken);
       const applier = server.running.services.applier;
-      await until(() => server.running.services.live.asteriskConnected && applier.state.appliedRevision === applier.state.revision && applier.state.lastApply?.outcome === 'APPLIED', 30_000, 'initial apply');
+      await until(
+        () => server.running.services.live.asteriskConnected && applier.state.appliedRevision === applier.state.revision && applier.state.lastApply?.outcome === 'APPLIED',
+        30_000,
+        'initial apply',
+      );
       const id = (await server.gql(`{ extension(number: "1000") { id } }`, {}, server.adminToken)).data.extension.id;
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
@@ -54,7 +58,9 @@ export async function benchOneChange(print: (line: string) => void) {
       await standin.stop();
     }
   }
-  print(`one extension change, mutation → files written → reload requested: ${ms(median(results[40]!))} at 40 extensions, ${ms(median(results[4000]!))} at 4,000 (medians of 7; the whole pjsip.conf is rendered and written)`);
+  print(
+    `one extension change, mutation → files written → reload requested: ${ms(median(results[40]!))} at 40 extensions, ${ms(median(results[4000]!))} at 4,000 (medians of 7; the whole pjsip.conf is rendered and written)`,
+  );
 }
 
 /** 1,000 graphql-ws subscribers of extension status fed by ARI events, beside a plain WebSocket relay of the same events. */
@@ -104,8 +110,10 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
     standin.burstDeviceStates(events, 'PJSIP/');
     await until(() => received >= subscribers * events * 0.999, 120_000, 'delivery');
     const seconds = (performance.now() - started) / 1000;
-    print(`${subscribers} graphql-ws subscribers, ${events} ARI events (distinct extensions): ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`);
-    await Promise.all(clients.map((c) => c.dispose()));
+    print(
+      `${subscribers} graphql-ws subscribers, ${events} ARI events (distinct extensions): ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`,
+    );
+    await Promise.all(clients.map(async (c) => c.dispose()));
   } finally {
     await server.stop();
     await standin.stop();
@@ -115,7 +123,16 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((r) => wss.once('listening', r));
   const port = (wss.address() as { port: number }).port;
-  const sockets = await Promise.all(Array.from({ length: subscribers }, () => new Promise<WebSocket>((resolve) => { const ws = new WebSocket(`ws://127.0.0.1:${port}`); ws.once('open', () => resolve(ws)); })));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: subscribers },
+      () =>
+        new Promise<WebSocket>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+          ws.once('open', () => resolve(ws));
+        }),
+    ),
+  );
   await until(() => wss.clients.size === subscribers, 10_000, 'relay clients');
   const sent: number[] = [];
   const latencies: number[] = [];
@@ -137,7 +154,9 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
   }
   await until(() => received >= subscribers * events, 120_000, 'relay delivery');
   const seconds = (performance.now() - started) / 1000;
-  print(`plain WebSocket relay, same ${subscribers} clients and ${events} events: ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`);
+  print(
+    `plain WebSocket relay, same ${subscribers} clients and ${events} events: ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`,
+  );
   for (const ws of sockets) ws.close();
   wss.close();
 }

@@ -43,15 +43,23 @@ const commands = {
     console.log(unwrap(r, 'login').accessToken);
   },
   async 'login-password'(extension, password) {
-    const r = await gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERRORS} ... on MutationSetExtensionLoginPasswordSuccess { data { number } } } }`, { e: extension, p: password });
+    const r = await gql(
+      `mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERRORS} ... on MutationSetExtensionLoginPasswordSuccess { data { number } } } }`,
+      { e: extension, p: password },
+    );
     console.log(`extension ${unwrap(r, 'setExtensionLoginPassword').number} has a new API login password; its sessions ended`);
   },
   async passwd(current, next) {
-    const r = await gql(`mutation($c: String!, $n: String!) { changeMyPassword(currentPassword: $c, newPassword: $n) { ${ERRORS} ... on MutationChangeMyPasswordSuccess { data { username } } } }`, { c: current, n: next });
+    const r = await gql(`mutation($c: String!, $n: String!) { changeMyPassword(currentPassword: $c, newPassword: $n) { ${ERRORS} ... on MutationChangeMyPasswordSuccess { data { username } } } }`, {
+      c: current,
+      n: next,
+    });
     console.log(`password of ${unwrap(r, 'changeMyPassword').username} changed; its other sessions ended`);
   },
   async extensions(search) {
-    const r = await gql(`query($s: String) { extensions(first: 5000, filter: { search: $s }) { edges { node { number name } } } extensionStatuses { statuses { number state } } }`, { s: search ?? null });
+    const r = await gql(`query($s: String) { extensions(first: 5000, filter: { search: $s }) { edges { node { number name } } } extensionStatuses { statuses { number state } } }`, {
+      s: search ?? null,
+    });
     const states = new Map(r.extensionStatuses.statuses.map((s) => [s.number, s.state]));
     for (const { node } of r.extensions.edges) console.log(`${node.number}\t${node.name}\t${states.get(node.number) ?? ''}`);
   },
@@ -63,10 +71,13 @@ const commands = {
   },
   async import(file, mode) {
     const form = new FormData();
-    form.set('operations', JSON.stringify({
-      query: `mutation($file: File!, $mode: ImportMode) { importExtensions(file: $file, mode: $mode) { ${ERRORS} ... on MutationImportExtensionsSuccess { data { rows createdCount rejected { path message } } } } }`,
-      variables: { file: null, mode: mode === '--valid-rows-only' ? 'VALID_ROWS_ONLY' : 'ALL_OR_NOTHING' },
-    }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: `mutation($file: File!, $mode: ImportMode) { importExtensions(file: $file, mode: $mode) { ${ERRORS} ... on MutationImportExtensionsSuccess { data { rows createdCount rejected { path message } } } } }`,
+        variables: { file: null, mode: mode === '--valid-rows-only' ? 'VALID_ROWS_ONLY' : 'ALL_OR_NOTHING' },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));
     form.set('0', new Blob([readFileSync(file)]), basename(file));
     const response = await fetch(url, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });

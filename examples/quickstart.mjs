@@ -24,7 +24,10 @@ function success(result, field) {
 }
 
 async function login(url, username, password) {
-  const r = await gql(url, `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { message } } }`, { u: username, p: password });
+  const r = await gql(url, `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { message } } }`, {
+    u: username,
+    p: password,
+  });
   return success(r, 'login').accessToken;
 }
 
@@ -33,13 +36,23 @@ export async function quickstart({ url, username, password, targetUrl, targetPas
   log('logged in as', username);
 
   const batch = success(
-    await gql(url, `mutation { createExtensions(input: { startNumber: "100", count: 100 }) { __typename ... on MutationCreateExtensionsSuccess { data { count extensions { number password } } } ... on ValidationError { issues { path message } } ... on Error { message } } }`, {}, token),
+    await gql(
+      url,
+      `mutation { createExtensions(input: { startNumber: "100", count: 100 }) { __typename ... on MutationCreateExtensionsSuccess { data { count extensions { number password } } } ... on ValidationError { issues { path message } } ... on Error { message } } }`,
+      {},
+      token,
+    ),
     'createExtensions',
   );
   log('created', batch.count, 'extensions');
 
   const dept = success(
-    await gql(url, `mutation { createDepartment(input: { name: "Sales", number: "0400", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: { type: VOICEMAIL, target: "100" }, members: ["100", "101", "102"] }) { __typename ... on MutationCreateDepartmentSuccess { data { name members { number } } } ... on Error { message } } }`, {}, token),
+    await gql(
+      url,
+      `mutation { createDepartment(input: { name: "Sales", number: "0400", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: { type: VOICEMAIL, target: "100" }, members: ["100", "101", "102"] }) { __typename ... on MutationCreateDepartmentSuccess { data { name members { number } } } ... on Error { message } } }`,
+      {},
+      token,
+    ),
     'createDepartment',
   );
   log('department', dept.name, 'with', dept.members.map((m) => m.number).join(', '));
@@ -51,7 +64,13 @@ export async function quickstart({ url, username, password, targetUrl, targetPas
   if (targetUrl) {
     const targetToken = await login(targetUrl, 'admin', targetPassword);
     const form = new FormData();
-    form.set('operations', JSON.stringify({ query: `mutation($file: File!) { importExtensions(file: $file) { __typename ... on MutationImportExtensionsSuccess { data { createdCount } } ... on ValidationError { issues { path message } } ... on Error { message } } }`, variables: { file: null } }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: `mutation($file: File!) { importExtensions(file: $file) { __typename ... on MutationImportExtensionsSuccess { data { createdCount } } ... on ValidationError { issues { path message } } ... on Error { message } } }`,
+        variables: { file: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));
     form.set('0', new Blob([Buffer.from(file.base64, 'base64')], { type: file.contentType }), file.filename);
     const response = await fetch(targetUrl, { method: 'POST', headers: { authorization: `Bearer ${targetToken}` }, body: form });
@@ -65,14 +84,26 @@ export async function quickstart({ url, username, password, targetUrl, targetPas
   const first = batch.extensions[0];
   const loginPassword = randomBytes(12).toString('base64url');
   success(
-    await gql(url, `mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { __typename ... on ValidationError { issues { path message } } ... on Error { message } } }`, { e: first.number, p: loginPassword }, token),
+    await gql(
+      url,
+      `mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { __typename ... on ValidationError { issues { path message } } ... on Error { message } } }`,
+      { e: first.number, p: loginPassword },
+      token,
+    ),
     'setExtensionLoginPassword',
   );
   log(`extension ${first.number} got an API login password`);
   const extToken = await login(url, first.number, loginPassword);
   const own = await gql(url, `{ me { role } extensions(first: 500) { totalCount edges { node { number } } } }`, {}, extToken);
   log(`extension ${first.number} sees`, own.extensions.totalCount, 'extension(s):', own.extensions.edges.map((e) => e.node.number).join(', '));
-  return { created: batch.count, members: dept.members.length, exportedBytes: Buffer.from(file.base64, 'base64').length, imported, extensionSees: own.extensions.edges.map((e) => e.node.number), role: own.me.role };
+  return {
+    created: batch.count,
+    members: dept.members.length,
+    exportedBytes: Buffer.from(file.base64, 'base64').length,
+    imported,
+    extensionSees: own.extensions.edges.map((e) => e.node.number),
+    role: own.me.role,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

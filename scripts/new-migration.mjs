@@ -23,11 +23,10 @@ for (const provider of ['sqlite', 'postgres']) {
     writeFileSync(fromCopy, readFileSyncProvider(previous, provider));
     fromArgs = ['--from-schema-datamodel', fromCopy];
   }
-  const sql = execFileSync(
-    join(root, 'node_modules/.bin/prisma'),
-    ['migrate', 'diff', ...fromArgs, '--to-schema-datamodel', to, '--script'],
-    { env: { ...process.env, PBX_PRISMA_PROVIDER: provider, DATABASE_URL: 'file:./unused.db' }, encoding: 'utf8' },
-  );
+  const sql = execFileSync(join(root, 'node_modules/.bin/prisma'), ['migrate', 'diff', ...fromArgs, '--to-schema-datamodel', to, '--script'], {
+    env: { ...process.env, PBX_PRISMA_PROVIDER: provider, DATABASE_URL: 'file:./unused.db' },
+    encoding: 'utf8',
+  });
   writeFileSync(join(dir, `${next}_${name}.sql`), sql);
   console.log(`wrote schema/migrations/${provider}/${next}_${name}.sql`);
 }

@@ -14,11 +14,13 @@ mkdirSync(buildDir, { recursive: true });
 export function schemaFor(provider) {
   const text = readFileSync(source, 'utf8');
   if (provider === 'sqlite') return text;
-  return text
-    .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace('../../src/generated/prisma-sqlite', '../../src/generated/prisma-postgres')
-    // Pothos types come from the SQLite client only: the models are the same.
-    .replace(/generator pothos \{[^}]*\}\n/, '');
+  return (
+    text
+      .replace('provider = "sqlite"', 'provider = "postgresql"')
+      .replace('../../src/generated/prisma-sqlite', '../../src/generated/prisma-postgres')
+      // Pothos types come from the SQLite client only: the models are the same.
+      .replace(/generator pothos \{[^}]*\}\n/, '')
+  );
 }
 
 export function writeSchemaFor(provider) {

@@ -10,7 +10,11 @@ const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must have at least 8 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must have at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
-  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 24 * 3600),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 24 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_SLOW_AFTER: z.coerce.number().int().min(1).default(3),
   LOGIN_LOCK_AFTER: z.coerce.number().int().min(1).default(10),
@@ -21,17 +25,35 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   ASTERISK_CONFIG_DIR: z.string().optional(),
   ARI_URL: z.string().url('ARI_URL must be a URL such as http://127.0.0.1:8088').optional(),
-  ARI_USERNAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'ARI_USERNAME: letters, digits, _ and -').default('pbx'),
-  ARI_PASSWORD: z.string().regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'ARI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces').optional(),
-  ARI_APP: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('pbx'),
+  ARI_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'ARI_USERNAME: letters, digits, _ and -')
+    .default('pbx'),
+  ARI_PASSWORD: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'ARI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces')
+    .optional(),
+  ARI_APP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .default('pbx'),
   AMI_HOST: z.string().default('127.0.0.1'),
   AMI_PORT: z.coerce.number().int().min(1).max(65535).default(5038),
-  AMI_USERNAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'AMI_USERNAME: letters, digits, _ and -').default('pbx'),
-  AMI_PASSWORD: z.string().regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'AMI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces').optional(),
+  AMI_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'AMI_USERNAME: letters, digits, _ and -')
+    .default('pbx'),
+  AMI_PASSWORD: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'AMI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces')
+    .optional(),
   REDIS_URL: z.string().optional(),
   APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   LEASE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
-  CORS_ORIGINS: z.string().default('').refine((value) => originList(value).every(isOrigin), 'CORS_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port; no path)'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .refine((value) => originList(value).every(isOrigin), 'CORS_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port; no path)'),
 });
 
 export type Config = {
@@ -114,7 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function originList(value: string): string[] {
-  return value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 }
 
 /** Exactly what a browser sends in `Origin`, e.g. https://app.example.com:8443. */

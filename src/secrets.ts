@@ -7,7 +7,9 @@ export function loadSecret(dataDir: string, name: string, bytes: number): string
   const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(bytes).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x');
+  const secret = randomBytes(bytes)
+    .toString('base64url')
+    .replace(/[^A-Za-z0-9]/g, 'x');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
 }

@@ -34,9 +34,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const changes = new ConfigChanges();
   const bus = createEventBus(config.redisUrl, log);
   const connection = asteriskConnection(config);
-  const ari = config.asterisk.ariUrl
-    ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log })
-    : null;
+  const ari = config.asterisk.ariUrl ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log }) : null;
   const applier = new ConfigApplier({
     configDir: config.asterisk.configDir,
     renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
@@ -50,9 +48,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     debounceMs: config.applyDebounceMs,
   });
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
-  const ami = ari
-    ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log })
-    : null;
+  const ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source) => bus.publish('configChanged', { source }));

@@ -8,12 +8,7 @@ import { describe, expect, it, onTestFinished, vi, type TestContext } from 'vite
 import { WebSocket } from 'ws';
 import { EventLog, type ReceivedEvent } from './support/ari-standin/event-log.js';
 import { startAriStandin, type AriStandin, type AriStandinOptions } from './support/ari-standin/index.js';
-import {
-  createNormalizer,
-  normalizedLines,
-  readRecordedEvents,
-  readRecordedRest,
-} from './support/ari-standin/recording-compare.js';
+import { createNormalizer, normalizedLines, readRecordedEvents, readRecordedRest } from './support/ari-standin/recording-compare.js';
 
 const USER = 'ari';
 const PASSWORD = 'ari';
@@ -71,12 +66,7 @@ interface RestAnswer {
   body: unknown;
 }
 
-async function rest(
-  standin: AriStandin,
-  method: string,
-  pathAndQuery: string,
-  auth: 'valid' | 'none' | 'wrong' = 'valid',
-): Promise<RestAnswer> {
+async function rest(standin: AriStandin, method: string, pathAndQuery: string, auth: 'valid' | 'none' | 'wrong' = 'valid'): Promise<RestAnswer> {
   const headers: Record<string, string> = {};
   if (auth !== 'none') {
     const secret = auth === 'valid' ? PASSWORD : 'not-the-password';
@@ -94,8 +84,7 @@ async function rest(
   };
 }
 
-const deviceName = (event: ReceivedEvent): string | undefined =>
-  (event['device_state'] as { name?: string } | undefined)?.name;
+const deviceName = (event: ReceivedEvent): string | undefined => (event['device_state'] as { name?: string } | undefined)?.name;
 
 let settleCount = 0;
 
@@ -123,10 +112,7 @@ async function replay(standin: AriStandin, file: string, pathOverride?: string):
   const auth = recorded.request.auth === 'none' ? 'none' : recorded.request.auth.includes('wrong') ? 'wrong' : 'valid';
   const answer = await rest(standin, recorded.request.method, (pathOverride ?? recorded.request.path) + (query ? `?${query}` : ''), auth);
   const normalize = (body: unknown) => JSON.stringify(createNormalizer()(body));
-  expect(
-    { status: answer.status, reason: answer.reason, contentType: answer.contentType, body: normalize(answer.body) },
-    file,
-  ).toEqual({
+  expect({ status: answer.status, reason: answer.reason, contentType: answer.contentType, body: normalize(answer.body) }, file).toEqual({
     status: recorded.status,
     reason: recorded.reason,
     contentType: recorded.content_type,
@@ -137,7 +123,10 @@ async function replay(standin: AriStandin, file: string, pathOverride?: string):
 /** Same event types in the same order, then the same events field by field (key order included). */
 function expectRecordedSequence(received: readonly ReceivedEvent[], file: string): void {
   const recorded = readRecordedEvents(RECORDED_DIR, file);
-  expect(received.map((event) => event.type), `event types of ${file}`).toEqual(recorded.map((event) => event.type));
+  expect(
+    received.map((event) => event.type),
+    `event types of ${file}`,
+  ).toEqual(recorded.map((event) => event.type));
   expect(normalizedLines(received), `events of ${file}`).toEqual(normalizedLines(recorded));
 }
 
@@ -174,9 +163,7 @@ describe('ARI stand-in', () => {
       expect(doc.resourcePath).toBe(`/api-docs/${resource}.{format}`);
     }
     const events = (await rest(standin, 'GET', '/ari/api-docs/events.json')).body as { models: Record<string, unknown> };
-    expect(Object.keys(events.models)).toEqual(
-      expect.arrayContaining(['ChannelCreated', 'Dial', 'DeviceStateChanged', 'ContactStatusChange', 'ApplicationReplaced']),
-    );
+    expect(Object.keys(events.models)).toEqual(expect.arrayContaining(['ChannelCreated', 'Dial', 'DeviceStateChanged', 'ContactStatusChange', 'ApplicationReplaced']));
 
     const client = await connectClient(standin);
     expect(typeof client.endpoints.list).toBe('function');
@@ -277,13 +264,7 @@ describe('ARI stand-in', () => {
     standin.register('101', PHONE_101);
     const register101 = await settle(standin, log);
 
-    expect(register100.map((event) => event.type)).toEqual([
-      'ContactStatusChange',
-      'PeerStatusChange',
-      'ContactStatusChange',
-      'DeviceStateChanged',
-      'DeviceStateChanged',
-    ]);
+    expect(register100.map((event) => event.type)).toEqual(['ContactStatusChange', 'PeerStatusChange', 'ContactStatusChange', 'DeviceStateChanged', 'DeviceStateChanged']);
     expect(register100.every((event) => event['application'] === APP && event['asterisk_id'] === '02:00:00:00:a5:01')).toBe(true);
     expect(register101.map(deviceName).filter(Boolean)).toEqual(['PJSIP/101']);
     expect((await client.endpoints.list()).map((endpoint) => endpoint.state)).toEqual(['online', 'online']);
@@ -315,11 +296,7 @@ describe('ARI stand-in', () => {
     const unregister101 = await settle(standin, log);
     expect(unregister101.map((event) => event.type)).toEqual(['PeerStatusChange', 'ContactStatusChange', 'DeviceStateChanged']);
     expect((await client.endpoints.get({ tech: 'PJSIP', resource: '101' })).state).toBe('offline');
-    for (const file of [
-      'rest-endpoints-after-unregister-101.json',
-      'rest-endpoint-PJSIP-101-after-unregister.json',
-      'rest-deviceStates-after-unregister-101.json',
-    ]) {
+    for (const file of ['rest-endpoints-after-unregister-101.json', 'rest-endpoint-PJSIP-101-after-unregister.json', 'rest-deviceStates-after-unregister-101.json']) {
       await replay(standin, file);
     }
 
@@ -352,9 +329,7 @@ describe('ARI stand-in', () => {
     standin.answer(call);
     const bridgeId = call.bridgeId ?? '';
     const bridges = await client.bridges.list();
-    expect(bridges.map((bridge) => [bridge.id, bridge.technology, bridge.channels])).toEqual([
-      [bridgeId, 'native_rtp', [call.callerChannelId, call.calleeChannelId]],
-    ]);
+    expect(bridges.map((bridge) => [bridge.id, bridge.technology, bridge.channels])).toEqual([[bridgeId, 'native_rtp', [call.callerChannelId, call.calleeChannelId]]]);
     expect((await client.endpoints.get({ tech: 'PJSIP', resource: '100' })).channel_ids).toEqual([call.callerChannelId]);
     for (const file of [
       'rest-channels-during-call.json',
@@ -444,15 +419,11 @@ describe('ARI stand-in', () => {
     const recordedPost = readRecordedRest(RECORDED_DIR, 'rest-originate-post.json').body as Record<string, unknown>;
     const channelFields = channel as unknown as Record<string, unknown>;
     const normalize = createNormalizer();
-    expect(normalize(Object.fromEntries(Object.keys(recordedPost).map((key) => [key, channelFields[key]])))).toEqual(
-      createNormalizer()(recordedPost),
-    );
+    expect(normalize(Object.fromEntries(Object.keys(recordedPost).map((key) => [key, channelFields[key]])))).toEqual(createNormalizer()(recordedPost));
     // Device states are published from another thread: compare their order among themselves only.
     const recorded = readRecordedEvents(RECORDED_DIR, 'events-originate-dialplan.jsonl');
     const isDeviceState = (event: { type?: unknown }) => event.type === 'DeviceStateChanged';
-    expect(normalizedLines(events.filter((event) => !isDeviceState(event)))).toEqual(
-      normalizedLines(recorded.filter((event) => !isDeviceState(event))),
-    );
+    expect(normalizedLines(events.filter((event) => !isDeviceState(event)))).toEqual(normalizedLines(recorded.filter((event) => !isDeviceState(event))));
     expect(normalizedLines(events.filter(isDeviceState))).toEqual(normalizedLines(recorded.filter(isDeviceState)));
   });
 
@@ -530,9 +501,7 @@ describe('ARI stand-in', () => {
 
     requireRecordings(ctx);
     expect(normalizedLines(old.messages)).toEqual(normalizedLines(readRecordedEvents(RECORDED_DIR, 'events-application-replaced-old-socket.jsonl')));
-    expect(normalizedLines(replacement.messages.slice(0, 1))).toEqual(
-      normalizedLines(readRecordedEvents(RECORDED_DIR, 'events-application-replaced-new-socket.jsonl')),
-    );
+    expect(normalizedLines(replacement.messages.slice(0, 1))).toEqual(normalizedLines(readRecordedEvents(RECORDED_DIR, 'events-application-replaced-new-socket.jsonl')));
   });
 
   it('one WebSocket may carry several applications; only subscribeAll ones get every event', async () => {
@@ -576,18 +545,13 @@ describe('ARI stand-in', () => {
     expect(standin.reloads).toEqual(['res_pjsip.so']);
 
     standin.failReload('app_voicemail.so', 409);
-    await expect(client.asterisk.reloadModule({ moduleName: 'app_voicemail.so' })).rejects.toThrow(
-      'An unknown error occurred while reloading the module',
-    );
+    await expect(client.asterisk.reloadModule({ moduleName: 'app_voicemail.so' })).rejects.toThrow('An unknown error occurred while reloading the module');
     standin.failReload('pbx_config.so', 404);
     await expect(client.asterisk.reloadModule({ moduleName: 'pbx_config.so' })).rejects.toThrow('Module not found in running modules');
     standin.failReload('pbx_config.so', null);
 
     const started = Date.now();
-    const answers = await Promise.all([
-      rest(standin, 'PUT', '/ari/asterisk/modules/pbx_config.so'),
-      rest(standin, 'PUT', '/ari/asterisk/modules/app_queue.so'),
-    ]);
+    const answers = await Promise.all([rest(standin, 'PUT', '/ari/asterisk/modules/pbx_config.so'), rest(standin, 'PUT', '/ari/asterisk/modules/app_queue.so')]);
     expect(answers.map((answer) => answer.status)).toEqual([204, 204]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(75);
     expect([...standin.reloads].sort()).toEqual(['app_queue.so', 'pbx_config.so', 'res_pjsip.so']);
@@ -706,9 +670,7 @@ describe('ARI stand-in', () => {
     ]);
 
     standin.unregister('100', { uri: PHONE_100.uri });
-    expect(summary(await settle(standin, log))).toEqual([
-      ['ContactStatusChange', { uri: PHONE_100.uri, contact_status: 'Removed', aor: '100', roundtrip_usec: '0' }, 'online'],
-    ]);
+    expect(summary(await settle(standin, log))).toEqual([['ContactStatusChange', { uri: PHONE_100.uri, contact_status: 'Removed', aor: '100', roundtrip_usec: '0' }, 'online']]);
     expect((await client.endpoints.get({ tech: 'PJSIP', resource: '100' })).state).toBe('online');
     expect((await rest(standin, 'GET', '/ari/deviceStates/PJSIP%2F100')).body).toMatchObject({ state: 'NOT_INUSE' });
     standin.unregister('100', { uri: 'sip:100@192.0.2.99:5060' }); // no such contact
@@ -753,9 +715,7 @@ describe('ARI stand-in', () => {
 
     expect(events.find((event) => event.type === 'ChannelHangupRequest')).toMatchObject({ cause: 127, tech_cause: 487 });
     expect(events.filter((event) => event.type === 'Dial').map((event) => event['dialstatus'])).toEqual(['CANCEL']);
-    const destroyed = events
-      .filter((event) => event.type === 'ChannelDestroyed')
-      .map((event) => [(event['channel'] as { id: string }).id, event['cause'], event['cause_txt'], event['tech_cause']]);
+    const destroyed = events.filter((event) => event.type === 'ChannelDestroyed').map((event) => [(event['channel'] as { id: string }).id, event['cause'], event['cause_txt'], event['tech_cause']]);
     expect(destroyed).toEqual([
       [call.callerChannelId, 127, 'Interworking, unspecified', 487],
       [call.calleeChannelId, 127, 'Interworking, unspecified', 500],
@@ -805,9 +765,7 @@ describe('ARI stand-in', () => {
     standin.leaveVoicemail('100');
     standin.leaveVoicemail('100@default'); // a second message changes nothing
     const left = await settle(standin, log);
-    expect(left.map((event) => [event.type, event['device_state']])).toEqual([
-      ['DeviceStateChanged', { name: 'MWI:100@default', state: 'INUSE' }],
-    ]);
+    expect(left.map((event) => [event.type, event['device_state']])).toEqual([['DeviceStateChanged', { name: 'MWI:100@default', state: 'INUSE' }]]);
     expect(Object.keys(left[0] ?? {})).toEqual(['type', 'application', 'timestamp', 'device_state', 'asterisk_id']);
     expect(await mwi('100@default')).toEqual({ name: 'MWI:100@default', state: 'INUSE' });
     // Recorded: the listing holds Stasis: devices only, whatever else has a state.

@@ -8,8 +8,7 @@ import { ADMIN_PASSWORD, startTestServer, type TestServer } from './support/serv
 
 const run = promisify(execFile);
 let server: TestServer;
-const cli = (args: string[], token?: string) =>
-  run(process.execPath, ['clients/pbx-cli.mjs', ...args], { env: { ...process.env, PBX_URL: server.graphqlUrl, PBX_TOKEN: token ?? server.adminToken } });
+const cli = (args: string[], token?: string) => run(process.execPath, ['clients/pbx-cli.mjs', ...args], { env: { ...process.env, PBX_URL: server.graphqlUrl, PBX_TOKEN: token ?? server.adminToken } });
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -31,7 +30,7 @@ describe('clients/pbx-cli.mjs', () => {
     await expect(cli(['import', file], token)).rejects.toMatchObject({ stderr: expect.stringContaining('Number 100 is already used') });
   });
 
-  it('sets an extension\'s API login password, logs the extension in with it (never with the SIP password), and changes it', async () => {
+  it("sets an extension's API login password, logs the extension in with it (never with the SIP password), and changes it", async () => {
     const sip = (await server.gql(`{ extension(number: "101") { password } }`, {}, server.adminToken)).data.extension.password;
     await expect(cli(['login', '101', sip], '')).rejects.toMatchObject({ stderr: expect.stringContaining('Wrong user name or password') });
     await expect(cli(['login-password', '101', sip])).rejects.toMatchObject({ stderr: expect.stringContaining('must differ from the SIP password') });

@@ -15,7 +15,14 @@ afterAll(async () => {
 describe('examples/quickstart.mjs (the README first session)', () => {
   it('batch-creates, groups, exports, imports into an empty server, and an extension sees only itself', async () => {
     const lines: string[] = [];
-    const result = await quickstart({ url: source.graphqlUrl, username: 'admin', password: ADMIN_PASSWORD, targetUrl: target.graphqlUrl, targetPassword: ADMIN_PASSWORD, log: (...a: unknown[]) => lines.push(a.join(' ')) });
+    const result = await quickstart({
+      url: source.graphqlUrl,
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+      targetUrl: target.graphqlUrl,
+      targetPassword: ADMIN_PASSWORD,
+      log: (...a: unknown[]) => lines.push(a.join(' ')),
+    });
     expect(result).toMatchObject({ created: 100, members: 3, imported: 100, extensionSees: ['100'], role: 'EXTENSION_USER' });
     expect(result.exportedBytes).toBeGreaterThan(5000);
     const copied = await target.gql(`{ extensions(first: 1, orderBy: { field: NUMBER, direction: DESC }) { totalCount edges { node { number } } } }`, {}, target.adminToken);

@@ -10,7 +10,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…(${value.length} chars)` : value;
   if (typeof value !== 'object') return value;
-  if (typeof (value as { arrayBuffer?: unknown }).arrayBuffer === 'function' && 'name' in (value as object)) {
+  if (typeof (value as { arrayBuffer?: unknown }).arrayBuffer === 'function' && 'name' in value) {
     const file = value as { name: string; size?: number };
     return { file: file.name, size: file.size };
   }

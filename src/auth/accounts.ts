@@ -38,7 +38,12 @@ export class AccountService {
     if (!current) throw new NotFoundError('Account', id);
     if (current.builtIn && input.role && input.role !== 'ADMIN') throw new NotPermittedError('The built-in admin keeps the ADMIN role', ['input', 'role']);
     if (current.builtIn && input.username && input.username !== current.username) throw new NotPermittedError('The built-in admin cannot be renamed', ['input', 'username']);
-    const merged = { username: input.username ?? current.username, role: (input.role ?? current.role) as AccountRole, extensionId: input.extensionId === undefined ? current.extensionId : input.extensionId, password: input.password };
+    const merged = {
+      username: input.username ?? current.username,
+      role: (input.role ?? current.role) as AccountRole,
+      extensionId: input.extensionId === undefined ? current.extensionId : input.extensionId,
+      password: input.password,
+    };
     await this.validate(merged, id);
     if (merged.username !== current.username && (await this.prisma.account.findUnique({ where: { username: merged.username } }))) {
       throw new ConflictError(`An account named ${merged.username} exists`, ['input', 'username']);

@@ -20,7 +20,10 @@ export class ApiKeyService {
     });
     if (input.expiresAt && input.expiresAt < new Date()) issues.add(['input', 'expiresAt'], 'must be in the future', 'INVALID');
     issues.throwIfAny();
-    const prefix = randomToken(12).replace(/[^A-Za-z0-9]/g, '').slice(0, 12).padEnd(12, '0');
+    const prefix = randomToken(12)
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 12)
+      .padEnd(12, '0');
     const secret = randomToken(32);
     const row = await this.prisma.apiKey.create({
       data: {

@@ -13,7 +13,9 @@ import { projectRoot } from '../paths.js';
  */
 export async function migrate(database: Config['database'], log?: Logger): Promise<string[]> {
   const folder = join(projectRoot, 'schema/migrations', database.provider);
-  const files = readdirSync(folder).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+  const files = readdirSync(folder)
+    .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+    .sort();
   const applied: string[] = [];
   if (database.provider === 'sqlite') {
     mkdirSync(dirname(database.file), { recursive: true });
@@ -21,7 +23,12 @@ export async function migrate(database: Config['database'], log?: Logger): Promi
     try {
       db.pragma('journal_mode = WAL');
       db.exec('CREATE TABLE IF NOT EXISTS _pbx_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-      const done = new Set(db.prepare('SELECT name FROM _pbx_migrations').all().map((r) => (r as { name: string }).name));
+      const done = new Set(
+        db
+          .prepare('SELECT name FROM _pbx_migrations')
+          .all()
+          .map((r) => (r as { name: string }).name),
+      );
       for (const file of files) {
         if (done.has(file)) continue;
         const sql = readFileSync(join(folder, file), 'utf8');

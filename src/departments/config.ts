@@ -25,8 +25,7 @@ const RECORDING_FILE = '${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${
  */
 function departmentBody(d: SnapshotDepartment, members: { number: string; recording: string }[]): string {
   const locals = members.map((m) => `Local/${digits(m.number, 'member')}@${recordsReceived(m.recording) ? departmentContexts.memberRecorded : departmentContexts.member}/n`);
-  const dials =
-    d.ringStrategy === 'RING_ALL' ? (locals.length ? [`Dial(${locals.join('&')},${d.ringTimeSeconds})`] : []) : locals.map((l) => `Dial(${l},${d.ringTimeSeconds})`);
+  const dials = d.ringStrategy === 'RING_ALL' ? (locals.length ? [`Dial(${locals.join('&')},${d.ringTimeSeconds})`] : []) : locals.map((l) => `Dial(${l},${d.ringTimeSeconds})`);
   return context(departmentContexts.department(d.number), [
     exten('s', [
       `Set(__PICKUPMARK=${d.number})`,
@@ -73,6 +72,11 @@ function alertInfoContext(): string {
 export function departmentDialplan(snapshot: PbxSnapshot): string[] {
   const enabled = new Map(snapshot.extensions.filter((e) => e.enabled).map((e) => [e.number, e.recording]));
   const entries = snapshot.departments.map((d) => exten(digits(d.number, 'department'), [`Goto(${departmentContexts.department(d.number)},s,1)`]));
-  const bodies = snapshot.departments.map((d) => departmentBody(d, d.members.filter((m) => enabled.has(m)).map((m) => ({ number: m, recording: enabled.get(m)! }))));
+  const bodies = snapshot.departments.map((d) =>
+    departmentBody(
+      d,
+      d.members.filter((m) => enabled.has(m)).map((m) => ({ number: m, recording: enabled.get(m)! })),
+    ),
+  );
   return [context(departmentContexts.departments, entries), ...bodies, ...memberContexts(), alertInfoContext()];
 }

@@ -119,7 +119,11 @@ export class DepartmentService {
     });
   }
 
-  private async validate(tx: Tx, fields: { name: string; number: string; ringStrategy: string; ringTimeSeconds: number; distinctiveRing: string }, current: { id: string; name: string; number: string } | null) {
+  private async validate(
+    tx: Tx,
+    fields: { name: string; number: string; ringStrategy: string; ringTimeSeconds: number; distinctiveRing: string },
+    current: { id: string; name: string; number: string } | null,
+  ) {
     const issues = new IssueCollector();
     for (const [key, schema] of Object.entries(departmentFieldSchemas)) {
       for (const i of checkField(schema, fields[key as keyof typeof fields], ['input', key])) issues.add(i.path, i.message, i.code);

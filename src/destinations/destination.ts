@@ -58,5 +58,5 @@ function parseParameters(spec: DestinationKindSpec, given: Record<string, unknow
   if (!spec.parameters) return {};
   const parsed = spec.parameters.safeParse(defined);
   if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, path));
-  return parsed.data as Record<string, unknown>;
+  return parsed.data;
 }

@@ -10,7 +10,10 @@ import { loadDestinations } from './store.js';
  */
 export async function renderDestinations(tx: Tx, ownerKind: string): Promise<Map<string, Map<string, RenderDestination>>> {
   const stored = await loadDestinations(tx, ownerKind);
-  const targetIds = [...stored.values()].flatMap((slots) => [...slots.values()]).filter((d) => domains.destination(d.type)?.target.kind === 'object').map((d) => d.target!);
+  const targetIds = [...stored.values()]
+    .flatMap((slots) => [...slots.values()])
+    .filter((d) => domains.destination(d.type)?.target.kind === 'object')
+    .map((d) => d.target!);
   const numbers = new Map((await tx.dialableNumber.findMany({ where: { ownerId: { in: [...new Set(targetIds)] } } })).map((r) => [`${r.ownerKind}:${r.ownerId}`, r.number]));
   const result = new Map<string, Map<string, RenderDestination>>();
   for (const [ownerId, slots] of stored) {

@@ -10,12 +10,6 @@ import { domains } from './registry.js';
  * The domains this server runs with, one line each. The order is the order
  * of their dialplan contexts and of what pbx-internal includes.
  */
-domains
-  .register(featureCodesDomain)
-  .register(extensionsDomain)
-  .register(departmentsDomain)
-  .register(builtinDestinations)
-  .register(accountsDomain)
-  .register(pbxSettingsDomain);
+domains.register(featureCodesDomain).register(extensionsDomain).register(departmentsDomain).register(builtinDestinations).register(accountsDomain).register(pbxSettingsDomain);
 
 export { domains };

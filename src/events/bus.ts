@@ -101,7 +101,7 @@ class Fanout {
   subscribe<T extends BusTopic>(topic: T): Subscription<BusTopics[T]> {
     const set: Set<Subscription<BusTopics[T]>> = this.subscribers[topic] ?? new Set();
     this.subscribers[topic] = set as (typeof this.subscribers)[T];
-    const subscription = new Subscription<BusTopics[T]>(conflationKey[topic] as ((payload: BusTopics[T]) => string) | undefined, () => set.delete(subscription));
+    const subscription = new Subscription<BusTopics[T]>(conflationKey[topic], () => set.delete(subscription));
     set.add(subscription);
     return subscription;
   }

@@ -22,11 +22,7 @@ export function availableTransports(snapshot: PbxSnapshot): Set<string> {
 }
 
 function acl(ext: SnapshotExtension, snapshot: PbxSnapshot): [string, string][] {
-  const permits = ext.trustedAddresses.length
-    ? ext.trustedAddresses
-    : !ext.remoteRegistration && snapshot.settings.sip.localNets.length
-      ? [...snapshot.settings.sip.localNets, '127.0.0.0/8']
-      : [];
+  const permits = ext.trustedAddresses.length ? ext.trustedAddresses : !ext.remoteRegistration && snapshot.settings.sip.localNets.length ? [...snapshot.settings.sip.localNets, '127.0.0.0/8'] : [];
   if (!permits.length) return [];
   return [['deny', '0.0.0.0/0.0.0.0'], ['deny', '::/0'], ...permits.map((p): [string, string] => ['permit', p])];
 }
@@ -85,7 +81,12 @@ export function pjsipObjects(snapshot: PbxSnapshot): { parts: string[]; warnings
     if (ext.transport === 'TLS' && !available.has('transport-tls')) warnings.push(`extension ${n} asks for TLS, but no TLS certificate is configured: it may register over UDP or TCP`);
     parts.push(
       `; extension ${n}\n` + endpoint(ext, snapshot, available),
-      section(`${n}-auth`, [['type', 'auth'], ['auth_type', 'userpass'], ['username', n], ['password', ext.password]]),
+      section(`${n}-auth`, [
+        ['type', 'auth'],
+        ['auth_type', 'userpass'],
+        ['username', n],
+        ['password', ext.password],
+      ]),
       section(n, [
         ['type', 'aor'],
         ['max_contacts', ext.maxContacts],
@@ -111,7 +112,9 @@ export function pressZeroOperator(snapshot: PbxSnapshot): string | null {
 /** Why press-0 is on but reaches no one, for the apply report. */
 export function pressZeroWarnings(snapshot: PbxSnapshot): string[] {
   const { pressZeroToOperator, operatorExtension } = snapshot.settings.pbx;
-  return pressZeroToOperator && !pressZeroOperator(snapshot) ? [`press 0 to the operator is on, but the operator extension ${operatorExtension || '(none)'} does not exist or is disabled: callers are not offered 0`] : [];
+  return pressZeroToOperator && !pressZeroOperator(snapshot)
+    ? [`press 0 to the operator is on, but the operator extension ${operatorExtension || '(none)'} does not exist or is disabled: callers are not offered 0`]
+    : [];
 }
 
 /** voicemail.conf: the general options (F-4.6.4 defaults until its settings exist) and one mailbox per extension with voicemail on. */
@@ -155,7 +158,13 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
         ['context', coreContexts.internal],
         ['callerid', callerId(e)],
         ['disallow', 'all'],
-        ['allow', e.codecs.map((c) => iaxCodecs[c]).filter(Boolean).join(',')],
+        [
+          'allow',
+          e.codecs
+            .map((c) => iaxCodecs[c])
+            .filter(Boolean)
+            .join(','),
+        ],
         ['qualify', e.qualifyFrequencySeconds > 0],
         ['mailbox', e.voicemailEnabled ? `${e.number}@default` : undefined],
         ['language', e.language === 'DEFAULT' ? undefined : e.language],
@@ -222,7 +231,10 @@ function extensionsContext(extensions: SnapshotExtension[]): string {
   const blocks = extensions.map((ext) => {
     const n = digits(ext.number, 'extension');
     if (!ext.enabled) return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`NoOp(Extension ${n} is disabled)`, 'Congestion(5)', 'Hangup()']);
-    return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`Gosub(${extensionContexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}))`, 'Hangup()']);
+    return (
+      `exten => ${n},hint,PJSIP/${n}\n` +
+      exten(n, [`Gosub(${extensionContexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}))`, 'Hangup()'])
+    );
   });
   return context(extensionContexts.extensions, blocks);
 }

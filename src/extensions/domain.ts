@@ -48,5 +48,10 @@ export const extensionsDomain: DomainModule = {
   ],
   dialplan: { includes: [extensionContexts.extensions], contexts: extensionDialplan },
   expectations: (snapshot) =>
-    snapshot.extensions.map((e) => ({ number: e.number, context: coreContexts.internal, reaches: e.enabled ? { context: extensionContexts.dialExtension } : { app: 'NoOp' }, owner: `extension ${e.number}` })),
+    snapshot.extensions.map((e) => ({
+      number: e.number,
+      context: coreContexts.internal,
+      reaches: e.enabled ? { context: extensionContexts.dialExtension } : { app: 'NoOp' },
+      owner: `extension ${e.number}`,
+    })),
 };

@@ -30,14 +30,29 @@ export const extensionFieldSchemas = {
   name: z.string().min(1, 'required').max(64, 'at most 64 characters').regex(charset.name.pattern, charset.name.rule).describe(`Display name. ${charset.name.rule}; 1–64 characters`),
   mobileNumber: z.string().max(32, 'at most 32 characters').regex(charset.phoneNote.pattern, charset.phoneNote.rule).describe(`A note of the user's mobile number. ${charset.phoneNote.rule}`),
   dialPermission: z.string().min(1).max(64).describe('Name of the dial permission (F-4.3.3); DialPlan1 by default'),
-  password: z.string().min(6, 'at least 6 characters').max(64, 'at most 64 characters').regex(charset.secret.pattern, charset.secret.rule).describe(`SIP and web-login password; 6–64 characters. ${charset.secret.rule}`),
-  language: z.string().regex(/^(DEFAULT|[a-z]{2}(_[A-Z]{2})?)$/, 'DEFAULT or a language code such as en or zh_CN').describe('Prompt language: DEFAULT or a language code (en, zh_CN ...)'),
-  email: z.string().max(254).regex(/^$|^[^\s@"\\;,[\]<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'an e-mail address').describe('E-mail address for QR codes and voicemail notices; empty for none'),
+  password: z
+    .string()
+    .min(6, 'at least 6 characters')
+    .max(64, 'at most 64 characters')
+    .regex(charset.secret.pattern, charset.secret.rule)
+    .describe(`SIP and web-login password; 6–64 characters. ${charset.secret.rule}`),
+  language: z
+    .string()
+    .regex(/^(DEFAULT|[a-z]{2}(_[A-Z]{2})?)$/, 'DEFAULT or a language code such as en or zh_CN')
+    .describe('Prompt language: DEFAULT or a language code (en, zh_CN ...)'),
+  email: z
+    .string()
+    .max(254)
+    .regex(/^$|^[^\s@"\\;,[\]<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'an e-mail address')
+    .describe('E-mail address for QR codes and voicemail notices; empty for none'),
   outboundCallerId1: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Caller ID on trunks (dial rules use it by default). ${charset.phone.rule}; empty for none`),
   outboundCallerId2: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Second caller ID, chosen per dial rule. ${charset.phone.rule}; empty for none`),
   mohClass: z.string().min(1).max(64).regex(charset.identifier.pattern, charset.identifier.rule).describe(`Music on hold class. ${charset.identifier.rule}`),
   voicemailEnabled: z.boolean().describe('Voicemail on busy and no answer'),
-  voicemailPin: z.string().regex(/^\d{4,16}$/, '4–16 digits').describe('Voicemail PIN: 4–16 digits'),
+  voicemailPin: z
+    .string()
+    .regex(/^\d{4,16}$/, '4–16 digits')
+    .describe('Voicemail PIN: 4–16 digits'),
   remoteRegistration: z.boolean().describe('May register from outside the local networks'),
   maxContacts: z.number().int().min(1, 'at least 1').max(20, 'at most 20').describe('Devices that may register at once (1–20)'),
   videoEnabled: z.boolean().describe('Video calls'),

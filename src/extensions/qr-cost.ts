@@ -72,8 +72,7 @@ export function operationCost(context: Pick<ValidationContext, 'getSchema' | 'ge
     return { plain: cost.plain * multiplier, priced: cost.priced * multiplier };
   };
 
-  const fragmentCost = (fragment: FragmentDefinitionNode): Cost =>
-    selectionsCost(objectCost, fragment.selectionSet.selections, typeNamed(schema, fragment.typeCondition.name.value), 1);
+  const fragmentCost = (fragment: FragmentDefinitionNode): Cost => selectionsCost(objectCost, fragment.selectionSet.selections, typeNamed(schema, fragment.typeCondition.name.value), 1);
 
   const selectionCost = (node: SelectionNode, parent: GraphQLCompositeType | undefined): Cost => {
     if (node.kind === Kind.FIELD) {

@@ -76,16 +76,14 @@ export class ExtensionService {
     const shared = rejectPerUserFields(input.fields ?? {}, ['input', 'fields']);
     const planned = numbers.map((number, i) => ({
       path: ['input', 'extensions', String(i)],
-      fields: withDefaults(
-        {
-          ...shared,
-          number,
-          name: number,
-          password: input.password || randomSipPassword(),
-          outboundCallerId1: callerIds1?.[i] ?? '',
-          outboundCallerId2: callerIds2?.[i] ?? '',
-        },
-      ),
+      fields: withDefaults({
+        ...shared,
+        number,
+        name: number,
+        password: input.password || randomSipPassword(),
+        outboundCallerId1: callerIds1?.[i] ?? '',
+        outboundCallerId2: callerIds2?.[i] ?? '',
+      }),
     }));
     return this.createPlanned(planned);
   }
@@ -130,7 +128,11 @@ export class ExtensionService {
     const { numberingPlan: plan, system } = await this.settings.getMany(tx, ['numberingPlan', 'system']);
     const existing = await tx.extension.count();
     if (existing + planned.length > system.maxIpExtensions) {
-      throw new LimitExceededError('maxIpExtensions', system.maxIpExtensions, `This PBX takes at most ${system.maxIpExtensions} IP extensions; ${existing} exist and ${planned.length} more were asked for`);
+      throw new LimitExceededError(
+        'maxIpExtensions',
+        system.maxIpExtensions,
+        `This PBX takes at most ${system.maxIpExtensions} IP extensions; ${existing} exist and ${planned.length} more were asked for`,
+      );
     }
     const seen = new Map<string, string[]>();
     for (const [i, p] of planned.entries()) {
@@ -164,7 +166,7 @@ export class ExtensionService {
     const and: Prisma.ExtensionWhereInput[] = [];
     if (principal?.kind === 'extension') and.push({ id: principal.id });
     else if (!can(principal, 'extensions:read')) throw new NotPermittedError(principal ? 'Not permitted: Query.extensions' : 'Not authenticated');
-    if (filter?.search) and.push(nameOrNumberContains(filter.search, this.db.provider) as Prisma.ExtensionWhereInput);
+    if (filter?.search) and.push(nameOrNumberContains(filter.search, this.db.provider));
     if (filter?.enabled !== undefined && filter.enabled !== null) and.push({ enabled: filter.enabled });
     if (filter?.department) {
       const ref = filter.department;
@@ -277,9 +279,15 @@ export class ExtensionService {
       ids.push(id);
       return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
     });
-    await claimNumbers(tx, planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })));
+    await claimNumbers(
+      tx,
+      planned.map((p, i) => ({ number: p.fields.number, kind: 'EXTENSION' as const, ownerId: ids[i]!, path: [...p.path, 'number'] })),
+    );
     await inChunks(data, (chunk) => tx.extension.createMany({ data: chunk }));
-    return planned.map((p, i) => [p.fields.number, ids[i]!] as const).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, id]) => id);
+    return planned
+      .map((p, i) => [p.fields.number, ids[i]!] as const)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, id]) => id);
   }
 
   private async dialPermissionIds(tx: Tx, planned: PlannedExtension[]): Promise<Map<string, string>> {
@@ -296,7 +304,7 @@ export class ExtensionService {
 /** The input over the manual's defaults; missing required fields stay empty for validation to report. */
 export function withDefaults(input: ExtensionInput): ExtensionFields {
   const defined = pick(input, definedKeys(input));
-  return { ...extensionDefaults, number: '', name: '', password: '', ...defined } as ExtensionFields;
+  return { ...extensionDefaults, number: '', name: '', password: '', ...defined };
 }
 
 /** A clash with an existing number, as every create reports it: NumberConflictError naming the owner. */
@@ -350,7 +358,7 @@ function definedKeys(input: object): ExtensionFieldName[] {
 }
 
 function pick<T extends object>(input: T, keys: string[]): Partial<ExtensionFields> {
-  return Object.fromEntries(keys.map((k) => [k, (input as Record<string, unknown>)[k]])) as Partial<ExtensionFields>;
+  return Object.fromEntries(keys.map((k) => [k, (input as Record<string, unknown>)[k]]));
 }
 
 let counter = 0;

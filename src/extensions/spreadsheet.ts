@@ -141,18 +141,27 @@ function rowInput(cells: Record<string, string>, path: string[], issues: FieldIs
       if (/^-?\d+$/.test(text)) input[field] = Number(text);
       else issues.push({ path: [...path, field], message: 'a whole number', code: 'INVALID_TYPE' });
     } else if (field === 'pickupGroups') {
-      const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+      const parts = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
       if (parts.every((p) => /^\d+$/.test(p))) input[field] = parts.map(Number);
       else issues.push({ path: [...path, field], message: 'numbers separated by commas', code: 'INVALID_TYPE' });
     } else if (field === 'codecs') {
-      input[field] = text.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean);
+      input[field] = text
+        .split(',')
+        .map((p) => p.trim().toUpperCase())
+        .filter(Boolean);
     } else if (field === 'trustedAddresses') {
-      input[field] = text.split(',').map((p) => p.trim()).filter(Boolean);
+      input[field] = text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
     } else {
       input[field] = text;
     }
   }
-  return input as ExtensionInput;
+  return input;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -42,8 +42,15 @@ export function featuresFile(snapshot: PbxSnapshot): { parts: string[] } {
   const c = snapshot.featureCodes;
   return {
     parts: [
-      section('general', [['transferdigittimeout', 3], ['pickupexten', c.pickupGroup], ['atxferabort', c.cancelTransfer]]),
-      section('featuremap', [['blindxfer', c.blindTransfer], ['atxfer', c.attendedTransfer]]),
+      section('general', [
+        ['transferdigittimeout', 3],
+        ['pickupexten', c.pickupGroup],
+        ['atxferabort', c.cancelTransfer],
+      ]),
+      section('featuremap', [
+        ['blindxfer', c.blindTransfer],
+        ['atxfer', c.attendedTransfer],
+      ]),
     ],
   };
 }

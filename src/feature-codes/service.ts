@@ -47,7 +47,9 @@ export class FeatureCodeService {
   async update(input: { codes?: { key: string; code: string }[] | null; parkRetrievalRange?: NumberRange | null }): Promise<FeatureCode[]> {
     await this.db.prisma.$transaction(async (tx) => {
       const codes = await readFeatureCodes(tx, this.log);
-      const unknown = (input.codes ?? []).flatMap((c, i) => (featureCodeSpec.has(c.key) ? [] : [{ path: ['input', 'codes', String(i), 'key'], message: `no feature code ${c.key}`, code: 'NOT_FOUND' }]));
+      const unknown = (input.codes ?? []).flatMap((c, i) =>
+        featureCodeSpec.has(c.key) ? [] : [{ path: ['input', 'codes', String(i), 'key'], message: `no feature code ${c.key}`, code: 'NOT_FOUND' }],
+      );
       if (unknown.length) throw new ValidationError(unknown);
       for (const c of input.codes ?? []) codes[c.key] = c.code.trim();
       const issues = validateFeatureCodes(codes, ['input', 'codes']);
@@ -56,7 +58,8 @@ export class FeatureCodeService {
         const next = { ...plan, parkRetrievalRange: input.parkRetrievalRange };
         const planIssues = validatePlanShape(next).map((i) => ({ ...i, path: ['input', ...i.path.slice(1)] }));
         const taken = await tx.dialableNumber.findFirst({ where: { number: { gte: input.parkRetrievalRange.start, lte: input.parkRetrievalRange.end } } });
-        if (taken && taken.number.length === input.parkRetrievalRange.start.length) planIssues.push({ path: ['input', 'parkRetrievalRange'], message: `${taken.number} is already used`, code: 'IN_USE' });
+        if (taken && taken.number.length === input.parkRetrievalRange.start.length)
+          planIssues.push({ path: ['input', 'parkRetrievalRange'], message: `${taken.number} is already used`, code: 'IN_USE' });
         issues.push(...planIssues);
         if (!issues.length) await this.settings.write(tx, 'numberingPlan', next);
       }

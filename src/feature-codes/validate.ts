@@ -19,7 +19,8 @@ export function validateFeatureCodes(codes: FeatureCodes, path: string[]): Field
   for (const spec of featureCodeTable) {
     const code = codes[spec.key]!;
     if (!codePattern.test(code)) issues.push({ path: [...path, spec.key], message: '1–10 of the characters 0–9 * #', code: 'INVALID_FORMAT' });
-    else if (spec.phase === 'IDLE' && !/^[*#]/.test(code)) issues.push({ path: [...path, spec.key], message: 'a code dialled from an idle phone starts with * or #, so it never clashes with a number', code: 'INVALID_FORMAT' });
+    else if (spec.phase === 'IDLE' && !/^[*#]/.test(code))
+      issues.push({ path: [...path, spec.key], message: 'a code dialled from an idle phone starts with * or #, so it never clashes with a number', code: 'INVALID_FORMAT' });
   }
   if (issues.length) return issues;
   for (const [i, a] of featureCodeTable.entries()) {

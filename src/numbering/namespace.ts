@@ -22,13 +22,17 @@ export async function claimNumber(tx: Tx, number: string, kind: NumberKind, owne
 /** Claims many numbers at once (batch create, import); the caller has checked clashes among them. */
 export async function claimNumbers(tx: Tx, claims: { number: string; kind: NumberKind; ownerId: string; path: string[] }[]): Promise<void> {
   if (!claims.length) return;
-  await inChunks(claims, async (chunk) => {
-    const taken = await tx.dialableNumber.findFirst({ where: { number: { in: chunk.map((c) => c.number) } } });
-    if (taken) {
-      const claim = chunk.find((c) => c.number === taken.number)!;
-      throw new NumberConflictError(taken.number, await describeOwner(tx, taken.ownerKind, taken.ownerId), claim.path);
-    }
-  }, 1000);
+  await inChunks(
+    claims,
+    async (chunk) => {
+      const taken = await tx.dialableNumber.findFirst({ where: { number: { in: chunk.map((c) => c.number) } } });
+      if (taken) {
+        const claim = chunk.find((c) => c.number === taken.number)!;
+        throw new NumberConflictError(taken.number, await describeOwner(tx, taken.ownerKind, taken.ownerId), claim.path);
+      }
+    },
+    1000,
+  );
   await inChunks(claims, (chunk) => tx.dialableNumber.createMany({ data: chunk.map((c) => ({ number: c.number, ownerKind: c.kind, ownerId: c.ownerId })) }), 250);
 }
 

@@ -8,7 +8,7 @@ import type { AsteriskConnection, PbxSnapshot } from './render/snapshot.js';
 export async function readSnapshot(prisma: PrismaClient, store: SettingsStore, connection: AsteriskConnection, registry: DomainRegistry = defaultRegistry): Promise<PbxSnapshot> {
   return prisma.$transaction(async (tx) => {
     const settings = await store.getMany(tx, ['pbx', 'sip', 'numberingPlan']);
-    const slices = await Promise.all(registry.domains.map((d) => d.readSnapshot?.(tx, { settings: store }) ?? {}));
+    const slices = await Promise.all(registry.domains.map(async (d) => (d.readSnapshot ? d.readSnapshot(tx, { settings: store }) : {})));
     return Object.assign({ settings, connection }, ...slices) as PbxSnapshot;
   });
 }

@@ -32,7 +32,7 @@ const PrincipalRef = builder.objectRef<Principal>('Principal').implement({
     kind: t.string({ resolve: (p) => p.kind }),
     username: t.exposeString('username', { description: 'Account name, extension number, or apikey:<name>' }),
     role: t.field({ type: PrincipalRoleEnum, resolve: (p) => p.role }),
-    permissions: t.field({ type: [PermissionEnum], resolve: (p) => [...p.permissions] as never }),
+    permissions: t.field({ type: [PermissionEnum], resolve: (p) => [...p.permissions] }),
     extension: t.prismaField({
       type: 'Extension',
       nullable: true,
@@ -56,9 +56,7 @@ const TokensRef = builder.objectRef<Tokens>('Tokens').implement({
   }),
 });
 
-builder.queryField('me', (t) =>
-  t.field({ type: PrincipalRef, nullable: true, description: 'The caller; null when not logged in', resolve: (_r, _a, ctx) => ctx.principal }),
-);
+builder.queryField('me', (t) => t.field({ type: PrincipalRef, nullable: true, description: 'The caller; null when not logged in', resolve: (_r, _a, ctx) => ctx.principal }));
 
 builder.mutationFields((t) => ({
   login: t.field({
@@ -223,7 +221,7 @@ builder.prismaNode('ApiKey', {
   fields: (t) => ({
     name: t.exposeString('name'),
     prefix: t.exposeString('prefix'),
-    scopes: t.field({ type: [PermissionEnum], resolve: (k) => scopesOf(k.scopes) as never }),
+    scopes: t.field({ type: [PermissionEnum], resolve: (k) => scopesOf(k.scopes) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
@@ -268,4 +266,3 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
-

@@ -44,8 +44,13 @@ builder.queryFields((t) => ({
     cursor: 'id',
     authScopes: { perm: 'departments:read' },
     args: { search: t.arg.string({ required: false, description: 'Fuzzy match on name or number' }) },
-    totalCount: (_c, args, ctx) => ctx.services.db.prisma.department.count({ where: (args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {}) }),
-    resolve: (query, _r, args, ctx) => ctx.services.db.prisma.department.findMany({ ...selection(query), where: (args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {}), orderBy: [{ number: 'asc' }, { id: 'asc' }] }),
+    totalCount: (_c, args, ctx) => ctx.services.db.prisma.department.count({ where: args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {} }),
+    resolve: (query, _r, args, ctx) =>
+      ctx.services.db.prisma.department.findMany({
+        ...selection(query),
+        where: args.search ? nameOrNumberContains(args.search, ctx.services.db.provider) : {},
+        orderBy: [{ number: 'asc' }, { id: 'asc' }],
+      }),
   }),
 }));
 
@@ -89,8 +94,6 @@ builder.mutationFields((t) => ({
     authScopes: { perm: 'departments:write' },
     errors: { types: mutationErrors },
     args: { ids: t.arg.globalIDList() },
-    resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) =>
-      deletedPayload(await c.services.departments.delete(a.ids.map((id) => decodeId(id, 'Department'))), 'Department'),
-    ),
+    resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) => deletedPayload(await c.services.departments.delete(a.ids.map((id) => decodeId(id, 'Department'))), 'Department')),
   }),
 }));

@@ -51,7 +51,7 @@ export const DestinationTypeEnum = builder.enumType('DestinationType', {
 });
 
 export const DestinationInputRef = builder.inputType('DestinationInput', {
-  description: 'Where calls go: a kind, its target (the number or global ID of an object, the text of an external number, none for HANGUP) and the kind\'s parameters',
+  description: "Where calls go: a kind, its target (the number or global ID of an object, the text of an external number, none for HANGUP) and the kind's parameters",
   fields: (t) => ({
     type: t.field({ type: DestinationTypeEnum, required: true }),
     target: t.string({ required: false }),
@@ -80,6 +80,8 @@ export const DestinationRef = builder.objectRef<StoredDestination>('Destination'
         return target?.kind === 'object' && d.target ? encodeGlobalId(target.graphqlType, d.target) : null;
       },
     }),
-    ...Object.fromEntries(params.map((p) => [p.name, t.field({ type: p.type as 'String', nullable: true, description: describe(p), resolve: (d) => (d.parameters[p.name] ?? null) as string | null })])),
+    ...Object.fromEntries(
+      params.map((p) => [p.name, t.field({ type: p.type as 'String', nullable: true, description: describe(p), resolve: (d) => (d.parameters[p.name] ?? null) as string | null })]),
+    ),
   }),
 });

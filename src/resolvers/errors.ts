@@ -52,7 +52,11 @@ builder.objectType(NumberConflictError, {
   name: 'NumberConflictError',
   description: 'The number is taken; owner names what holds it',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ number: t.exposeString('number'), owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }), path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }) }),
+  fields: (t) => ({
+    number: t.exposeString('number'),
+    owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }),
+    path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }),
+  }),
 });
 builder.objectType(ConflictError, {
   name: 'ConflictError',

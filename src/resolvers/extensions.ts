@@ -9,6 +9,7 @@ import { exportExtensions, extensionTemplate, fileFormats, importExtensions, typ
 import { builder } from './builder.js';
 import { selection } from './selection.js';
 import { noteSecretRead, type Context } from './context.js';
+import { namedType, tableType, tableValue } from './runtime-types.js';
 import { audited, FieldIssueRef, mutationErrors } from './errors.js';
 import { decodeId } from './ids.js';
 
@@ -87,7 +88,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
       fieldNames
         .filter((name) => name !== 'dialPermission')
         .map((name) => {
-          const type = fieldTypes[name] as never;
+          const type = tableType(fieldTypes[name]);
           if (secretFields.has(name)) {
             return [
               name,
@@ -104,18 +105,18 @@ export const ExtensionRef = builder.prismaNode('Extension', {
             ];
           }
           if (listColumns.has(name)) {
-            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => parseList(ext[name as 'codecs'], `${name} of extension ${ext.number}`) as never })];
+            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => tableValue(parseList(ext[name as 'codecs'], `${name} of extension ${ext.number}`)) })];
           }
-          return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => ext[name as keyof Row] as never })];
+          return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => tableValue(ext[name as keyof Row]) })];
         }),
     ),
     passwordStrength: t.field({ type: PasswordStrengthEnum, resolve: (ext) => passwordStrength(ext.password) }),
     dialPermission: t.relation('dialPermission'),
     departments: t.field({
-      type: ['Department' as never],
+      type: [namedType('Department')],
       description: 'Departments this extension is a member of',
       select: (_args, _ctx, nestedSelection) => ({ departments: { select: { department: nestedSelection(true) } } }),
-      resolve: (ext) => ext.departments.map((m) => m.department) as never,
+      resolve: (ext) => tableValue(ext.departments.map((m) => m.department)),
     }),
     qrCode: t.field({
       type: QrCodeRef,
@@ -187,7 +188,11 @@ builder.queryFields((t) => ({
     resolve: (query, _r, args, ctx) => {
       const column = orderColumns[args.orderBy?.field ?? 'NUMBER'];
       const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
-      return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: ctx.services.extensions.listWhere(ctx.principal, args.filter), orderBy: [{ [column]: direction }, { id: direction }] });
+      return ctx.services.db.prisma.extension.findMany({
+        ...selection(query),
+        where: ctx.services.extensions.listWhere(ctx.principal, args.filter),
+        orderBy: [{ [column]: direction }, { id: direction }],
+      });
     },
   }),
   extension: t.prismaField({
@@ -208,9 +213,9 @@ builder.queryFields((t) => ({
     authScopes: { perm: 'extensions:secrets' },
     args: { format: t.arg({ type: FileFormatEnum, defaultValue: 'XLSX' }), template: t.arg.boolean({ defaultValue: false }) },
     resolve: (_r, args, ctx) => {
-      if (args.template) return extensionTemplate(args.format as FileFormat);
+      if (args.template) return extensionTemplate(args.format);
       noteSecretRead(ctx, 'exportExtensions');
-      return exportExtensions(ctx.services.db.prisma, args.format as FileFormat);
+      return exportExtensions(ctx.services.db.prisma, args.format);
     },
   }),
 }));
@@ -222,9 +227,7 @@ const FileDownloadRef = builder.objectRef<FileDownload>('FileDownload').implemen
 
 /** Input types built from the same field table: create (number, name, password required), update, batch (shared fields only). */
 function inputFields(t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0], names: ExtensionFieldName[], required: ExtensionFieldName[] = []) {
-  return Object.fromEntries(
-    names.map((name) => [name, t.field({ type: fieldTypes[name] as never, required: required.includes(name), description: describe(name) })]),
-  );
+  return Object.fromEntries(names.map((name) => [name, t.field({ type: tableType(fieldTypes[name]), required: required.includes(name), description: describe(name) })]));
 }
 const perUser: ExtensionFieldName[] = ['number', 'name', 'email', 'mobileNumber', 'password'];
 const sharedNames = fieldNames.filter((n) => !perUser.includes(n));
@@ -346,9 +349,7 @@ builder.mutationFields((t) => ({
     authScopes: { perm: 'extensions:write' },
     errors: { types: mutationErrors },
     args: { ids: t.arg.globalIDList() },
-    resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) =>
-      deletedPayload(await c.services.extensions.delete(a.ids.map((id) => decodeId(id, 'Extension'))), 'Extension'),
-    ),
+    resolve: audited(async (a: { ids: { typename: string; id: string }[] }, c) => deletedPayload(await c.services.extensions.delete(a.ids.map((id) => decodeId(id, 'Extension'))), 'Extension')),
   }),
   deleteAllExtensions: t.field({
     type: DeletedRef,
@@ -370,8 +371,6 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: FileFormatEnum, required: false, description: 'Default: from the file name' }),
       mode: t.arg({ type: ImportModeEnum, defaultValue: 'ALL_OR_NOTHING' }),
     },
-    resolve: audited((a: { file: File; format?: FileFormat | null; mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY' }, c) =>
-      importExtensions(c.services.extensions, a.file, a.format ?? null, a.mode),
-    ),
+    resolve: audited((a: { file: File; format?: FileFormat | null; mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY' }, c) => importExtensions(c.services.extensions, a.file, a.format ?? null, a.mode)),
   }),
 }));

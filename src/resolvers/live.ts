@@ -2,6 +2,7 @@ import { NotPermittedError } from '../errors.js';
 import { can } from '../auth/permissions.js';
 import type { ExtensionStatus, LiveContact } from '../pbx/live/status.js';
 import { builder } from './builder.js';
+import { namedType, tableValue } from './runtime-types.js';
 import type { Context } from './context.js';
 
 const ExtensionStateEnum = builder.enumType('ExtensionState', {
@@ -31,7 +32,7 @@ const ExtensionStatusRef = builder.objectRef<ExtensionStatus>('ExtensionStatus')
     number: t.exposeString('number'),
     state: t.field({ type: ExtensionStateEnum, resolve: (s) => s.state }),
     contacts: t.field({ type: [ContactRef], resolve: (s) => s.contacts }),
-    extension: t.field({ type: 'Extension' as never, nullable: true, resolve: (s, _a, ctx) => ctx.loaders.extensionByNumber.load(s.number) as never }),
+    extension: t.field({ type: namedType('Extension'), nullable: true, resolve: async (s, _a, ctx) => tableValue(await ctx.loaders.extensionByNumber.load(s.number)) }),
   }),
 });
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { numberRange, settingGroups, type SettingGroup } from '../settings/schemas.js';
 import { builder } from './builder.js';
+import { tableType, tableValue } from './runtime-types.js';
 import { audited, mutationErrors } from './errors.js';
 
 /**
@@ -51,7 +52,7 @@ function graphqlType(typeName: string, field: string, schema: AnySchema, input: 
       return 'Boolean';
     case 'enum': {
       const name = `${typeName}${field[0]!.toUpperCase()}${field.slice(1)}`;
-      if (!enums.has(name)) enums.set(name, builder.enumType(name, { values: Object.values(inner.def.entries!) as string[] }));
+      if (!enums.has(name)) enums.set(name, builder.enumType(name, { values: Object.values<string>(inner.def.entries!) }));
       return enums.get(name);
     }
     case 'array':
@@ -62,7 +63,7 @@ function graphqlType(typeName: string, field: string, schema: AnySchema, input: 
 }
 
 function shapeOf(group: SettingGroup): Record<string, AnySchema> {
-  return (settingGroups[group] as unknown as AnySchema).def.shape!;
+  return (settingGroups[group] as AnySchema).def.shape!;
 }
 
 const groupRefs = Object.fromEntries(
@@ -72,12 +73,17 @@ const groupRefs = Object.fromEntries(
     const ref = builder.objectRef<Record<string, unknown>>(name).implement({
       fields: (t) =>
         Object.fromEntries(
-          Object.entries(shape).map(([field, schema]) => [field, t.field({ type: graphqlType(name, field, schema, false) as never, description: schema.description, resolve: (v) => v[field] as never })]),
+          Object.entries(shape).map(([field, schema]) => [
+            field,
+            t.field({ type: tableType(graphqlType(name, field, schema, false)), description: schema.description, resolve: (v) => tableValue(v[field]) }),
+          ]),
         ),
     });
     const inputRef = builder.inputType(`${name}Input`, {
       fields: (t) =>
-        Object.fromEntries(Object.entries(shape).map(([field, schema]) => [field, t.field({ type: graphqlType(name, field, schema, true) as never, required: false, description: schema.description })])),
+        Object.fromEntries(
+          Object.entries(shape).map(([field, schema]) => [field, t.field({ type: tableType(graphqlType(name, field, schema, true)), required: false, description: schema.description })]),
+        ),
     });
     return [group, { ref, inputRef }];
   }),
@@ -103,8 +109,8 @@ for (const group of Object.keys(settingGroups) as SettingGroup[]) {
       description: `Changes the named fields of the ${typeNames[group]} group; the rest keep their values`,
       authScopes: { perm: 'settings:write' },
       errors: { types: mutationErrors },
-      args: { input: t.arg({ type: groupRefs[group].inputRef as never }) },
-      resolve: audited((a: { input: Record<string, unknown> }, c) => c.services.settings.update(group, a.input as never) as Promise<Record<string, unknown>>),
+      args: { input: t.arg({ type: tableType(groupRefs[group].inputRef) }) },
+      resolve: audited((a: { input: Record<string, unknown> }, c) => c.services.settings.update(group, tableValue(a.input)) as Promise<Record<string, unknown>>),
     }),
   );
 }

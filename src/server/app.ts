@@ -4,24 +4,14 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import {
-  AuthenticationError,
-  ConflictError,
-  LimitExceededError,
-  LoginLockedError,
-  NotFoundError,
-  NotPermittedError,
-  NumberConflictError,
-  ReferencedError,
-  ValidationError,
-} from '../errors.js';
+import { AuthenticationError, ConflictError, LimitExceededError, LoginLockedError, NotFoundError, NotPermittedError, NumberConflictError, ReferencedError, ValidationError } from '../errors.js';
 import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin } from './plugins.js';
 
-const codes = new Map<Function, string>([
+const codes = new Map<unknown, string>([
   [NotPermittedError, 'FORBIDDEN'],
   [AuthenticationError, 'UNAUTHENTICATED'],
   [ValidationError, 'BAD_USER_INPUT'],

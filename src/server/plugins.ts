@@ -79,7 +79,7 @@ export function auditPlugin(): Plugin<Context> {
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return;
-      if (operation.operation === 'query') return auditSecretReads(args.contextValue as Context, args.operationName ?? operation.name?.value ?? null);
+      if (operation.operation === 'query') return auditSecretReads(args.contextValue, args.operationName ?? operation.name?.value ?? null);
       if (operation.operation !== 'mutation') return;
       const started = performance.now();
       return {
@@ -93,7 +93,7 @@ export function auditPlugin(): Plugin<Context> {
           const records: AuditRecord[] = fields.map((field) => {
             const key = field.alias?.value ?? field.name.value;
             const definition = mutationType.getFields()[field.name.value];
-            let input = '{}';
+            let input: string;
             try {
               input = definition ? summarize(getArgumentValues(definition, field, args.variableValues ?? {})) : '{}';
             } catch {

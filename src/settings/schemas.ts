@@ -40,18 +40,34 @@ export type NumberingPlan = z.infer<typeof numberingPlanSchema>;
  * prompt (the sound library).
  */
 export const pbxSchema = z.object({
-  operatorExtension: z.string().regex(/^(\d{2,11})?$/).default('100').describe('Number of the operator extension: the target of "press 0"; empty for none'),
+  operatorExtension: z
+    .string()
+    .regex(/^(\d{2,11})?$/)
+    .default('100')
+    .describe('Number of the operator extension: the target of "press 0"; empty for none'),
   globalRingSeconds: z.number().int().min(5).max(600).default(30).describe('Ring time in seconds of a call to an extension when no other feature sets one'),
   ringbackMusic: z.boolean().default(false).describe('Callers to extensions hear music on hold (ringbackMusicClass) instead of ringback'),
-  ringbackMusicClass: z.string().regex(charset.identifier.pattern, charset.identifier.rule).max(64).default('default').describe(`Music-on-hold class played as ringback when ringbackMusic is on. ${charset.identifier.rule}`),
+  ringbackMusicClass: z
+    .string()
+    .regex(charset.identifier.pattern, charset.identifier.rule)
+    .max(64)
+    .default('default')
+    .describe(`Music-on-hold class played as ringback when ringbackMusic is on. ${charset.identifier.rule}`),
   blockAnonymous: z.boolean().default(false).describe('Calls to extensions without a caller ID (empty or "anonymous") are rejected'),
   jitterBuffer: z.boolean().default(false).describe('An adaptive jitter buffer on calls to extensions'),
-  pressZeroToOperator: z.boolean().default(false).describe('Unanswered callers of an extension may press 0 for the operator extension: in its voicemail, or, with voicemail off, after the prompt "press 0 to reach an operator" [M-30]'),
+  pressZeroToOperator: z
+    .boolean()
+    .default(false)
+    .describe('Unanswered callers of an extension may press 0 for the operator extension: in its voicemail, or, with voicemail off, after the prompt "press 0 to reach an operator" [M-30]'),
 });
 export type PbxSettings = z.infer<typeof pbxSchema>;
 
 const port = z.number().int().min(1).max(65535);
-const hostOrEmpty = z.string().max(253).regex(/^([A-Za-z0-9.:-]*)$/, 'a host name or IP address').default('');
+const hostOrEmpty = z
+  .string()
+  .max(253)
+  .regex(/^([A-Za-z0-9.:-]*)$/, 'a host name or IP address')
+  .default('');
 
 /** F-4.6.2.a */
 export const sipSchema = z.object({
@@ -63,15 +79,33 @@ export const sipSchema = z.object({
   rtpPortStart: port.default(10000).describe('First RTP port'),
   rtpPortEnd: port.default(20000).describe('Last RTP port'),
   userAgent: z.string().max(64).regex(charset.text.pattern, charset.text.rule).default('PBX').describe(`SIP User-Agent. ${charset.text.rule}`),
-  endpointIdentifierOrder: z.array(z.enum(['ip', 'username', 'anonymous', 'header', 'auth_username'])).max(5).default(['ip', 'username']).describe('Order of SIP endpoint identification'),
+  endpointIdentifierOrder: z
+    .array(z.enum(['ip', 'username', 'anonymous', 'header', 'auth_username']))
+    .max(5)
+    .default(['ip', 'username'])
+    .describe('Order of SIP endpoint identification'),
   externalMediaAddress: hostOrEmpty.describe('Public media address behind NAT'),
   externalSignalingAddress: hostOrEmpty.describe('Public signalling address behind NAT (also the WAN address of QR codes)'),
   externalSignalingPortUdp: z.number().int().min(0).max(65535).default(0).describe('Public UDP port; 0 for the same as udpPort'),
   externalSignalingPortTcp: z.number().int().min(0).max(65535).default(0).describe('Public TCP port; 0 for the same as tcpPort'),
   externalSignalingPortTls: z.number().int().min(0).max(65535).default(0).describe('Public TLS port; 0 for the same as tlsPort'),
-  tlsCertFile: z.string().max(255).regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path').default('').describe('Certificate (PEM) of the TLS transport; the TLS transport exists only with a certificate and key'),
-  tlsKeyFile: z.string().max(255).regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path').default('').describe('Private key (PEM) of the TLS transport'),
-  localNets: z.array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0')).max(3).default([]).describe('Local networks (at most 3), as ip/netmask'),
+  tlsCertFile: z
+    .string()
+    .max(255)
+    .regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path')
+    .default('')
+    .describe('Certificate (PEM) of the TLS transport; the TLS transport exists only with a certificate and key'),
+  tlsKeyFile: z
+    .string()
+    .max(255)
+    .regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path')
+    .default('')
+    .describe('Private key (PEM) of the TLS transport'),
+  localNets: z
+    .array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0'))
+    .max(3)
+    .default([])
+    .describe('Local networks (at most 3), as ip/netmask'),
 });
 export type SipSettings = z.infer<typeof sipSchema>;
 

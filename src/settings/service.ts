@@ -43,18 +43,20 @@ export class SettingsService {
   }
 
   async update<G extends SettingGroup>(group: G, patch: Partial<SettingsOf<G>>): Promise<SettingsOf<G>> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const current = await this.store.get(tx, group);
-      const next = this.store.merge(group, current, patch);
-      const rule = groupRules[group] as GroupRule<G> | undefined;
-      const issues = rule ? await rule(tx, next, current) : [];
-      if (issues.length) throw new ValidationError(issues);
-      await this.store.write(tx, group, next);
-      return next;
-    }).then((next) => {
-      if (renderedGroups.has(group)) this.changes.notify(`settings ${group}`);
-      return next;
-    });
+    return this.db.prisma
+      .$transaction(async (tx) => {
+        const current = await this.store.get(tx, group);
+        const next = this.store.merge(group, current, patch);
+        const rule = groupRules[group];
+        const issues = rule ? await rule(tx, next, current) : [];
+        if (issues.length) throw new ValidationError(issues);
+        await this.store.write(tx, group, next);
+        return next;
+      })
+      .then((next) => {
+        if (renderedGroups.has(group)) this.changes.notify(`settings ${group}`);
+        return next;
+      });
   }
 }
 

@@ -54,7 +54,10 @@ export class SettingsStore {
     // take their defaults, every other stored value is kept, and the loss is logged with the stored value.
     const invalid = new Set(parsed.error.issues.map((i) => String(i.path[0])));
     const kept = Object.fromEntries(Object.entries(raw).filter(([field]) => !invalid.has(field)));
-    this.log?.error({ group, fields: Object.fromEntries(Object.entries(raw).filter(([field]) => invalid.has(field))) }, 'stored settings no longer valid: these fields read as their defaults until set again');
+    this.log?.error(
+      { group, fields: Object.fromEntries(Object.entries(raw).filter(([field]) => invalid.has(field))) },
+      'stored settings no longer valid: these fields read as their defaults until set again',
+    );
     return schema.parse({ ...(this.defaults[group] ?? {}), ...kept });
   }
 }

@@ -5,7 +5,14 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
-  ok(await server.gql(`mutation { createExtension(input: { number: "101", name: "A", password: "Top-Secret-1" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`, {}, server.adminToken), 'createExtension');
+  ok(
+    await server.gql(
+      `mutation { createExtension(input: { number: "101", name: "A", password: "Top-Secret-1" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`,
+      {},
+      server.adminToken,
+    ),
+    'createExtension',
+  );
 });
 afterAll(() => server.stop());
 

@@ -16,7 +16,11 @@ describe('audit log (F-7.9.1)', () => {
     await server.gql(`mutation { createAccount(input: { username: "op2", password: "Operator-pw9", role: OPERATOR }) { __typename } }`, {}, server.adminToken);
     const op = await server.login('op2', 'Operator-pw9');
     await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 20 }) { __typename } }`, {}, op);
-    await server.gql(`mutation { a: updateSipSettings(input: { udpPort: 5070 }) { __typename } b: updateSoftphoneSettings(input: { registrationPort: 99999999 }) { __typename } }`, {}, server.adminToken);
+    await server.gql(
+      `mutation { a: updateSipSettings(input: { udpPort: 5070 }) { __typename } b: updateSoftphoneSettings(input: { registrationPort: 99999999 }) { __typename } }`,
+      {},
+      server.adminToken,
+    );
 
     const all = await server.gql(`{ auditLog(first: 50) { totalCount edges { node { username role operation operationName outcome input ip durationMs } } } }`, {}, server.adminToken);
     const rows = all.data.auditLog.edges.map((e: any) => e.node);

@@ -53,7 +53,9 @@ describe('tokens, accounts and API keys', () => {
   it('refresh tokens rotate and logout revokes the access token', async () => {
     const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
     const { accessToken, refreshToken } = login.data.login.data;
-    const refreshed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`, { t: refreshToken });
+    const refreshed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`, {
+      t: refreshToken,
+    });
     expect(refreshed.data.refreshTokens.__typename).toBe('MutationRefreshTokensSuccess');
     // The old session ended with the rotation.
     expect((await server.gql(`{ me { username } }`, {}, accessToken)).data.me).toBeNull();
@@ -65,7 +67,7 @@ describe('tokens, accounts and API keys', () => {
     expect(afterLogout.data.refreshTokens.__typename).toBe('AuthenticationError');
   });
 
-  it('a refresh token used twice revokes its whole family, the thief\'s chain and the owner\'s alike', async () => {
+  it("a refresh token used twice revokes its whole family, the thief's chain and the owner's alike", async () => {
     const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
     const stolen = login.data.login.data.refreshToken;
     const REFRESH = `mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename ... on MutationRefreshTokensSuccess { data { accessToken refreshToken } } } }`;
@@ -135,11 +137,7 @@ describe('tokens, accounts and API keys', () => {
   });
 
   it('account input is validated by field', async () => {
-    const r = await server.gql(
-      `mutation { createAccount(input: { username: "9abc", password: "short", role: OPERATOR_PANEL }) { ${ERROR_FIELDS} } }`,
-      {},
-      server.adminToken,
-    );
+    const r = await server.gql(`mutation { createAccount(input: { username: "9abc", password: "short", role: OPERATOR_PANEL }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(r.data.createAccount.__typename).toBe('ValidationError');
     const paths = r.data.createAccount.issues.map((i: any) => i.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['input.username', 'input.password', 'input.extensionId']));

@@ -10,7 +10,14 @@ let server: TestServer;
 const create = (input: Record<string, unknown>) => server.gql(CREATE, { input }, server.adminToken);
 /** Extensions `start`, `start`+1 … (batch add): the tests share the server, each makes its own rows under numbers of its own. */
 const createExtensions = async (start: string, count: number) =>
-  ok(await server.gql(`mutation { createExtensions(input: { startNumber: "${start}", count: ${count} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, server.adminToken), 'createExtensions');
+  ok(
+    await server.gql(
+      `mutation { createExtensions(input: { startNumber: "${start}", count: ${count} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`,
+      {},
+      server.adminToken,
+    ),
+    'createExtensions',
+  );
 const departmentCount = async () => (await server.gql(`{ departments(first: 10) { totalCount } }`, {}, server.adminToken)).data.departments.totalCount as number;
 const extensionCount = async () => (await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, server.adminToken)).data.extensions.totalCount as number;
 
@@ -22,13 +29,31 @@ afterAll(() => server.stop());
 describe('departments (F-4.1.1)', () => {
   it('creates a department with members in ring order; an extension may be in several', async () => {
     await createExtensions('100', 3);
-    const sales = ok(await create({ name: 'Sales', number: '0400', ringStrategy: 'SEQUENTIAL', ringTimeSeconds: 15, noAnswerDestination: { type: 'VOICEMAIL', target: '100' }, members: ['102', '100', '101'], distinctiveRing: 'ring2' }), 'createDepartment');
+    const sales = ok(
+      await create({
+        name: 'Sales',
+        number: '0400',
+        ringStrategy: 'SEQUENTIAL',
+        ringTimeSeconds: 15,
+        noAnswerDestination: { type: 'VOICEMAIL', target: '100' },
+        members: ['102', '100', '101'],
+        distinctiveRing: 'ring2',
+      }),
+      'createDepartment',
+    );
     expect(sales).toMatchObject({
-      name: 'Sales', number: '0400', ringStrategy: 'SEQUENTIAL', ringTimeSeconds: 15, distinctiveRing: 'ring2',
+      name: 'Sales',
+      number: '0400',
+      ringStrategy: 'SEQUENTIAL',
+      ringTimeSeconds: 15,
+      distinctiveRing: 'ring2',
       members: [{ number: '102' }, { number: '100' }, { number: '101' }],
       noAnswerDestination: { type: 'VOICEMAIL', target: '100', targetId: expect.any(String), greeting: 'UNAVAILABLE' },
     });
-    const support = ok(await create({ name: 'Support', number: '0401', ringStrategy: 'RING_ALL', ringTimeSeconds: 30, noAnswerDestination: { type: 'DEPARTMENT', target: '0400' }, members: ['100'] }), 'createDepartment');
+    const support = ok(
+      await create({ name: 'Support', number: '0401', ringStrategy: 'RING_ALL', ringTimeSeconds: 30, noAnswerDestination: { type: 'DEPARTMENT', target: '0400' }, members: ['100'] }),
+      'createDepartment',
+    );
     expect(support.noAnswerDestination).toMatchObject({ type: 'DEPARTMENT', target: '0400', targetId: sales.id, greeting: null });
     const ext = await server.gql(`{ extension(number: "100") { departments { name } } }`, {}, server.adminToken);
     expect(ext.data.extension.departments.map((d: any) => d.name).sort()).toEqual(['Sales', 'Support']);
@@ -64,12 +89,24 @@ describe('departments (F-4.1.1)', () => {
 
   it('updates only the named fields', async () => {
     await createExtensions('120', 4);
-    ok(await create({ name: 'Marketing', number: '0403', ringStrategy: 'SEQUENTIAL', ringTimeSeconds: 15, noAnswerDestination: { type: 'VOICEMAIL', target: '120' }, members: ['122', '120', '121'] }), 'createDepartment');
+    ok(
+      await create({ name: 'Marketing', number: '0403', ringStrategy: 'SEQUENTIAL', ringTimeSeconds: 15, noAnswerDestination: { type: 'VOICEMAIL', target: '120' }, members: ['122', '120', '121'] }),
+      'createDepartment',
+    );
     const list = await server.gql(`{ departments(first: 10, search: "marketing") { edges { node { id } } } }`, {}, server.adminToken);
     const id = list.data.departments.edges[0].node.id;
     const r = ok(await server.gql(UPDATE, { id, input: { ringTimeSeconds: 25 } }, server.adminToken), 'updateDepartment');
-    expect(r).toMatchObject({ name: 'Marketing', ringTimeSeconds: 25, ringStrategy: 'SEQUENTIAL', members: [{ number: '122' }, { number: '120' }, { number: '121' }], noAnswerDestination: { type: 'VOICEMAIL' } });
-    const external = ok(await server.gql(UPDATE, { id, input: { noAnswerDestination: { type: 'EXTERNAL_NUMBER', target: '+8613800000000' }, members: ['123'] } }, server.adminToken), 'updateDepartment');
+    expect(r).toMatchObject({
+      name: 'Marketing',
+      ringTimeSeconds: 25,
+      ringStrategy: 'SEQUENTIAL',
+      members: [{ number: '122' }, { number: '120' }, { number: '121' }],
+      noAnswerDestination: { type: 'VOICEMAIL' },
+    });
+    const external = ok(
+      await server.gql(UPDATE, { id, input: { noAnswerDestination: { type: 'EXTERNAL_NUMBER', target: '+8613800000000' }, members: ['123'] } }, server.adminToken),
+      'updateDepartment',
+    );
     expect(external).toMatchObject({ noAnswerDestination: { type: 'EXTERNAL_NUMBER', target: '+8613800000000' }, members: [{ number: '123' }] });
     const self = await server.gql(UPDATE, { id, input: { noAnswerDestination: { type: 'DEPARTMENT', target: id } } }, server.adminToken);
     expect(self.data.updateDepartment.issues[0].code).toBe('CYCLE');
@@ -78,7 +115,10 @@ describe('departments (F-4.1.1)', () => {
   it('deleting an extension removes it from departments; deleting a referenced one is refused', async () => {
     await createExtensions('130', 2);
     const front = ok(await create({ name: 'Front', number: '0406', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'HANGUP' }, members: ['130'] }), 'createDepartment').id;
-    const back = ok(await create({ name: 'Back', number: '0407', ringStrategy: 'RING_ALL', ringTimeSeconds: 30, noAnswerDestination: { type: 'DEPARTMENT', target: '0406' }, members: ['130'] }), 'createDepartment');
+    const back = ok(
+      await create({ name: 'Back', number: '0407', ringStrategy: 'RING_ALL', ringTimeSeconds: 30, noAnswerDestination: { type: 'DEPARTMENT', target: '0406' }, members: ['130'] }),
+      'createDepartment',
+    );
     const e131 = (await server.gql(`{ extension(number: "131") { id } }`, {}, server.adminToken)).data.extension.id;
     ok(await server.gql(UPDATE, { id: back.id, input: { members: ['130', '131'] } }, server.adminToken), 'updateDepartment');
     const del = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [e131] }, server.adminToken);

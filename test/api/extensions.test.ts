@@ -17,8 +17,10 @@ const create = (input: Record<string, unknown>) => server.gql(CREATE, { input },
 const issuePaths = (result: any, field: string) => result.data[field].issues.map((i: any) => i.path.join('.'));
 /** Batch add through the API: the new extensions in number order (with the given fields). */
 const createBatch = async (input: string, fields = 'id number') =>
-  ok(await server.gql(`mutation { createExtensions(input: { ${input} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { extensions { ${fields} } } } } }`, {}, server.adminToken), 'createExtensions')
-    .extensions as any[];
+  ok(
+    await server.gql(`mutation { createExtensions(input: { ${input} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { extensions { ${fields} } } } } }`, {}, server.adminToken),
+    'createExtensions',
+  ).extensions as any[];
 
 // The tests share one server but not their rows: each makes the extensions it
 // needs under numbers of its own, so any one of them passes alone.
@@ -32,26 +34,85 @@ describe('create and update', () => {
   it('applies the manual defaults (F-4.1.2.a–c)', async () => {
     const ext = ok(await create({ number: '101', name: 'Alice', password: 'Secret-101x' }), 'createExtension');
     expect(ext).toMatchObject({
-      number: '101', enabled: true, name: 'Alice', mobileNumber: '', dialPermission: { name: 'DialPlan1' }, language: 'DEFAULT',
-      email: '', outboundCallerId1: '', outboundCallerId2: '', mohClass: 'default', voicemailEnabled: true, voicemailPin: '1234',
-      remoteRegistration: false, maxContacts: 2, videoEnabled: true, videoCodec: 'H264', webrtcEnabled: true, recording: 'OFF',
-      allowBeingMonitored: false, registrationExpirySeconds: 1800, appRegistration: false, webLogin: true, pickupGroups: [1],
-      transport: 'UDP', dtmfMode: 'RFC4733', srtp: false, qualifyFrequencySeconds: 300, nat: false, iax2Enabled: false,
-      trustedAddresses: [], qualifyTimeoutSeconds: 30, sendPai: false, sendRpid: false, rtpTimeoutSeconds: 60,
-      inbandProgress: false, codecs: ['ALAW', 'ULAW', 'G729'], password: 'Secret-101x', passwordStrength: 'STRONG',
+      number: '101',
+      enabled: true,
+      name: 'Alice',
+      mobileNumber: '',
+      dialPermission: { name: 'DialPlan1' },
+      language: 'DEFAULT',
+      email: '',
+      outboundCallerId1: '',
+      outboundCallerId2: '',
+      mohClass: 'default',
+      voicemailEnabled: true,
+      voicemailPin: '1234',
+      remoteRegistration: false,
+      maxContacts: 2,
+      videoEnabled: true,
+      videoCodec: 'H264',
+      webrtcEnabled: true,
+      recording: 'OFF',
+      allowBeingMonitored: false,
+      registrationExpirySeconds: 1800,
+      appRegistration: false,
+      webLogin: true,
+      pickupGroups: [1],
+      transport: 'UDP',
+      dtmfMode: 'RFC4733',
+      srtp: false,
+      qualifyFrequencySeconds: 300,
+      nat: false,
+      iax2Enabled: false,
+      trustedAddresses: [],
+      qualifyTimeoutSeconds: 30,
+      sendPai: false,
+      sendRpid: false,
+      rtpTimeoutSeconds: 60,
+      inbandProgress: false,
+      codecs: ['ALAW', 'ULAW', 'G729'],
+      password: 'Secret-101x',
+      passwordStrength: 'STRONG',
     });
   });
 
   it('stores every field as given, codecs in order', async () => {
     const input = {
-      number: '102', enabled: false, name: 'Bob Müller-Ōta', mobileNumber: '+86 (138) 0000-0000', password: 'pw1234',
-      language: 'zh_CN', email: 'bob@example.com', outboundCallerId1: '+8602867293500', outboundCallerId2: '67293501',
-      mohClass: 'jazz', voicemailEnabled: false, voicemailPin: '4321', remoteRegistration: true, maxContacts: 5,
-      videoEnabled: false, videoCodec: 'VP8', webrtcEnabled: false, recording: 'BOTH', allowBeingMonitored: true,
-      registrationExpirySeconds: 600, appRegistration: true, webLogin: false, pickupGroups: [3, 64, 1], transport: 'TLS',
-      dtmfMode: 'SIP_INFO', srtp: true, qualifyFrequencySeconds: 60, nat: true, iax2Enabled: true,
-      trustedAddresses: ['192.168.1.0/24', '10.0.0.5', '2001:db8::/32'], qualifyTimeoutSeconds: 5, sendPai: true, sendRpid: false,
-      rtpTimeoutSeconds: 0, inbandProgress: true, codecs: ['G722', 'OPUS', 'ULAW'],
+      number: '102',
+      enabled: false,
+      name: 'Bob Müller-Ōta',
+      mobileNumber: '+86 (138) 0000-0000',
+      password: 'pw1234',
+      language: 'zh_CN',
+      email: 'bob@example.com',
+      outboundCallerId1: '+8602867293500',
+      outboundCallerId2: '67293501',
+      mohClass: 'jazz',
+      voicemailEnabled: false,
+      voicemailPin: '4321',
+      remoteRegistration: true,
+      maxContacts: 5,
+      videoEnabled: false,
+      videoCodec: 'VP8',
+      webrtcEnabled: false,
+      recording: 'BOTH',
+      allowBeingMonitored: true,
+      registrationExpirySeconds: 600,
+      appRegistration: true,
+      webLogin: false,
+      pickupGroups: [3, 64, 1],
+      transport: 'TLS',
+      dtmfMode: 'SIP_INFO',
+      srtp: true,
+      qualifyFrequencySeconds: 60,
+      nat: true,
+      iax2Enabled: true,
+      trustedAddresses: ['192.168.1.0/24', '10.0.0.5', '2001:db8::/32'],
+      qualifyTimeoutSeconds: 5,
+      sendPai: true,
+      sendRpid: false,
+      rtpTimeoutSeconds: 0,
+      inbandProgress: true,
+      codecs: ['G722', 'OPUS', 'ULAW'],
     };
     const ext = ok(await create(input), 'createExtension');
     const { password: _p, ...rest } = input;
@@ -82,15 +143,33 @@ describe('create and update', () => {
 
   it('reports every bad field with its path and writes nothing', async () => {
     const bad = await create({
-      number: '1a', name: '', password: 'short', pickupGroups: [0, 65], codecs: ['ULAW', 'ULAW'], trustedAddresses: ['10.0.0.0/33', 'host'],
-      maxContacts: 0, registrationExpirySeconds: 10, voicemailPin: '12', email: 'not-mail', language: 'english',
+      number: '1a',
+      name: '',
+      password: 'short',
+      pickupGroups: [0, 65],
+      codecs: ['ULAW', 'ULAW'],
+      trustedAddresses: ['10.0.0.0/33', 'host'],
+      maxContacts: 0,
+      registrationExpirySeconds: 10,
+      voicemailPin: '12',
+      email: 'not-mail',
+      language: 'english',
     });
     expect(bad.data.createExtension.__typename).toBe('ValidationError');
     expect(issuePaths(bad, 'createExtension')).toEqual(
       expect.arrayContaining([
-        'input.number', 'input.password', 'input.pickupGroups.0', 'input.pickupGroups.1', 'input.codecs',
-        'input.trustedAddresses.0', 'input.trustedAddresses.1', 'input.maxContacts', 'input.registrationExpirySeconds',
-        'input.voicemailPin', 'input.email', 'input.language',
+        'input.number',
+        'input.password',
+        'input.pickupGroups.0',
+        'input.pickupGroups.1',
+        'input.codecs',
+        'input.trustedAddresses.0',
+        'input.trustedAddresses.1',
+        'input.maxContacts',
+        'input.registrationExpirySeconds',
+        'input.voicemailPin',
+        'input.email',
+        'input.language',
       ]),
     );
     const missing = await create({ number: '109', name: '', password: '' });
@@ -123,7 +202,12 @@ describe('numbering plan', () => {
     ok(await create({ number: '140', name: 'Owner', password: 'Secret-140x' }), 'createExtension');
     const taken = await create({ number: '140', name: 'Again', password: 'Secret-xx1' });
     // The same error type as every other create (createDepartment too): NumberConflictError naming the owner.
-    expect(taken.data.createExtension).toEqual({ __typename: 'NumberConflictError', message: 'Number 140 is already used by extension 140 (Owner)', number: '140', owner: { kind: 'EXTENSION', label: 'extension 140 (Owner)' } });
+    expect(taken.data.createExtension).toEqual({
+      __typename: 'NumberConflictError',
+      message: 'Number 140 is already used by extension 140 (Owner)',
+      number: '140',
+      owner: { kind: 'EXTENSION', label: 'extension 140 (Owner)' },
+    });
     const outside = await create({ number: '0400', name: 'Dept', password: 'Secret-xx1' });
     expect(outside.data.createExtension.issues).toEqual([{ path: ['input', 'number'], message: '0400 is outside the user extension range 100–899', code: 'OUT_OF_RANGE' }]);
     const dept = await server.gql(
@@ -166,7 +250,11 @@ describe('batches', () => {
   });
 
   it('batch add with one password, and a batch that clashes writes nothing', async () => {
-    const same = await server.gql(`mutation { createExtensions(input: { startNumber: "400", count: 3, password: "Shared-pw1" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { extensions { password } } } } }`, {}, server.adminToken);
+    const same = await server.gql(
+      `mutation { createExtensions(input: { startNumber: "400", count: 3, password: "Shared-pw1" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { extensions { password } } } } }`,
+      {},
+      server.adminToken,
+    );
     expect(ok(same, 'createExtensions').extensions.map((e: any) => e.password)).toEqual(['Shared-pw1', 'Shared-pw1', 'Shared-pw1']);
     const clash = await server.gql(`mutation { createExtensions(input: { startNumber: "398", count: 4 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(clash.data.createExtensions.__typename).toBe('ValidationError');
@@ -175,9 +263,7 @@ describe('batches', () => {
     const noFields = await server.gql(`mutation { createExtensions(input: { startNumber: "500", count: 2, fields: { } }) { __typename } }`, {}, server.adminToken);
     expect(noFields.data.createExtensions.__typename).toBe('MutationCreateExtensionsSuccess');
     const outOfRange = await server.gql(`mutation { createExtensions(input: { startNumber: "895", count: 10 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
-    expect(outOfRange.data.createExtensions.issues.map((i: any) => i.path.join('.'))).toEqual(
-      ['900', '901', '902', '903', '904'].map((_, i) => `input.extensions.${i + 5}.number`),
-    );
+    expect(outOfRange.data.createExtensions.issues.map((i: any) => i.path.join('.'))).toEqual(['900', '901', '902', '903', '904'].map((_, i) => `input.extensions.${i + 5}.number`));
   });
 
   it('capacity: create, batch and import stop at the model limit', async () => {
@@ -186,10 +272,21 @@ describe('batches', () => {
       const r = await limited.gql(`mutation { createExtensions(input: { startNumber: "100", count: 6 }) { ${ERROR_FIELDS} } }`, {}, limited.adminToken);
       expect(r.data.createExtensions).toMatchObject({ __typename: 'LimitExceededError', limit: 'maxIpExtensions', maximum: 5 });
       expect((await limited.gql(`{ extensions(first: 1) { totalCount } }`, {}, limited.adminToken)).data.extensions.totalCount).toBe(0);
-      ok(await limited.gql(`mutation { createExtensions(input: { startNumber: "100", count: 5 }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, limited.adminToken), 'createExtensions');
+      ok(
+        await limited.gql(
+          `mutation { createExtensions(input: { startNumber: "100", count: 5 }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`,
+          {},
+          limited.adminToken,
+        ),
+        'createExtensions',
+      );
       const one = await limited.gql(`mutation { createExtension(input: { number: "200", name: "x", password: "Secret-200" }) { ${ERROR_FIELDS} } }`, {}, limited.adminToken);
       expect(one.data.createExtension.__typename).toBe('LimitExceededError');
-      const raised = await limited.gql(`mutation { updateSystemSettings(input: { maxIpExtensions: 6 }) { ${ERROR_FIELDS} ... on MutationUpdateSystemSettingsSuccess { data { maxIpExtensions } } } }`, {}, limited.adminToken);
+      const raised = await limited.gql(
+        `mutation { updateSystemSettings(input: { maxIpExtensions: 6 }) { ${ERROR_FIELDS} ... on MutationUpdateSystemSettingsSuccess { data { maxIpExtensions } } } }`,
+        {},
+        limited.adminToken,
+      );
       expect(ok(raised, 'updateSystemSettings').maxIpExtensions).toBe(6);
       const now = await limited.gql(`mutation { createExtension(input: { number: "200", name: "x", password: "Secret-200" }) { __typename } }`, {}, limited.adminToken);
       expect(now.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
@@ -233,25 +330,44 @@ describe('batches', () => {
       // Through the API the refusal cannot be reached: SharedExtensionFields, the `fields` of both
       // updateExtensions and createExtensions, does not offer the field, so GraphQL refuses the
       // document before any resolver runs.
-      const edit = await server.gql(`mutation($ids: [ID!]!) { updateExtensions(ids: $ids, input: { fields: { ${field}: ${JSON.stringify(value)} } }) { __typename } }`, { ids: gids }, server.adminToken);
+      const edit = await server.gql(
+        `mutation($ids: [ID!]!) { updateExtensions(ids: $ids, input: { fields: { ${field}: ${JSON.stringify(value)} } }) { __typename } }`,
+        { ids: gids },
+        server.adminToken,
+      );
       expect(edit.data, field).toBeUndefined();
-      expect(edit.errors?.map((e) => e.message), field).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
+      expect(
+        edit.errors?.map((e) => e.message),
+        field,
+      ).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
       const add = await server.gql(`mutation { createExtensions(input: { startNumber: "460", count: 2, fields: { ${field}: ${JSON.stringify(value)} } }) { __typename } }`, {}, server.adminToken);
       expect(add.data, field).toBeUndefined();
-      expect(add.errors?.map((e) => e.message), field).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
+      expect(
+        add.errors?.map((e) => e.message),
+        field,
+      ).toEqual([expect.stringContaining(`Field "${field}" is not defined by type "SharedExtensionFields"`)]);
 
       // The service behind both mutations refuses it by itself, naming the field. (The cast goes
       // around the compile-time type, which already leaves these fields out.)
       const fields = { [field]: value } as unknown as BatchEditInput['fields'];
-      const edited = await service.batchEdit(ids, { fields }).then(() => null, (e: unknown) => e);
+      const edited = await service.batchEdit(ids, { fields }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(edited, field).toBeInstanceOf(ValidationError);
       expect((edited as ValidationError).issues, field).toEqual([refusal(field)]);
-      const added = await service.createBatch({ startNumber: '460', count: 2, fields }).then(() => null, (e: unknown) => e);
+      const added = await service.createBatch({ startNumber: '460', count: 2, fields }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(added, field).toBeInstanceOf(ValidationError);
       expect((added as ValidationError).issues, field).toEqual([refusal(field)]);
     }
     // All five at once: one issue each, in the order of the fields.
-    const all = await service.batchEdit(ids, { fields: perUser as unknown as BatchEditInput['fields'] }).then(() => null, (e: unknown) => e);
+    const all = await service.batchEdit(ids, { fields: perUser as unknown as BatchEditInput['fields'] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(all).toBeInstanceOf(ValidationError);
     expect((all as ValidationError).issues).toEqual(Object.keys(perUser).map(refusal));
     // Nothing was written: the two extensions are as created, the numbers are free.
@@ -284,7 +400,11 @@ describe('lists', () => {
 
   it('delete selected and delete all', async () => {
     const ids = (await createBatch('startNumber: "760", count: 2')).map((e: any) => e.id);
-    const del = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count deletedIds } } } }`, { ids }, server.adminToken);
+    const del = await server.gql(
+      `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count deletedIds } } } }`,
+      { ids },
+      server.adminToken,
+    );
     expect(ok(del, 'deleteExtensions')).toEqual({ count: 2, deletedIds: ids });
     expect((await server.gql(`{ numberOwner(number: "760") { label } }`, {}, server.adminToken)).data.numberOwner).toBeNull();
     const refuse = await server.gql(`mutation { deleteAllExtensions(confirm: false) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
@@ -338,7 +458,9 @@ describe('an extension user', () => {
     expect(own.data.extensions.totalCount).toBe(1);
     expect(own.data.extensions.edges[0].node).toMatchObject({ number: '180', password: 'Secret-180x' });
 
-    const fields = ALL_FIELDS.replace(/dialPermission \{ name \}/, '').split(/\s+/).filter(Boolean);
+    const fields = ALL_FIELDS.replace(/dialPermission \{ name \}/, '')
+      .split(/\s+/)
+      .filter(Boolean);
     for (const field of [...fields, 'qrCode { payload }', 'departments { name }']) {
       const r = await server.gql(`query($id: ID!) { node(id: $id) { ... on Extension { ${field} } } }`, { id: other }, me);
       // Nothing of the other extension comes back: the field is null (or the node, for non-null fields).
@@ -381,7 +503,10 @@ describe('an extension user', () => {
 
   it('cannot log in when web login is off or the extension is disabled', async () => {
     const setLogin = async (number: string, password: string) =>
-      ok(await server.gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERROR_FIELDS} } }`, { e: number, p: password }, server.adminToken), 'setExtensionLoginPassword');
+      ok(
+        await server.gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERROR_FIELDS} } }`, { e: number, p: password }, server.adminToken),
+        'setExtensionLoginPassword',
+      );
     ok(await create({ number: '130', name: 'NoWeb', password: 'Secret-130x', webLogin: false, webrtcEnabled: false }), 'createExtension');
     await setLogin('130', 'Login-130x');
     await expect(server.login('130', 'Login-130x')).rejects.toThrow(/failed/);

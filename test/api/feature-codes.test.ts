@@ -27,7 +27,18 @@ describe('feature codes (F-4.7)', () => {
   });
 
   it('a changed code reaches the dialplan and features.conf; the old one is gone', async () => {
-    const changed = ok(await gql(UPDATE, { input: { codes: [{ key: 'dndOn', code: '*78' }, { key: 'pickupGroup', code: '*88' }, { key: 'cancelTransfer', code: '*9' }] } }), 'updateFeatureCodes');
+    const changed = ok(
+      await gql(UPDATE, {
+        input: {
+          codes: [
+            { key: 'dndOn', code: '*78' },
+            { key: 'pickupGroup', code: '*88' },
+            { key: 'cancelTransfer', code: '*9' },
+          ],
+        },
+      }),
+      'updateFeatureCodes',
+    );
     expect(changed.find((c: any) => c.key === 'dndOn').code).toBe('*78');
     const dialplan = await rendered('extensions.conf');
     expect(dialplan).toContain('exten => *78,1,Answer()');
@@ -45,7 +56,11 @@ describe('feature codes (F-4.7)', () => {
     const clash = await gql(UPDATE, { input: { codes: [{ key: 'voicemailOwn', code: '*60' }] } });
     expect(clash.data.updateFeatureCodes.issues).toEqual([{ path: ['input', 'codes', 'voicemailOwn'], message: '*60 is also the code of voicemailMain', code: 'CODE_CLASH' }]);
     const prefix = await gql(UPDATE, { input: { codes: [{ key: 'attendedTransfer', code: '#1' }] } });
-    expect(prefix.data.updateFeatureCodes.issues[0]).toMatchObject({ path: ['input', 'codes', 'attendedTransfer'], code: 'CODE_CLASH', message: '# (blindTransfer) is a prefix of #1 (attendedTransfer)' });
+    expect(prefix.data.updateFeatureCodes.issues[0]).toMatchObject({
+      path: ['input', 'codes', 'attendedTransfer'],
+      code: 'CODE_CLASH',
+      message: '# (blindTransfer) is a prefix of #1 (attendedTransfer)',
+    });
     const ambiguous = await gql(UPDATE, { input: { codes: [{ key: 'spyListen', code: '*9' }] } });
     expect(ambiguous.data.updateFeatureCodes.issues[0]).toMatchObject({ code: 'CODE_CLASH' });
     const digits = await gql(UPDATE, { input: { codes: [{ key: 'dndOff', code: '074' }] } });
@@ -64,7 +79,10 @@ describe('feature codes (F-4.7)', () => {
   });
 
   it('every user may read them; only administrators change them', async () => {
-    ok(await gql(`mutation { createAccount(input: { username: "op-codes", password: "operator-pass", role: OPERATOR }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id } } } }`), 'createAccount');
+    ok(
+      await gql(`mutation { createAccount(input: { username: "op-codes", password: "operator-pass", role: OPERATOR }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id } } } }`),
+      'createAccount',
+    );
     const operator = await server.login('op-codes', 'operator-pass');
     expect((await gql(`{ featureCodes { key } }`, {}, operator)).data.featureCodes.length).toBe(46);
     expect((await gql(UPDATE, { input: { codes: [{ key: 'dndOn', code: '*79' }] } }, operator)).data.updateFeatureCodes.__typename).toBe('NotPermittedError');

@@ -21,7 +21,14 @@ const download = async (s: TestServer, format: 'XLSX' | 'CSV', template = false)
 
 beforeAll(async () => {
   [source, target] = await Promise.all([startTestServer(), startTestServer()]);
-  ok(await source.gql(`mutation { createExtensions(input: { startNumber: "100", count: 100, startCallerId1: "0067293500" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, source.adminToken), 'createExtensions');
+  ok(
+    await source.gql(
+      `mutation { createExtensions(input: { startNumber: "100", count: 100, startCallerId1: "0067293500" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`,
+      {},
+      source.adminToken,
+    ),
+    'createExtensions',
+  );
   const special = await source.gql(
     `mutation { createExtension(input: { number: "250", name: "Zoë O'Neil", password: "P@ss#w0rd!{x}", codecs: [OPUS, ULAW], pickupGroups: [2, 9], trustedAddresses: ["10.1.0.0/16", "192.0.2.1"], transport: TCP, voicemailPin: "0042", email: "zoe@example.com", mobileNumber: "+44 (20) 7946-0000", recording: OUTBOUND, webrtcEnabled: false, webLogin: false, sendRpid: true }) { ${ERROR_FIELDS} } }`,
     {},
@@ -38,7 +45,7 @@ describe('export and import', () => {
     const file = await download(source, 'XLSX');
     expect(file.filename).toBe('extensions.xlsx');
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(file.buffer as unknown as ArrayBuffer);
+    await workbook.xlsx.load(file.buffer);
     expect(workbook.worksheets[0]!.rowCount).toBe(102);
     const r = await uploadFile(target.graphqlUrl, target.adminToken, IMPORT, {}, { name: file.filename, content: file.buffer, type: file.contentType });
     expect(ok(r, 'importExtensions')).toMatchObject({ rows: 101, createdCount: 101, rejected: [] });

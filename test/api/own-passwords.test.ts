@@ -32,7 +32,11 @@ const change = async (token: string, current: string, next: string) => (await se
 const whoAmI = async (token: string) => (await server.gql(`{ me { username } }`, {}, token)).data?.me?.username ?? null;
 const createExtension = async (number: string, password: string, extra = '') =>
   ok<{ id: string }>(
-    await server.gql(`mutation { createExtension(input: { number: "${number}", name: "E${number}", password: "${password}" ${extra} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`, {}, server.adminToken),
+    await server.gql(
+      `mutation { createExtension(input: { number: "${number}", name: "E${number}", password: "${password}" ${extra} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`,
+      {},
+      server.adminToken,
+    ),
     'createExtension',
   ).id;
 const setLoginPassword = async (extension: string, password: string, token = server.adminToken) => (await server.gql(SET, { e: extension, p: password }, token)).data.setExtensionLoginPassword;
@@ -40,7 +44,11 @@ const setLoginPassword = async (extension: string, password: string, token = ser
 describe('accounts other than ADMIN change their own password', () => {
   beforeAll(async () => {
     await createExtension('300', 'Sip-secret-300');
-    for (const [username, role, extension] of [['oper1', 'OPERATOR', null], ['bill1', 'BILLING', null], ['panel1', 'OPERATOR_PANEL', '300']] as const) {
+    for (const [username, role, extension] of [
+      ['oper1', 'OPERATOR', null],
+      ['bill1', 'BILLING', null],
+      ['panel1', 'OPERATOR_PANEL', '300'],
+    ] as const) {
       const r = await server.gql(
         `mutation($u: String!, $r: AccountRole!, $e: String) { createAccount(input: { username: $u, password: "First-pass-1", role: $r, extension: $e }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id } } } }`,
         { u: username, r: role, e: extension },
@@ -50,7 +58,11 @@ describe('accounts other than ADMIN change their own password', () => {
     }
   });
 
-  for (const [username, role] of [['oper1', 'OPERATOR'], ['bill1', 'BILLING'], ['panel1', 'OPERATOR_PANEL']] as const) {
+  for (const [username, role] of [
+    ['oper1', 'OPERATOR'],
+    ['bill1', 'BILLING'],
+    ['panel1', 'OPERATOR_PANEL'],
+  ] as const) {
     it(`${role}: the old password stops working, the new one works, its other sessions end`, async () => {
       const current = await session(username, 'First-pass-1');
       const other = await session(username, 'First-pass-1');
@@ -105,7 +117,10 @@ describe('accounts other than ADMIN change their own password', () => {
   it('refuses callers without a password of their own', async () => {
     const anonymous = await server.gql(CHANGE, { c: 'First-pass-1', n: 'Second-pass-2' });
     expect(anonymous.data.changeMyPassword.__typename).toBe('NotPermittedError');
-    const key = ok(await server.gql(`mutation { createApiKey(name: "k1", scopes: [EXTENSIONS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret } } } }`, {}, server.adminToken), 'createApiKey').secret;
+    const key = ok(
+      await server.gql(`mutation { createApiKey(name: "k1", scopes: [EXTENSIONS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret } } } }`, {}, server.adminToken),
+      'createApiKey',
+    ).secret;
     expect((await change(key, 'anything-1', 'Second-pass-2')).__typename).toBe('NotPermittedError');
   });
 });
@@ -213,7 +228,14 @@ describe('extension users log in with a login password of their own, never with 
     await setLoginPassword('205', 'Login-pass-205');
     // Only a direct database write can make them equal; the login still refuses it.
     const prisma = server.running.services.db.prisma;
-    await prisma.extension.update({ where: { id: Buffer.from(id, 'base64').toString().replace(/^Extension:/, '') }, data: { password: 'Login-pass-205' } });
+    await prisma.extension.update({
+      where: {
+        id: Buffer.from(id, 'base64')
+          .toString()
+          .replace(/^Extension:/, ''),
+      },
+      data: { password: 'Login-pass-205' },
+    });
     expect((await loginResult('205', 'Login-pass-205')).__typename).toBe('AuthenticationError');
   });
 
@@ -223,7 +245,14 @@ describe('extension users log in with a login password of their own, never with 
     const me = await session('206', 'Login-pass-206');
     expect(await whoAmI(me.accessToken)).toBe('206');
     // As after the upgrade, for sessions opened with the SIP secret: no login password, no access.
-    await server.running.services.db.prisma.extension.update({ where: { id: Buffer.from(id, 'base64').toString().replace(/^Extension:/, '') }, data: { loginPasswordHash: null } });
+    await server.running.services.db.prisma.extension.update({
+      where: {
+        id: Buffer.from(id, 'base64')
+          .toString()
+          .replace(/^Extension:/, ''),
+      },
+      data: { loginPasswordHash: null },
+    });
     expect(await whoAmI(me.accessToken)).toBeNull();
     expect((await server.gql(REFRESH, { t: me.refreshToken })).data.refreshTokens.__typename).toBe('AuthenticationError');
   });

@@ -19,7 +19,14 @@ const QR_PAYLOADS = `query($n: Int!) { extensions(first: $n) { edges { node { nu
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const created = ok(await server.gql(`mutation { createExtensions(input: { startNumber: "300", count: 200 }) { __typename ... on MutationCreateExtensionsSuccess { data { count } } ... on Error { message } } }`, {}, server.adminToken), 'createExtensions');
+  const created = ok(
+    await server.gql(
+      `mutation { createExtensions(input: { startNumber: "300", count: 200 }) { __typename ... on MutationCreateExtensionsSuccess { data { count } } ... on Error { message } } }`,
+      {},
+      server.adminToken,
+    ),
+    'createExtensions',
+  );
   expect(created.count).toBe(200);
   // The configuration apply that follows the batch renders on this thread: let it finish before measuring the loop.
   const applier = server.running.services.applier;
@@ -120,12 +127,15 @@ describe('rendering does not block the event loop', () => {
   });
 });
 
-describe('the cost of QR images in a document (priceFields with armor\'s costLimit)', () => {
+describe("the cost of QR images in a document (priceFields with armor's costLimit)", () => {
   const maxCost = 300000;
   const accepted: { document: string; n: number }[] = [];
   let current = '';
   // As src/server/plugins.ts would wire it: armor's refusal handler, given to priceFields as well.
-  const onReject = [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(`cost ${/found (\d+(?:\.\d+)?)/.exec(error.message)?.[1]}`, { extensions: { code: 'COST_LIMIT' } }))];
+  const onReject = [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new GraphQLError(`cost ${/found (\d+(?:\.\d+)?)/.exec(error.message)?.[1]}`, { extensions: { code: 'COST_LIMIT' } })),
+  ];
   const yoga = createYoga({
     schema,
     plugins: [
@@ -152,7 +162,11 @@ describe('the cost of QR images in a document (priceFields with armor\'s costLim
     // Refused by armor already: one refusal, armor's.
     expect(validate(page(100000, 'pngDataUrl'))).toEqual([['COST_LIMIT', `cost ${pageCost(100000, 1)}`]]);
     expect(validate(`fragment Q on ExtensionQrCode { image: pngDataUrl } ${page(500, '...Q')}`)[0]?.[0]).toBe('COST_LIMIT');
-    expect(validate(`{ node(id: "x") { ... on Extension { departments { members { qrCode { pngDataUrl } } } } } extensions(first: 400) { edges { node { ... on Extension { qrCode { pngDataUrl } } } } } }`)[0]?.[0]).toBe('COST_LIMIT');
+    expect(
+      validate(
+        `{ node(id: "x") { ... on Extension { departments { members { qrCode { pngDataUrl } } } } } extensions(first: 400) { edges { node { ... on Extension { qrCode { pngDataUrl } } } } } }`,
+      )[0]?.[0],
+    ).toBe('COST_LIMIT');
   });
 
   it(`lets through a page of up to ${CAP} images, and any page of payloads`, () => {
@@ -176,7 +190,10 @@ describe('the cost of QR images in a document (priceFields with armor\'s costLim
       const operations = parse(document).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       const fragments = new Map(parse(document).definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
       const costs = operations.map((operation) => operationCost({ getSchema: () => schema, getFragment: (name) => fragments.get(name) }, operation));
-      expect(accepted.map((a) => a.n), document).toEqual(costs.map((c) => c.plain));
+      expect(
+        accepted.map((a) => a.n),
+        document,
+      ).toEqual(costs.map((c) => c.plain));
       expect(costs.map((c) => c.priced)).toEqual(costs.map((c) => c.plain));
     }
   });

@@ -9,7 +9,12 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 let server: TestServer;
 const gql = (query: string, variables?: Record<string, unknown>) => server.gql(query, variables, server.adminToken);
 const createExtension = async (number: string, fields = '') =>
-  ok(await gql(`mutation { createExtension(input: { number: "${number}", name: "User ${number}", password: "Secret-${number}x" ${fields} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`), 'createExtension').id as string;
+  ok(
+    await gql(
+      `mutation { createExtension(input: { number: "${number}", name: "User ${number}", password: "Secret-${number}x" ${fields} }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`,
+    ),
+    'createExtension',
+  ).id as string;
 const updateExtension = (id: string, input: string) => gql(`mutation($id: ID!) { updateExtension(id: $id, input: { ${input} }) { ${ERROR_FIELDS} } }`, { id });
 const createDepartment = (number: string, destination: string) =>
   gql(`mutation { createDepartment(input: { name: "Dept ${number}", number: "${number}", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: ${destination} }) { ${ERROR_FIELDS} } }`);
@@ -23,18 +28,27 @@ describe('destinations are checked on write and when their target changes', () =
   it('a no-answer target of a mailbox that is off is refused at the mutation, naming the field', async () => {
     await createExtension('201', ', voicemailEnabled: false');
     const refused = await createDepartment('0410', '{ type: VOICEMAIL, target: "201" }');
-    expect(refused.data.createDepartment).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['input', 'noAnswerDestination', 'target'], code: 'UNUSABLE', message: 'extension (voicemail) 201 cannot take these calls: its voicemail is off' }] });
+    expect(refused.data.createDepartment).toMatchObject({
+      __typename: 'ValidationError',
+      issues: [{ path: ['input', 'noAnswerDestination', 'target'], code: 'UNUSABLE', message: 'extension (voicemail) 201 cannot take these calls: its voicemail is off' }],
+    });
   });
 
   it('turning voicemail off, or disabling, an extension that a department sends calls to is refused with the referrer', async () => {
     const id = await createExtension('202');
     expect((await createDepartment('0411', '{ type: VOICEMAIL, target: "202", greeting: BUSY }')).data.createDepartment.__typename).toBe('MutationCreateDepartmentSuccess');
     const off = await updateExtension(id, 'voicemailEnabled: false');
-    expect(off.data.updateExtension).toMatchObject({ __typename: 'ReferencedError', referrers: [{ kind: 'DEPARTMENT', label: 'department 0411 (Dept 0411) sends unanswered calls there (VOICEMAIL), but its voicemail is off' }] });
+    expect(off.data.updateExtension).toMatchObject({
+      __typename: 'ReferencedError',
+      referrers: [{ kind: 'DEPARTMENT', label: 'department 0411 (Dept 0411) sends unanswered calls there (VOICEMAIL), but its voicemail is off' }],
+    });
     const id2 = await createExtension('203');
     expect((await createDepartment('0412', '{ type: EXTENSION, target: "203" }')).data.createDepartment.__typename).toBe('MutationCreateDepartmentSuccess');
     const disabled = await updateExtension(id2, 'enabled: false');
-    expect(disabled.data.updateExtension).toMatchObject({ __typename: 'ReferencedError', referrers: [{ kind: 'DEPARTMENT', label: 'department 0412 (Dept 0412) sends unanswered calls there, but it is disabled' }] });
+    expect(disabled.data.updateExtension).toMatchObject({
+      __typename: 'ReferencedError',
+      referrers: [{ kind: 'DEPARTMENT', label: 'department 0412 (Dept 0412) sends unanswered calls there, but it is disabled' }],
+    });
     // Nothing was written, and the configuration still applies.
     const still = await gql(`{ extension(number: "202") { voicemailEnabled } }`);
     expect(still.data.extension.voicemailEnabled).toBe(true);
@@ -47,7 +61,11 @@ describe('the operator extension (F-4.6.1)', () => {
   it('on a fresh install other PBX settings change although extension 100 does not exist', async () => {
     const fresh = await startTestServer();
     try {
-      const r = await fresh.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 45 }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension } } } }`, {}, fresh.adminToken);
+      const r = await fresh.gql(
+        `mutation { updatePbxSettings(input: { globalRingSeconds: 45 }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension } } } }`,
+        {},
+        fresh.adminToken,
+      );
       expect(ok(r, 'updatePbxSettings')).toEqual({ globalRingSeconds: 45, operatorExtension: '100' });
     } finally {
       await fresh.stop();
@@ -73,7 +91,11 @@ describe('the operator extension (F-4.6.1)', () => {
 describe('stored settings are never lost silently', () => {
   it('a stored group with one invalid field keeps every other stored value', async () => {
     const prisma = server.running.services.db.prisma;
-    await prisma.setting.upsert({ where: { key: 'sip' }, create: { key: 'sip', value: JSON.stringify({ udpPort: 5070, userAgent: 'bad;agent' }) }, update: { value: JSON.stringify({ udpPort: 5070, userAgent: 'bad;agent' }) } });
+    await prisma.setting.upsert({
+      where: { key: 'sip' },
+      create: { key: 'sip', value: JSON.stringify({ udpPort: 5070, userAgent: 'bad;agent' }) },
+      update: { value: JSON.stringify({ udpPort: 5070, userAgent: 'bad;agent' }) },
+    });
     const read = await gql(`{ settings { sip { udpPort userAgent } } }`);
     expect(read.data.settings.sip).toEqual({ udpPort: 5070, userAgent: 'PBX' });
   });

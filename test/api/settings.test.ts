@@ -4,11 +4,22 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 let server: TestServer;
 const PLAN = `numberingPlan { userExtensionRange { start end } departmentRange { start end } queueRange { start end } pagingRange { start end } ivrRange { start end } disaRange { start end } conferenceRange { start end } parkRetrievalRange { start end } }`;
 const updatePlan = (input: Record<string, unknown>) =>
-  server.gql(`mutation($input: NumberingPlanInput!) { updateNumberingPlan(input: $input) { ${ERROR_FIELDS} ... on MutationUpdateNumberingPlanSuccess { data { userExtensionRange { start end } } } } }`, { input }, server.adminToken);
+  server.gql(
+    `mutation($input: NumberingPlanInput!) { updateNumberingPlan(input: $input) { ${ERROR_FIELDS} ... on MutationUpdateNumberingPlanSuccess { data { userExtensionRange { start end } } } } }`,
+    { input },
+    server.adminToken,
+  );
 
 /** Creates one extension; the tests share the server, each makes its own under numbers of its own (all inside 100–399, the range a test below narrows to). */
 const createExtension = async (number: string) =>
-  ok(await server.gql(`mutation($n: String!) { createExtension(input: { number: $n, name: "x", password: "Secret-xx9" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`, { n: number }, server.adminToken), 'createExtension').id as string;
+  ok(
+    await server.gql(
+      `mutation($n: String!) { createExtension(input: { number: $n, name: "x", password: "Secret-xx9" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`,
+      { n: number },
+      server.adminToken,
+    ),
+    'createExtension',
+  ).id as string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -19,9 +30,14 @@ describe('numbering plan (F-4.6.1.a)', () => {
   it('has the manual defaults', async () => {
     const r = await server.gql(`{ settings { ${PLAN} } }`, {}, server.adminToken);
     expect(r.data.settings.numberingPlan).toEqual({
-      userExtensionRange: { start: '100', end: '899' }, departmentRange: { start: '0400', end: '0435' }, queueRange: { start: '0300', end: '0335' },
-      pagingRange: { start: '0500', end: '0535' }, ivrRange: { start: '0600', end: '0635' }, disaRange: { start: '0700', end: '0735' },
-      conferenceRange: { start: '0900', end: '0935' }, parkRetrievalRange: { start: '41', end: '49' },
+      userExtensionRange: { start: '100', end: '899' },
+      departmentRange: { start: '0400', end: '0435' },
+      queueRange: { start: '0300', end: '0335' },
+      pagingRange: { start: '0500', end: '0535' },
+      ivrRange: { start: '0600', end: '0635' },
+      disaRange: { start: '0700', end: '0735' },
+      conferenceRange: { start: '0900', end: '0935' },
+      parkRetrievalRange: { start: '41', end: '49' },
     });
   });
 
@@ -41,9 +57,14 @@ describe('numbering plan (F-4.6.1.a)', () => {
   });
 
   it('refuses a change that would leave existing numbers outside, naming them; accepts a wider range', async () => {
-    ok(await server.gql(`mutation { createExtensions(input: { startNumber: "150", count: 7 }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, server.adminToken), 'createExtensions');
+    ok(
+      await server.gql(`mutation { createExtensions(input: { startNumber: "150", count: 7 }) { ${ERROR_FIELDS} ... on MutationCreateExtensionsSuccess { data { count } } } }`, {}, server.adminToken),
+      'createExtensions',
+    );
     const r = await updatePlan({ userExtensionRange: { start: '100', end: '149' } });
-    expect(r.data.updateNumberingPlan.issues).toEqual([{ path: ['input', 'userExtensionRange'], code: 'IN_USE', message: '7 existing number(s) would fall outside the user extension range: 150, 151, 152, 153, 154 and 2 more' }]);
+    expect(r.data.updateNumberingPlan.issues).toEqual([
+      { path: ['input', 'userExtensionRange'], code: 'IN_USE', message: '7 existing number(s) would fall outside the user extension range: 150, 151, 152, 153, 154 and 2 more' },
+    ]);
     const four = await updatePlan({ userExtensionRange: { start: '1000', end: '8999' } });
     expect(four.data.updateNumberingPlan.issues[0].code).toBe('IN_USE');
     // Wider with the same width works; four-digit extensions need a four-digit range with no three-digit ones left.
@@ -56,14 +77,22 @@ describe('numbering plan (F-4.6.1.a)', () => {
 describe('PBX settings (F-4.6.1) and the rest', () => {
   it('reads defaults, changes only named fields, validates', async () => {
     await createExtension('250');
-    const r = await server.gql(`{ settings { pbx { operatorExtension globalRingSeconds blockAnonymous pressZeroToOperator } sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd iceEnabled } softphone { registrationHost registrationPort } system { maxIpExtensions } } }`, {}, server.adminToken);
+    const r = await server.gql(
+      `{ settings { pbx { operatorExtension globalRingSeconds blockAnonymous pressZeroToOperator } sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd iceEnabled } softphone { registrationHost registrationPort } system { maxIpExtensions } } }`,
+      {},
+      server.adminToken,
+    );
     expect(r.data.settings).toEqual({
       pbx: { operatorExtension: '100', globalRingSeconds: 30, blockAnonymous: false, pressZeroToOperator: false },
       sip: { udpPort: 5060, tcpPort: 5061, tlsPort: 5062, rtpPortStart: 10000, rtpPortEnd: 20000, iceEnabled: true },
       softphone: { registrationHost: '', registrationPort: 0 },
       system: { maxIpExtensions: 5000 },
     });
-    const set = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 45, operatorExtension: "250" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension blockAnonymous } } } }`, {}, server.adminToken);
+    const set = await server.gql(
+      `mutation { updatePbxSettings(input: { globalRingSeconds: 45, operatorExtension: "250" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds operatorExtension blockAnonymous } } } }`,
+      {},
+      server.adminToken,
+    );
     expect(ok(set, 'updatePbxSettings')).toEqual({ globalRingSeconds: 45, operatorExtension: '250', blockAnonymous: false });
     const bad = await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 1, operatorExtension: "299" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(bad.data.updatePbxSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.globalRingSeconds']);
@@ -77,12 +106,19 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
 
   it('the operator extension cannot be deleted while the settings name it', async () => {
     const id = await createExtension('260');
-    ok(await server.gql(`mutation { updatePbxSettings(input: { operatorExtension: "260" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { operatorExtension } } } }`, {}, server.adminToken), 'updatePbxSettings');
+    ok(
+      await server.gql(
+        `mutation { updatePbxSettings(input: { operatorExtension: "260" }) { ${ERROR_FIELDS} ... on MutationUpdatePbxSettingsSuccess { data { operatorExtension } } } }`,
+        {},
+        server.adminToken,
+      ),
+      'updatePbxSettings',
+    );
     const r = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [id] }, server.adminToken);
     expect(r.data.deleteExtensions.referrers).toEqual([{ kind: 'SETTINGS', label: 'the PBX settings name it the operator extension' }]);
   });
 
-  it('DialPlan1 exists from the first start and is every extension\'s default', async () => {
+  it("DialPlan1 exists from the first start and is every extension's default", async () => {
     await createExtension('270');
     const r = await server.gql(`{ extension(number: "270") { dialPermission { name builtIn } } }`, {}, server.adminToken);
     expect(r.data.extension.dialPermission).toEqual({ name: 'DialPlan1', builtIn: true });

@@ -76,7 +76,7 @@ describe('formula injection in exported spreadsheets', () => {
   it('writes XLSX cells as plain quoted strings, never formulas', async () => {
     const file = await download(source, 'XLSX');
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(file.buffer as unknown as ArrayBuffer);
+    await workbook.xlsx.load(file.buffer);
     const sheet = workbook.worksheets[0]!;
     const header = (sheet.getRow(1).values as string[]).slice(1);
     const cellOf = (number: string, column: string) => {
@@ -131,8 +131,7 @@ describe('formula injection in exported spreadsheets', () => {
 describe('import: the check runs in the transaction that writes', () => {
   let server: TestServer;
   const csv = (...rows: string[]) => ['number,name,password', ...rows].join('\n');
-  const upload = (content: string, mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY') =>
-    uploadFile(server.graphqlUrl, server.adminToken, IMPORT, { mode }, { name: 'rows.csv', content, type: 'text/csv' });
+  const upload = (content: string, mode: 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY') => uploadFile(server.graphqlUrl, server.adminToken, IMPORT, { mode }, { name: 'rows.csv', content, type: 'text/csv' });
 
   beforeAll(async () => {
     server = await startTestServer();

@@ -21,7 +21,14 @@ const gadgets = new Map([['g1', { number: '0301', name: 'Coffee machine', owner:
 
 const gadgetDomain: DomainModule = {
   name: 'gadgets',
-  numberKinds: [{ kind: 'GADGET', noun: 'gadget', range: 'queueRange', describe: async (_tx, ids) => new Map(ids.filter((id) => gadgets.has(id)).map((id) => [id, `gadget ${gadgets.get(id)!.number} (${gadgets.get(id)!.name})`])) }],
+  numberKinds: [
+    {
+      kind: 'GADGET',
+      noun: 'gadget',
+      range: 'queueRange',
+      describe: async (_tx, ids) => new Map(ids.filter((id) => gadgets.has(id)).map((id) => [id, `gadget ${gadgets.get(id)!.number} (${gadgets.get(id)!.name})`])),
+    },
+  ],
   destinations: [
     {
       type: 'GADGET',
@@ -33,11 +40,20 @@ const gadgetDomain: DomainModule = {
   referrers: [
     {
       target: 'EXTENSION',
-      find: async (_tx, ids, change) => (change === 'delete' ? [...gadgets].filter(([, g]) => ids.includes(g.owner)).map(([id, g]) => ({ kind: 'GADGET', id, label: `gadget ${g.number} belongs to it` })) : []),
+      find: async (_tx, ids, change) =>
+        change === 'delete' ? [...gadgets].filter(([, g]) => ids.includes(g.owner)).map(([id, g]) => ({ kind: 'GADGET', id, label: `gadget ${g.number} belongs to it` })) : [],
     },
   ],
   readSnapshot: async () => ({}),
-  dialplan: { includes: ['pbx-gadgets'], contexts: () => [context('pbx-gadgets', [...gadgets.values()].map((g) => exten(g.number, ['Answer()', 'Playback(beep)', 'Hangup()'])))] },
+  dialplan: {
+    includes: ['pbx-gadgets'],
+    contexts: () => [
+      context(
+        'pbx-gadgets',
+        [...gadgets.values()].map((g) => exten(g.number, ['Answer()', 'Playback(beep)', 'Hangup()'])),
+      ),
+    ],
+  },
   expectations: () => [...gadgets.values()].map((g) => ({ number: g.number, context: coreContexts.internal, reaches: { app: 'Answer' }, owner: `gadget ${g.number}` })),
 };
 
@@ -57,7 +73,9 @@ describe('a made-up domain registered with one line', () => {
   it('owns numbers in the one namespace, and a clash names it', async () => {
     await prisma().$transaction((tx) => claimNumber(tx, '0301', 'GADGET', 'g1', ['input', 'number']));
     try {
-      const clash = await prisma().$transaction((tx) => claimNumber(tx, '0301', 'DEPARTMENT', 'd9', ['input', 'number'])).catch((e: unknown) => e);
+      const clash = await prisma()
+        .$transaction((tx) => claimNumber(tx, '0301', 'DEPARTMENT', 'd9', ['input', 'number']))
+        .catch((e: unknown) => e);
       expect(clash).toBeInstanceOf(NumberConflictError);
       expect((clash as NumberConflictError).message).toBe('Number 0301 is already used by gadget 0301 (Coffee machine)');
       const owner = await server.gql(`{ numberOwner(number: "0301") { kind label } }`, {}, server.adminToken);
@@ -70,7 +88,9 @@ describe('a made-up domain registered with one line', () => {
   it('is a Destination kind: its targets are found, stored uniformly, and block the delete of what they point at', async () => {
     const stored = await prisma().$transaction((tx) => resolveDestination(tx, { type: 'GADGET', target: '0301' }, ['input', 'to']));
     expect(stored).toEqual({ type: 'GADGET', target: 'g1', parameters: {} });
-    const missing = await prisma().$transaction((tx) => resolveDestination(tx, { type: 'GADGET', target: '0399' }, ['input', 'to'])).catch((e: { issues: unknown }) => e.issues);
+    const missing = await prisma()
+      .$transaction((tx) => resolveDestination(tx, { type: 'GADGET', target: '0399' }, ['input', 'to']))
+      .catch((e: { issues: unknown }) => e.issues);
     expect(missing).toEqual([{ path: ['input', 'to', 'target'], message: 'no gadget 0399 exists', code: 'NOT_FOUND' }]);
     await prisma().$transaction((tx) => saveDestination(tx, { kind: 'DEPARTMENT', id: 'dept-x', slot: 'noAnswer' }, stored));
     const referrers = await prisma().$transaction((tx) => findReferrers(tx, { settings: server.running.services.settings.store }, 'GADGET', ['g1'], 'delete'));
@@ -78,10 +98,18 @@ describe('a made-up domain registered with one line', () => {
   });
 
   it('its referrers keep an extension from being deleted', async () => {
-    const created = await server.gql(`mutation { createExtension(input: { number: "150", name: "Gadget owner", password: "Secret-150x" }) { ... on MutationCreateExtensionSuccess { data { id } } } }`, {}, server.adminToken);
+    const created = await server.gql(
+      `mutation { createExtension(input: { number: "150", name: "Gadget owner", password: "Secret-150x" }) { ... on MutationCreateExtensionSuccess { data { id } } } }`,
+      {},
+      server.adminToken,
+    );
     const id = created.data.createExtension.data.id;
     gadgets.get('g1')!.owner = Buffer.from(id, 'base64').toString().split(':')[1]!;
-    const refused = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { __typename ... on ReferencedError { message referrers { kind label } } } }`, { ids: [id] }, server.adminToken);
+    const refused = await server.gql(
+      `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { __typename ... on ReferencedError { message referrers { kind label } } } }`,
+      { ids: [id] },
+      server.adminToken,
+    );
     expect(refused.data.deleteExtensions).toMatchObject({ __typename: 'ReferencedError', referrers: [{ kind: 'GADGET', label: 'gadget 0301 belongs to it' }] });
   });
 

@@ -61,7 +61,19 @@ describe('ConfigApplier (D3)', () => {
     const h = harness();
     const first = await h.applier.applyNow();
     expect(first.outcome).toBe('WRITTEN_NOT_RELOADED');
-    expect(first.changedFiles.sort()).toEqual(['ari.conf', 'extensions.conf', 'features.conf', 'http.conf', 'iax.conf', 'manager.conf', 'modules.conf', 'musiconhold.conf', 'pjsip.conf', 'rtp.conf', 'voicemail.conf']);
+    expect(first.changedFiles.sort()).toEqual([
+      'ari.conf',
+      'extensions.conf',
+      'features.conf',
+      'http.conf',
+      'iax.conf',
+      'manager.conf',
+      'modules.conf',
+      'musiconhold.conf',
+      'pjsip.conf',
+      'rtp.conf',
+      'voicemail.conf',
+    ]);
     expect(readFileSync(join(h.dir, 'pjsip.conf'), 'utf8')).toBe(render(smallSnapshot()).files.get('pjsip.conf'));
     expect((await h.applier.applyNow()).outcome).toBe('NO_CHANGES');
   });
@@ -134,7 +146,18 @@ describe('ConfigApplier (D3)', () => {
     const h = harness({ reloader: { connected: () => up, reloadModule: async (m) => void calls.push(m) } });
     const report = await h.applier.applyNow();
     expect(report.outcome).toBe('WRITTEN_NOT_RELOADED');
-    expect(h.applier.state.pendingReloads.sort()).toEqual(['app_voicemail.so', 'chan_iax2.so', 'features', 'http', 'manager', 'pbx_config.so', 'res_ari.so', 'res_musiconhold.so', 'res_pjsip.so', 'res_rtp_asterisk.so']);
+    expect(h.applier.state.pendingReloads.sort()).toEqual([
+      'app_voicemail.so',
+      'chan_iax2.so',
+      'features',
+      'http',
+      'manager',
+      'pbx_config.so',
+      'res_ari.so',
+      'res_musiconhold.so',
+      'res_pjsip.so',
+      'res_rtp_asterisk.so',
+    ]);
     up = true;
     await h.applier.reconcile();
     expect(calls.sort()).toEqual(['app_voicemail.so', 'chan_iax2.so', 'features', 'http', 'manager', 'pbx_config.so', 'res_ari.so', 'res_musiconhold.so', 'res_pjsip.so', 'res_rtp_asterisk.so']);

@@ -55,7 +55,12 @@ describe('/readyz', () => {
     await until(() => logged.some((l) => l.msg.includes('Redis connection failed')), 5000, 'the log line');
     // One line per connection, not one per retry.
     await new Promise((r) => setTimeout(r, 500));
-    expect(logged.filter((l) => l.msg.includes('Redis connection failed')).map((l) => l.role).sort()).toEqual(['publisher', 'subscriber']);
+    expect(
+      logged
+        .filter((l) => l.msg.includes('Redis connection failed'))
+        .map((l) => l.role)
+        .sort(),
+    ).toEqual(['publisher', 'subscriber']);
   });
 
   it.skipIf(!hasRedis)('is ready while the Redis bus is connected', async () => {

@@ -116,12 +116,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
 
   private send(fields: AmiMessage, isList: true, timeoutMs: number, beforeLogin: boolean): Promise<AmiMessage[]>;
   private send(fields: AmiMessage, isList: false, timeoutMs: number, beforeLogin: boolean): Promise<AmiMessage>;
-  private send(
-    fields: AmiMessage,
-    isList: boolean,
-    timeoutMs: number,
-    beforeLogin: boolean,
-  ): Promise<AmiMessage | AmiMessage[]> {
+  private send(fields: AmiMessage, isList: boolean, timeoutMs: number, beforeLogin: boolean): Promise<AmiMessage | AmiMessage[]> {
     return new Promise((resolve, reject) => {
       const action = fields.Action;
       const actionId = this.newActionId();
@@ -134,7 +129,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
         const { Action: _, ...rest } = fields;
         text = formatAction({ Action: action, ActionID: actionId, ...rest });
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       const socket = this.socket;

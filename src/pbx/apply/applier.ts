@@ -81,7 +81,7 @@ export class ConfigApplier {
     if (this.running) {
       this.again = true;
       await this.running.catch(() => undefined);
-      if (this.running) return this.running;
+      if (this.running !== null) return this.running;
     }
     this.running = this.applyOnce();
     try {
@@ -176,7 +176,13 @@ export class ConfigApplier {
       if (!reloader.connected()) {
         // Asterisk went away during the apply: it reads the new files when it is back (reconcile).
         for (const module of modules) if (!reloaded.includes(module)) this.pendingReloads.add(module);
-        return finish({ outcome: 'WRITTEN_NOT_RELOADED', changedFiles: changed, reloadedModules: reloaded, warnings: result.warnings, error: 'Asterisk disconnected during the apply: the files will be reloaded when it is back' });
+        return finish({
+          outcome: 'WRITTEN_NOT_RELOADED',
+          changedFiles: changed,
+          reloadedModules: reloaded,
+          warnings: result.warnings,
+          error: 'Asterisk disconnected during the apply: the files will be reloaded when it is back',
+        });
       }
       // Asterisk refused a reload: put the previous files back and make it read them again.
       for (const name of changed) restoreFile(dir, name, previous.get(name) ?? null);

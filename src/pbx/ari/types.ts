@@ -1,7 +1,14 @@
 /** The ARI shapes this product reads (Asterisk 22 ARI 10), as plain data. */
 export type AriEndpoint = { technology: string; resource: string; state: string; channel_ids: string[] };
 export type AriDeviceState = { name: string; state: string };
-export type AriChannel = { id: string; name: string; state: string; caller: { name: string; number: string }; connected: { name: string; number: string }; dialplan?: { context: string; exten: string } };
+export type AriChannel = {
+  id: string;
+  name: string;
+  state: string;
+  caller: { name: string; number: string };
+  connected: { name: string; number: string };
+  dialplan?: { context: string; exten: string };
+};
 
 export type AriEvent =
   | { type: 'DeviceStateChanged'; device_state: AriDeviceState }

@@ -23,7 +23,10 @@ function topLevelDelimiters(text: string, delimiters: string, options: SplitOpti
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (ch === '\\') { i++; continue; }
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
     if (ch === '$' && (text[i + 1] === '{' || text[i + 1] === '[')) {
       closers.push(text[i + 1] === '{' ? '}' : ']');
       i++;
@@ -34,10 +37,19 @@ function topLevelDelimiters(text: string, delimiters: string, options: SplitOpti
       continue;
     }
     if (options.parens) {
-      if (ch === '"') { quoted = !quoted; continue; }
+      if (ch === '"') {
+        quoted = !quoted;
+        continue;
+      }
       if (quoted) continue;
-      if (ch === '(') { parens++; continue; }
-      if (ch === ')') { if (parens) parens--; continue; }
+      if (ch === '(') {
+        parens++;
+        continue;
+      }
+      if (ch === ')') {
+        if (parens) parens--;
+        continue;
+      }
       if (parens) continue;
     }
     if (delimiters.includes(ch)) found.push(i);

@@ -56,12 +56,21 @@ function stripComments(line: string, depth: number): { text: string; depth: numb
   for (let i = 0; i < line.length; i++) {
     const opensBlock = line.startsWith(';--', i) && line[i + 3] !== '-';
     if (depth > 0) {
-      if (line.startsWith('--;', i)) { depth--; i += 2; }
-      else if (opensBlock) { depth++; i += 2; }
+      if (line.startsWith('--;', i)) {
+        depth--;
+        i += 2;
+      } else if (opensBlock) {
+        depth++;
+        i += 2;
+      }
       continue;
     }
     const ch = line[i]!;
-    if (ch === '\\' && line[i + 1] === ';') { text += ';'; i++; continue; }
+    if (ch === '\\' && line[i + 1] === ';') {
+      text += ';';
+      i++;
+      continue;
+    }
     if (ch === ';') {
       if (!opensBlock) break;
       depth++;
@@ -157,7 +166,12 @@ function resolveInclude(files: Map<string, string>, name: string): string[] {
   const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   if (/[*?[]/.test(name)) {
     const toRegExp = (glob: string) =>
-      new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')}$`,
+      );
     const byPath = names.filter((n) => toRegExp(name).test(n));
     const byBase = names.filter((n) => toRegExp(baseName(name)).test(baseName(n)));
     return (byPath.length ? byPath : byBase).sort();

@@ -67,8 +67,7 @@ export function isCovered(target: Language, cover: readonly Language[]): boolean
     if (state < n) return language.positions[state]!;
     return language.tail === 'none' ? undefined : ANY;
   };
-  const successor = (language: Language, state: number): number =>
-    state < language.positions.length ? state + 1 : loopOf(language);
+  const successor = (language: Language, state: number): number => (state < language.positions.length ? state + 1 : loopOf(language));
 
   const start = cover.map((_, index) => index * stride);
   const queue: Array<{ state: number; cover: number[] }> = [{ state: 0, cover: start }];

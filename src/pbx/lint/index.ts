@@ -14,22 +14,14 @@ import type { LintIssue, NumberExpectation } from './types.js';
 
 export { parseDialplan } from './parse.js';
 export { matchExtension } from './patterns.js';
-export type {
-  Dialplan, DialplanContext, DialplanExtension, DialplanStep, IncludeRef, LintCode, LintIssue, NumberExpectation, SourceRef,
-} from './types.js';
+export type { Dialplan, DialplanContext, DialplanExtension, DialplanStep, IncludeRef, LintCode, LintIssue, NumberExpectation, SourceRef } from './types.js';
 
 const CODE_ORDER: LintIssue['code'][] = ['SYNTAX', 'DUPLICATE_PRIORITY', 'UNKNOWN_TARGET', 'SHADOWED_PATTERN', 'UNREACHABLE_NUMBER'];
 
 export function lintDialplan(files: Map<string, string>, expectations: NumberExpectation[] = []): LintIssue[] {
   const dialplan = parseDialplan(files);
   const lookup = createLookup(dialplan);
-  const issues = [
-    ...dialplan.issues,
-    ...checkTargets(lookup),
-    ...checkShadowing(lookup),
-    ...checkExpectations(lookup, expectations),
-  ];
+  const issues = [...dialplan.issues, ...checkTargets(lookup), ...checkShadowing(lookup), ...checkExpectations(lookup, expectations)];
   const unique = [...new Map(issues.map((issue) => [`${issue.code}\u0000${issue.message}`, issue])).values()];
-  return unique.sort((a, b) =>
-    a.file.localeCompare(b.file) || a.line - b.line || CODE_ORDER.indexOf(a.code) - CODE_ORDER.indexOf(b.code));
+  return unique.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || CODE_ORDER.indexOf(a.code) - CODE_ORDER.indexOf(b.code));
 }

@@ -13,9 +13,7 @@ export type SearchEntry = { context: DialplanContext; /** reached through a time
 
 export type Wanted = { priority: number } | { label: string };
 
-export type FindResult =
-  | { found: true; extension: DialplanExtension; step: DialplanStep }
-  | { found: false; missing: 'context' | 'extension' | 'priority' | 'label' };
+export type FindResult = { found: true; extension: DialplanExtension; step: DialplanStep } | { found: false; missing: 'context' | 'extension' | 'priority' | 'label' };
 
 export type FindOptions = {
   /**
@@ -64,8 +62,7 @@ export function createLookup(dialplan: Dialplan): Lookup {
     return options.ignoreCallerIdMatches ? all.filter((e) => e.cid === undefined) : all;
   };
 
-  const candidates = (contextName: string, exten: string, options: FindOptions = {}): DialplanExtension[] =>
-    searchOrder(contextName).flatMap((entry) => matchesIn(entry.context, exten, options));
+  const candidates = (contextName: string, exten: string, options: FindOptions = {}): DialplanExtension[] => searchOrder(contextName).flatMap((entry) => matchesIn(entry.context, exten, options));
 
   const find = (contextName: string, exten: string, wanted: Wanted, options: FindOptions = {}): FindResult => {
     if (!dialplan.contexts.has(contextName)) return { found: false, missing: 'context' };

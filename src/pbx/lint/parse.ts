@@ -81,8 +81,9 @@ function splitExtensionName(value: string): [string, string] {
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
     if (ch === '[') square++;
-    else if (ch === ']') { if (square) square--; }
-    else if (ch === '\\') i++;
+    else if (ch === ']') {
+      if (square) square--;
+    } else if (ch === '\\') i++;
     else if (ch === ',' && !square) return [value.slice(0, i), value.slice(i + 1)];
   }
   return [value, ''];
@@ -95,8 +96,7 @@ function splitOnce(text: string, delimiter: string): [string, string | undefined
 
 function readExtensionLine(build: ContextBuild, entry: ConfigEntry, isExten: boolean, state: SectionState, issues: LintIssue[]): void {
   const contextName = build.context.name;
-  const fail = (code: 'SYNTAX' | 'DUPLICATE_PRIORITY', text: string, extension?: string) =>
-    issues.push(issueAt(code, entry.ref, text, contextName, extension));
+  const fail = (code: 'SYNTAX' | 'DUPLICATE_PRIORITY', text: string, extension?: string) => issues.push(issueAt(code, entry.ref, text, contextName, extension));
 
   let fullName: string;
   let rest: string;
@@ -271,9 +271,10 @@ function finishContext(build: ContextBuild, issues: LintIssue[]): DialplanContex
     extension.steps.sort((a, b) => a.priority - b.priority);
     if (extension.steps.length && !extension.byPriority.has(1)) {
       const first = extension.steps[0]!;
-      const why = extension.firstPriorityText === 'n' || extension.firstPriorityText === 'next'
-        ? `its first line uses "n", which continues the previous line's numbering and gives priority ${extension.firstPriority}`
-        : `its lowest priority is ${first.priority}`;
+      const why =
+        extension.firstPriorityText === 'n' || extension.firstPriorityText === 'next'
+          ? `its first line uses "n", which continues the previous line's numbering and gives priority ${extension.firstPriority}`
+          : `its lowest priority is ${first.priority}`;
       issues.push(issueAt('DUPLICATE_PRIORITY', extension.ref, `no priority 1, so dialling it never starts: ${why}`, context.name, extension.name));
     }
   }

@@ -1,7 +1,4 @@
-import {
-  DIGITS, DIGITS_2_TO_9, EMPTY, NONZERO_DIGITS,
-  charSet, compareSameSizeSets, lowestChar, rangeSet, size, type CharSet,
-} from './charset.js';
+import { DIGITS, DIGITS_2_TO_9, EMPTY, NONZERO_DIGITS, charSet, compareSameSizeSets, lowestChar, rangeSet, size, type CharSet } from './charset.js';
 
 /**
  * Extension names and patterns with Asterisk 22 semantics (main/pbx.c:
@@ -105,10 +102,17 @@ function readSet(body: string, start: number): { chars: CharSet; end: number } |
 
 function wildcardSet(ch: string): CharSet | undefined {
   switch (ch) {
-    case 'x': case 'X': return DIGITS;
-    case 'z': case 'Z': return NONZERO_DIGITS;
-    case 'n': case 'N': return DIGITS_2_TO_9;
-    default: return undefined;
+    case 'x':
+    case 'X':
+      return DIGITS;
+    case 'z':
+    case 'Z':
+      return NONZERO_DIGITS;
+    case 'n':
+    case 'N':
+      return DIGITS_2_TO_9;
+    default:
+      return undefined;
   }
 }
 
@@ -155,8 +159,14 @@ function rankPattern(body: string): PositionRank[] {
   const ranks: PositionRank[] = [];
   for (let i = 0; i < body.length; i++) {
     const ch = body[i]!;
-    if (ch === '.') { ranks.push({ weight: WEIGHT_DOT, chars: EMPTY }); continue; }
-    if (ch === '!') { ranks.push({ weight: WEIGHT_BANG, chars: EMPTY }); continue; }
+    if (ch === '.') {
+      ranks.push({ weight: WEIGHT_DOT, chars: EMPTY });
+      continue;
+    }
+    if (ch === '!') {
+      ranks.push({ weight: WEIGHT_BANG, chars: EMPTY });
+      continue;
+    }
     if (ch === '[') {
       const set = readSet(body, i + 1);
       if (!set) {

@@ -52,8 +52,7 @@ function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem |
   }
 
   const entered = new Set<string>([landing.extension.context]);
-  const holds = (step: DialplanStep) =>
-    (!reaches.app || step.app.toLowerCase() === reaches.app.toLowerCase()) && (!reaches.context || entered.has(reaches.context));
+  const holds = (step: DialplanStep) => (!reaches.app || step.app.toLowerCase() === reaches.app.toLowerCase()) && (!reaches.context || entered.has(reaches.context));
   let channelContext = expectation.context;
   let channelExten = expectation.number;
   let { extension, step } = landing;

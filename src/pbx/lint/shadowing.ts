@@ -34,11 +34,16 @@ function deadWithinContexts(lookup: Lookup, dead: Set<DialplanExtension>): LintI
     context.extensions.forEach((pattern, index) => {
       if (!isCheckable(pattern)) return;
       const earlier = context.extensions.slice(0, index).filter((e) => alwaysAnswers(e) && intersects(pattern, e));
-      if (!earlier.length || !isCovered(pattern.compiled.language, earlier.map((e) => e.compiled.language))) return;
+      if (
+        !earlier.length ||
+        !isCovered(
+          pattern.compiled.language,
+          earlier.map((e) => e.compiled.language),
+        )
+      )
+        return;
       dead.add(pattern);
-      issues.push(issueAt('SHADOWED_PATTERN', pattern.ref,
-        `pattern can never be chosen: every number it matches is taken first by ${listShadowers(pattern, earlier)}`,
-        context.name, pattern.name));
+      issues.push(issueAt('SHADOWED_PATTERN', pattern.ref, `pattern can never be chosen: every number it matches is taken first by ${listShadowers(pattern, earlier)}`, context.name, pattern.name));
     });
   }
   return issues;
@@ -66,16 +71,21 @@ function deadThroughIncludes(lookup: Lookup, deadWithin: Set<DialplanExtension>)
       if (!entry.timed) searchedBefore.push(entry.context);
     });
   }
-  return [...deadFrom].map(([pattern, { from, by }]) => issueAt('SHADOWED_PATTERN', pattern.ref,
-    `pattern is never chosen when [${pattern.context}] is reached by include from ${from.map((c) => `[${c}]`).join(', ')}: ` +
-      `every number it matches is taken first by ${listShadowers(pattern, by)}`,
-    pattern.context, pattern.name));
+  return [...deadFrom].map(([pattern, { from, by }]) =>
+    issueAt(
+      'SHADOWED_PATTERN',
+      pattern.ref,
+      `pattern is never chosen when [${pattern.context}] is reached by include from ${from.map((c) => `[${c}]`).join(', ')}: ` +
+        `every number it matches is taken first by ${listShadowers(pattern, by)}`,
+      pattern.context,
+      pattern.name,
+    ),
+  );
 }
 
 function isCheckable(extension: DialplanExtension): boolean {
   const { compiled } = extension;
-  return compiled.kind === 'pattern' && !compiled.error && extension.steps.length > 0 &&
-    compiled.language.positions.every((set) => (set & ANY_CHAR) !== EMPTY);
+  return compiled.kind === 'pattern' && !compiled.error && extension.steps.length > 0 && compiled.language.positions.every((set) => (set & ANY_CHAR) !== EMPTY);
 }
 
 function alwaysAnswers(extension: DialplanExtension): boolean {
@@ -115,7 +125,10 @@ function memoizedCoverage() {
     const key = `${idOf(pattern)}:${cover.map(idOf).join(',')}`;
     let result = results.get(key);
     if (result === undefined) {
-      result = isCovered(pattern.compiled.language, cover.map((e) => e.compiled.language));
+      result = isCovered(
+        pattern.compiled.language,
+        cover.map((e) => e.compiled.language),
+      );
       results.set(key, result);
     }
     return result;
@@ -132,7 +145,12 @@ function intersects(pattern: DialplanExtension, other: DialplanExtension): boole
  * them (dropping later-searched ones first); otherwise patterns, then explicit names.
  */
 function listShadowers(pattern: DialplanExtension, shadowers: DialplanExtension[]): string {
-  const covers = (list: DialplanExtension[]) => list.length > 0 && isCovered(pattern.compiled.language, list.map((e) => e.compiled.language));
+  const covers = (list: DialplanExtension[]) =>
+    list.length > 0 &&
+    isCovered(
+      pattern.compiled.language,
+      list.map((e) => e.compiled.language),
+    );
   let patterns = shadowers.filter((e) => e.compiled.kind === 'pattern');
   if (!covers(patterns)) return listExtensions([...patterns, ...shadowers.filter((e) => e.compiled.kind === 'explicit')]);
   for (const candidate of [...patterns].reverse()) {

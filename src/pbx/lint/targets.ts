@@ -68,7 +68,10 @@ function targetProblem(lookup: Lookup, contextName: string, exten: string, prior
   const result = lookup.find(contextName, exten, wanted);
   if (result.found) return undefined;
   if (result.missing === 'extension') {
-    const included = lookup.searchOrder(contextName).slice(1).map((entry) => entry.context.name);
+    const included = lookup
+      .searchOrder(contextName)
+      .slice(1)
+      .map((entry) => entry.context.name);
     const where = included.length ? ` (searched ${[contextName, ...included].join(', ')})` : '';
     return `exten ${exten} not found in context ${contextName}${where}`;
   }

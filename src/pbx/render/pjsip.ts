@@ -13,7 +13,13 @@ function transports(snapshot: PbxSnapshot): string[] {
     section(name, [['type', 'transport'], ['protocol', protocol], ['bind', `0.0.0.0:${port}`], ...tls, ...nat, ['external_signaling_port', externalPort || undefined]]);
   const list = [transport('transport-udp', 'udp', sip.udpPort, sip.externalSignalingPortUdp), transport('transport-tcp', 'tcp', sip.tcpPort, sip.externalSignalingPortTcp)];
   if (sip.tlsCertFile && sip.tlsKeyFile) {
-    list.push(transport('transport-tls', 'tls', sip.tlsPort, sip.externalSignalingPortTls, [['cert_file', sip.tlsCertFile], ['priv_key_file', sip.tlsKeyFile], ['method', 'tlsv1_2']]));
+    list.push(
+      transport('transport-tls', 'tls', sip.tlsPort, sip.externalSignalingPortTls, [
+        ['cert_file', sip.tlsCertFile],
+        ['priv_key_file', sip.tlsKeyFile],
+        ['method', 'tlsv1_2'],
+      ]),
+    );
   }
   return list;
 }
@@ -21,5 +27,14 @@ function transports(snapshot: PbxSnapshot): string[] {
 /** pjsip.conf, the core's part: global settings and the transports (F-4.6.2.a). Endpoints come from the domains. */
 export function pjsipCore(snapshot: PbxSnapshot): { parts: string[] } {
   const sip = snapshot.settings.sip;
-  return { parts: [section('global', [['type', 'global'], ['user_agent', sip.userAgent], ['endpoint_identifier_order', sip.endpointIdentifierOrder.join(',')]]), ...transports(snapshot)] };
+  return {
+    parts: [
+      section('global', [
+        ['type', 'global'],
+        ['user_agent', sip.userAgent],
+        ['endpoint_identifier_order', sip.endpointIdentifierOrder.join(',')],
+      ]),
+      ...transports(snapshot),
+    ],
+  };
 }

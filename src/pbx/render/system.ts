@@ -4,27 +4,61 @@ import { file, section } from './text.js';
 /** rtp.conf: the RTP port range, ICE and STUN (F-4.6.2.a). */
 export function renderRtp(snapshot: PbxSnapshot): string {
   const sip = snapshot.settings.sip;
-  return file(section('general', [['rtpstart', sip.rtpPortStart], ['rtpend', sip.rtpPortEnd], ['icesupport', sip.iceEnabled], ['stunaddr', sip.stunServer]]));
+  return file(
+    section('general', [
+      ['rtpstart', sip.rtpPortStart],
+      ['rtpend', sip.rtpPortEnd],
+      ['icesupport', sip.iceEnabled],
+      ['stunaddr', sip.stunServer],
+    ]),
+  );
 }
 
 /** http.conf: the HTTP server that carries ARI, on loopback unless configured otherwise. */
 export function renderHttp(snapshot: PbxSnapshot): string {
   const c = snapshot.connection;
-  return file(section('general', [['enabled', true], ['bindaddr', c.httpBindAddress], ['bindport', c.httpPort]]));
+  return file(
+    section('general', [
+      ['enabled', true],
+      ['bindaddr', c.httpBindAddress],
+      ['bindport', c.httpPort],
+    ]),
+  );
 }
 
 /** ari.conf: this server's own ARI user. */
 export function renderAri(snapshot: PbxSnapshot): string {
   const c = snapshot.connection;
-  return file(section('general', [['enabled', true], ['pretty', false]]), section(c.ariUsername, [['type', 'user'], ['read_only', false], ['password', c.ariPassword]]));
+  return file(
+    section('general', [
+      ['enabled', true],
+      ['pretty', false],
+    ]),
+    section(c.ariUsername, [
+      ['type', 'user'],
+      ['read_only', false],
+      ['password', c.ariPassword],
+    ]),
+  );
 }
 
 /** manager.conf: this server's own AMI user, for what ARI lacks. */
 export function renderManager(snapshot: PbxSnapshot): string {
   const c = snapshot.connection;
   return file(
-    section('general', [['enabled', true], ['port', c.amiPort], ['bindaddr', c.amiBindAddress], ['displayconnects', false]]),
-    section(c.amiUsername, [['secret', c.amiPassword], ['deny', '0.0.0.0/0.0.0.0'], ['permit', `${c.amiBindAddress === '0.0.0.0' ? '0.0.0.0/0.0.0.0' : '127.0.0.1/255.255.255.255'}`], ['read', 'all'], ['write', 'all']]),
+    section('general', [
+      ['enabled', true],
+      ['port', c.amiPort],
+      ['bindaddr', c.amiBindAddress],
+      ['displayconnects', false],
+    ]),
+    section(c.amiUsername, [
+      ['secret', c.amiPassword],
+      ['deny', '0.0.0.0/0.0.0.0'],
+      ['permit', `${c.amiBindAddress === '0.0.0.0' ? '0.0.0.0/0.0.0.0' : '127.0.0.1/255.255.255.255'}`],
+      ['read', 'all'],
+      ['write', 'all'],
+    ]),
   );
 }
 
@@ -35,5 +69,10 @@ export function renderModules(): string {
 
 /** musiconhold.conf: the built-in class `default` from the installed prompts. */
 export function renderMusicOnHold(): string {
-  return file(section('default', [['mode', 'files'], ['directory', 'moh']]));
+  return file(
+    section('default', [
+      ['mode', 'files'],
+      ['directory', 'moh'],
+    ]),
+  );
 }

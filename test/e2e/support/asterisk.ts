@@ -409,8 +409,8 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
       output.push(...chunk.toString().split('\n').filter((l) => l.trim()));
       if (output.length > 300) output = output.slice(-300);
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
     const deadline = Date.now() + (options.bootTimeoutMs ?? 30_000);
     let last = 'no answer yet';
     while (Date.now() < deadline) {
@@ -467,7 +467,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     sipTcpPort: Number.isFinite(settings.sipTcp) ? settings.sipTcp : null,
     ari,
     sandbox,
-    pid: () => (child as ChildProcess | null)?.pid,
+    pid: () => (child)?.pid,
     writeFiles,
     logLines,
     problems: (fileNames, since = 0) => configProblems(logLines().slice(since), fileNames),

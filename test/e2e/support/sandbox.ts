@@ -221,8 +221,8 @@ export async function createSandbox(root: string): Promise<Sandbox> {
           resolve();
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`namespace bridge exited (${code}): ${output}`));
@@ -271,7 +271,7 @@ export async function createSandbox(root: string): Promise<Sandbox> {
       destroyed = true;
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-      const child = bridge as ChildProcess | null;
+      const child = bridge;
       if (child?.pid) {
         child.stdin?.end();
         killPid(child.pid, 'SIGTERM');

@@ -4,14 +4,7 @@ import { listContacts, type PjsipContact } from '../../../src/pbx/ami/contacts.j
 import { AmiError } from '../../../src/pbx/ami/errors.js';
 import type { AmiMessage } from '../../../src/pbx/ami/message.js';
 import { FakeAmiServer, wireMessage, type FakeAmiOptions, type FakeConnection } from './fake-ami-server.js';
-import {
-  HAVE_AMI_RECORDINGS,
-  NO_AMI_RECORDINGS,
-  readRecordedAction,
-  readRecordedBanner,
-  readRecordedEvents,
-  recordedActionFiles,
-} from './recordings.js';
+import { HAVE_AMI_RECORDINGS, NO_AMI_RECORDINGS, readRecordedAction, readRecordedBanner, readRecordedEvents, recordedActionFiles } from './recordings.js';
 
 if (!HAVE_AMI_RECORDINGS) console.warn(`AMI client tests: ${NO_AMI_RECORDINGS}`);
 
@@ -70,9 +63,7 @@ function hang(server: FakeAmiServer, action = 'Hang'): void {
 }
 
 function answerPing(server: FakeAmiServer): void {
-  server.on('Ping', (request, connection) =>
-    connection.send(wireMessage({ Response: 'Success', ActionID: request.ActionID ?? '', Ping: 'Pong' })),
-  );
+  server.on('Ping', (request, connection) => connection.send(wireMessage({ Response: 'Success', ActionID: request.ActionID ?? '', Ping: 'Pong' })));
 }
 
 function requireRecordings(ctx: TestContext): void {
@@ -313,9 +304,7 @@ describe('AmiClient session', () => {
     const list = client.list({ Action: 'HangList' }).catch((error: unknown) => error);
     await server.waitFor(() => server.requests.some((r) => r.Action === 'HangList'));
 
-    const reconnected = new Promise<void>((resolve) =>
-      client.once('disconnected', () => void nextEvent(client, 'connected').then(resolve)),
-    );
+    const reconnected = new Promise<void>((resolve) => client.once('disconnected', () => void nextEvent(client, 'connected').then(resolve)));
     server.dropAll();
     expect(await single).toMatchObject({ code: 'disconnected', message: 'AMI connection closed' });
     expect(await list).toMatchObject({ code: 'disconnected' });

@@ -57,9 +57,7 @@ describe('AmiFramer', () => {
   });
 
   it('keeps every value of a repeated key, joined with LF', () => {
-    const [frame] = new AmiFramer({ expectBanner: false }).push(
-      'Response: Success\r\nOutput: line one\r\nOutput: line two\r\n\r\n',
-    );
+    const [frame] = new AmiFramer({ expectBanner: false }).push('Response: Success\r\nOutput: line one\r\nOutput: line two\r\n\r\n');
     expect(frame).toEqual({ kind: 'message', message: { Response: 'Success', Output: 'line one\nline two' } });
   });
 
@@ -71,9 +69,7 @@ describe('AmiFramer', () => {
 
   it('decodes UTF-8 split across chunks', () => {
     const text = 'Event: X\r\nCallerIDName: Zoë 日本\r\n\r\n';
-    expect(feed(text, 1, new AmiFramer({ expectBanner: false }))).toEqual([
-      { kind: 'message', message: { Event: 'X', CallerIDName: 'Zoë 日本' } },
-    ]);
+    expect(feed(text, 1, new AmiFramer({ expectBanner: false }))).toEqual([{ kind: 'message', message: { Event: 'X', CallerIDName: 'Zoë 日本' } }]);
   });
 
   it('refuses a message that grows past the limit', () => {

@@ -4,10 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 // AMI traffic recorded from a real Asterisk 22.10.1, read in place (never copied into the repo).
 // The recorder turned CRLF into LF and changed nothing else; `toWire` undoes that.
-export const RECORDED_AMI_DIR = path.resolve(
-  fileURLToPath(new URL('../../..', import.meta.url)),
-  '../shared/asterisk/recorded/ami',
-);
+export const RECORDED_AMI_DIR = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared/asterisk/recorded/ami');
 export const HAVE_AMI_RECORDINGS = existsSync(RECORDED_AMI_DIR);
 export const NO_AMI_RECORDINGS = `recorded AMI traffic unavailable, replay skipped: ${RECORDED_AMI_DIR} is absent`;
 

@@ -20,7 +20,10 @@ describe('parseDialplan', () => {
     `);
     expect([...dialplan.contexts.keys()]).toEqual(['internal']);
     const internal = dialplan.contexts.get('internal')!;
-    expect(internal.includes.map((i) => [i.context, i.timed])).toEqual([['features', false], ['outbound', true]]);
+    expect(internal.includes.map((i) => [i.context, i.timed])).toEqual([
+      ['features', false],
+      ['outbound', true],
+    ]);
     const ext101 = internal.explicitByKey.get('=101')![0]!;
     expect(ext101.hint?.app).toBe('PJSIP/101');
     expect(ext101.steps.map((s) => [s.priority, s.label, s.app, s.args])).toEqual([
@@ -50,27 +53,28 @@ describe('parseDialplan', () => {
   });
 
   it('follows #include files, with file names and line numbers', () => {
-    const dialplan = parse(`
+    const dialplan = parse(
+      `
       [internal]
       exten => 100,1,NoOp()
       #include "users.conf"
       exten => 199,1,NoOp()
       #include extensions_custom_*.conf
-    `, {
-      'users.conf': `
+    `,
+      {
+        'users.conf': `
         exten => 101,1,NoOp()
         [users]
         exten => 102,1,NoOp()
       `,
-      'extensions_custom_b.conf': '[b]\nexten => s,1,NoOp()',
-      'extensions_custom_a.conf': '[a]\nexten => s,1,NoOp()',
-    });
+        'extensions_custom_b.conf': '[b]\nexten => s,1,NoOp()',
+        'extensions_custom_a.conf': '[a]\nexten => s,1,NoOp()',
+      },
+    );
     expect([...dialplan.contexts.keys()]).toEqual(['internal', 'users', 'a', 'b']);
     const internal = dialplan.contexts.get('internal')!;
     // Lines before the included file's first header belong to the including section; after it, too.
-    expect(internal.extensions.map((e) => `${e.name}@${e.ref.file}:${e.ref.line}`)).toEqual([
-      '100@extensions.conf:2', '101@users.conf:1', '199@extensions.conf:4',
-    ]);
+    expect(internal.extensions.map((e) => `${e.name}@${e.ref.file}:${e.ref.line}`)).toEqual(['100@extensions.conf:2', '101@users.conf:1', '199@extensions.conf:4']);
     expect(dialplan.issues).toEqual([]);
   });
 
@@ -95,7 +99,10 @@ describe('parseDialplan', () => {
       exten => 101,1,Dial(PJSIP/101)
       exten => 101/5551234,1,Playback(vip)
     `).contexts.get('c')!;
-    expect(c.extensions.map((e) => [e.name, e.cid])).toEqual([['101', '5551234'], ['101', undefined]]);
+    expect(c.extensions.map((e) => [e.name, e.cid])).toEqual([
+      ['101', '5551234'],
+      ['101', undefined],
+    ]);
   });
 
   it('merges sections of the same name into one context', () => {
@@ -151,20 +158,19 @@ describe('SYNTAX', () => {
   });
 
   it('swallows commas inside an unclosed pattern set, as pbx_config does', () => {
-    expect(messages(lint('[c]\nexten => _1[23,1,NoOp()'))).toEqual([
-      'extensions.conf:2 [c] exten _1[23,1,NoOp(): invalid priority or unknown label ""',
-    ]);
+    expect(messages(lint('[c]\nexten => _1[23,1,NoOp()'))).toEqual(['extensions.conf:2 [c] exten _1[23,1,NoOp(): invalid priority or unknown label ""']);
   });
 
   it('reports a "same" with nothing before it and an unclosed block comment', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       same => n,NoOp()
       ;-- never closed
-    `))).toEqual([
-      'extensions.conf:2 [c]: "same =>" with no earlier "exten =>" in this section',
-      'extensions.conf:3: block comment ";--" is never closed with "--;"',
-    ]);
+    `),
+      ),
+    ).toEqual(['extensions.conf:2 [c]: "same =>" with no earlier "exten =>" in this section', 'extensions.conf:3: block comment ";--" is never closed with "--;"']);
   });
 
   it('reports an #include cycle', () => {
@@ -174,78 +180,97 @@ describe('SYNTAX', () => {
   });
 
   it('accepts a variable application and #tryinclude of a missing file', () => {
-    expect(lint(`
+    expect(
+      lint(`
       [c]
       #tryinclude optional.conf
       exten => 1,1,\${APP}(x)
       exten => 2,1,Set(X=\${IF($[1=1]?a:b)})
-    `)).toEqual([]);
+    `),
+    ).toEqual([]);
   });
 });
 
 describe('DUPLICATE_PRIORITY', () => {
   it('reports the same priority twice for one extension, keeping the first', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       exten => 101,1,Dial(PJSIP/101)
       exten => 101,2,Hangup()
       exten => 101,1,Playback(x)
       exten => 1-01,2,Hangup()
-    `))).toEqual([
+    `),
+      ),
+    ).toEqual([
       'extensions.conf:4 [c] exten 101: priority 1 is already defined at extensions.conf:2; Asterisk rejects this line',
       'extensions.conf:5 [c] exten 1-01: priority 2 is already defined at extensions.conf:3; Asterisk rejects this line',
     ]);
   });
 
   it('treats patterns with the same sets as one extension', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       exten => _NXX,1,NoOp()
       exten => _[2-9]X[0-9],1,NoOp()
-    `))).toEqual([
-      'extensions.conf:3 [c] exten _[2-9]X[0-9]: priority 1 is already defined at extensions.conf:2; Asterisk rejects this line',
-    ]);
+    `),
+      ),
+    ).toEqual(['extensions.conf:3 [c] exten _[2-9]X[0-9]: priority 1 is already defined at extensions.conf:2; Asterisk rejects this line']);
   });
 
   it('reports an "n" that leaves an extension without priority 1', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       exten => 101,1,Dial(PJSIP/101)
       exten => 102,n,Dial(PJSIP/102)
       exten => 103,1,NoOp()
       same => n,Dial(PJSIP/103)
-    `))).toEqual([
-      'extensions.conf:3 [c] exten 102: no priority 1, so dialling it never starts: its first line uses "n", which continues the previous line\'s numbering and gives priority 2',
-    ]);
+    `),
+      ),
+    ).toEqual(['extensions.conf:3 [c] exten 102: no priority 1, so dialling it never starts: its first line uses "n", which continues the previous line\'s numbering and gives priority 2']);
   });
 
   it('reports "n" on the first line of a section and right after a hint', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       exten => 101,n,Dial(PJSIP/101)
       exten => 102,hint,PJSIP/102
       exten => 102,n,Dial(PJSIP/102)
-    `))).toEqual([
+    `),
+      ),
+    ).toEqual([
       'extensions.conf:2 [c] exten 101: priority "n" on the first line of a section has nothing to follow; Asterisk drops this line',
       'extensions.conf:4 [c] exten 102: priority "n" resolves to 0 (the previous line is a hint); Asterisk drops this line',
     ]);
   });
 
   it('reports a label used twice and a second hint', () => {
-    expect(messages(lint(`
+    expect(
+      messages(
+        lint(`
       [c]
       exten => 101,hint,PJSIP/101
       exten => 101,1(start),NoOp()
       same => n(start),Dial(PJSIP/101)
       exten => 101,hint,PJSIP/999
-    `))).toEqual([
+    `),
+      ),
+    ).toEqual([
       'extensions.conf:4 [c] exten 101: label "start" is already used by priority 1 at extensions.conf:3; Asterisk drops it here',
       'extensions.conf:5 [c] exten 101: second hint; the hint at extensions.conf:2 stays',
     ]);
   });
 
   it('accepts ordinary numbering', () => {
-    expect(lint(`
+    expect(
+      lint(`
       [c]
       exten => 101,1,NoOp()
       exten => 101,2,Dial(PJSIP/101)
@@ -253,6 +278,7 @@ describe('DUPLICATE_PRIORITY', () => {
       exten => 102,1,NoOp()
       same => n(x),NoOp()
       exten => 102,x+1,Hangup()
-    `)).toEqual([]);
+    `),
+    ).toEqual([]);
   });
 });

@@ -50,12 +50,12 @@ describe('matchExtension', () => {
 
 describe('Asterisk extension order (ext_cmp)', () => {
   const order = (names: string[]) =>
-    parse(`[c]\n${names.map((n) => `exten => ${n},1,NoOp()`).join('\n')}`).contexts.get('c')!.extensions.map((e) => e.name);
+    parse(`[c]\n${names.map((n) => `exten => ${n},1,NoOp()`).join('\n')}`)
+      .contexts.get('c')!
+      .extensions.map((e) => e.name);
 
   it('puts explicit names first, then patterns from most to least specific', () => {
-    expect(order(['_X.', '_1!', '_1XX', '_1.', '_10X', '101', '_1[0-4]X', '1'])).toEqual(
-      ['1', '101', '_10X', '_1[0-4]X', '_1XX', '_1.', '_1!', '_X.'],
-    );
+    expect(order(['_X.', '_1!', '_1XX', '_1.', '_10X', '101', '_1[0-4]X', '1'])).toEqual(['1', '101', '_10X', '_1[0-4]X', '_1XX', '_1.', '_1!', '_X.']);
   });
 
   it('ranks a longer pattern before a shorter one that agrees so far', () => {

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NumberExpectation } from '../../../src/pbx/lint/index.js';
 import { expectDial, lint, messages } from './helpers.js';
 
-const unreachable = (main: string, expectations: NumberExpectation[], others: Record<string, string> = {}) =>
-  messages(lint(main, expectations, others), 'UNREACHABLE_NUMBER');
+const unreachable = (main: string, expectations: NumberExpectation[], others: Record<string, string> = {}) => messages(lint(main, expectations, others), 'UNREACHABLE_NUMBER');
 
 describe('UNREACHABLE_NUMBER', () => {
   const plan = `
@@ -26,15 +25,17 @@ describe('UNREACHABLE_NUMBER', () => {
   `;
 
   it('accepts numbers that land on their feature, directly, through includes and Goto chains', () => {
-    expect(unreachable(plan, [
-      expectDial('150'),
-      { number: '400', context: 'internal', reaches: { context: 'dept-0400' }, owner: 'department 400' },
-      { number: '400', context: 'internal', reaches: { app: 'Dial', context: 'dept-0400' }, owner: 'department 400' },
-      { number: '600', context: 'internal', reaches: { context: 'ivr-0600' }, owner: 'IVR 600' },
-      { number: '700', context: 'internal', reaches: { context: 'dept-0400' }, owner: 'alias 700' },
-      { number: '*8', context: 'internal', reaches: { app: 'queue' }, owner: 'queue *8' },
-      expectDial('5551234'),
-    ])).toEqual([]);
+    expect(
+      unreachable(plan, [
+        expectDial('150'),
+        { number: '400', context: 'internal', reaches: { context: 'dept-0400' }, owner: 'department 400' },
+        { number: '400', context: 'internal', reaches: { app: 'Dial', context: 'dept-0400' }, owner: 'department 400' },
+        { number: '600', context: 'internal', reaches: { context: 'ivr-0600' }, owner: 'IVR 600' },
+        { number: '700', context: 'internal', reaches: { context: 'dept-0400' }, owner: 'alias 700' },
+        { number: '*8', context: 'internal', reaches: { app: 'queue' }, owner: 'queue *8' },
+        expectDial('5551234'),
+      ]),
+    ).toEqual([]);
   });
 
   it('follows Asterisk order: explicit first, then the most specific pattern (_10X before _1XX before _X.)', () => {
@@ -45,12 +46,17 @@ describe('UNREACHABLE_NUMBER', () => {
   });
 
   it('reports a number no extension answers, or a context that does not exist', () => {
-    expect(unreachable(`
+    expect(
+      unreachable(
+        `
       [internal]
       exten => 101,1,Dial(PJSIP/101)
       exten => 102/5551234,1,Dial(PJSIP/102)
       exten => 103,2,Dial(PJSIP/103)
-    `, [expectDial('102'), expectDial('103'), expectDial('101', 'nowhere')])).toEqual([
+    `,
+        [expectDial('102'), expectDial('103'), expectDial('101', 'nowhere')],
+      ),
+    ).toEqual([
       'extensions.conf:0: number 101 (extension 101) dialled from [nowhere] fails: context nowhere does not exist',
       'extensions.conf:1 [internal]: number 102 (extension 102) dialled from [internal] matches no extension with a priority 1 in [internal] or the contexts it includes',
       'extensions.conf:1 [internal]: number 103 (extension 103) dialled from [internal] matches no extension with a priority 1 in [internal] or the contexts it includes',
@@ -58,29 +64,41 @@ describe('UNREACHABLE_NUMBER', () => {
   });
 
   it('does not follow conditional jumps, and names the chain it followed', () => {
-    expect(unreachable(`
+    expect(
+      unreachable(
+        `
       [internal]
       exten => 101,1,Goto(s-101,s,1)
       [s-101]
       exten => s,1,GotoIf($[\${DND}]?dnd)
        same => n,Dial(PJSIP/101)
-    `, [expectDial('101')])).toEqual([
+    `,
+        [expectDial('101')],
+      ),
+    ).toEqual([
       'extensions.conf:4 [s-101]: number 101 (extension 101) dialled from [internal] reaches GotoIf at extensions.conf:4 [s-101] exten s priority 1 (via 101@internal → s@s-101), expected application Dial',
     ]);
   });
 
   it('stops after 10 Goto hops', () => {
-    expect(unreachable(`
+    expect(
+      unreachable(
+        `
       [internal]
       exten => 101,1,Goto(102,1)
       exten => 102,1,Goto(101,1)
-    `, [expectDial('101')])).toEqual([
+    `,
+        [expectDial('101')],
+      ),
+    ).toEqual([
       'extensions.conf:2 [internal]: number 101 (extension 101) dialled from [internal] still follows Gotos after 10 hops (101@internal → 102@internal → 101@internal → 102@internal → 101@internal → 102@internal → 101@internal → 102@internal → 101@internal → 102@internal → 101@internal): a loop?',
     ]);
   });
 
   it('reports Goto targets it cannot follow', () => {
-    expect(unreachable(`
+    expect(
+      unreachable(
+        `
       [internal]
       exten => 101,1,Goto(\${DEST},s,1)
       exten => 102,1,Goto(vm,\${EXTEN},1)
@@ -88,13 +106,10 @@ describe('UNREACHABLE_NUMBER', () => {
       exten => 104,1,Goto(vm,104,1)
       [vm]
       exten => s,1,VoiceMailMain()
-    `, [
-      expectDial('101'),
-      expectDial('102'),
-      { number: '102', context: 'internal', reaches: { context: 'vm' }, owner: 'voicemail 102' },
-      expectDial('103'),
-      expectDial('104'),
-    ])).toEqual([
+    `,
+        [expectDial('101'), expectDial('102'), { number: '102', context: 'internal', reaches: { context: 'vm' }, owner: 'voicemail 102' }, expectDial('103'), expectDial('104')],
+      ),
+    ).toEqual([
       'extensions.conf:2 [internal]: number 101 (extension 101) dialled from [internal] reaches Goto(${DEST},s,1) at extensions.conf:2, whose context is only known at run time',
       'extensions.conf:3 [internal]: number 102 (extension 102) dialled from [internal] reaches Goto(vm,${EXTEN},1) at extensions.conf:3, whose target is only known at run time',
       'extensions.conf:4 [internal]: number 103 (extension 103) dialled from [internal] reaches Goto(gone,s,1) at extensions.conf:4, but context gone does not exist',

@@ -16,7 +16,19 @@ const UA = 'PJSUA/v2.17 Linux x86_64';
 function contactList(actionId: string): string {
   return (
     wireMessage({ Response: 'Success', ActionID: actionId, EventList: 'start', Message: 'A listing of Contacts follows, presented as ContactList events' }) +
-    wireMessage({ Event: 'ContactList', ActionID: actionId, ObjectType: 'contact', ObjectName: '100;@2d5a7b', ViaAddr: '192.0.2.10', ViaPort: '5072', Uri: 'sip:100@192.0.2.10:5072;ob', UserAgent: UA, RoundtripUsec: '1085', Endpoint: '100', Status: 'Reachable' }) +
+    wireMessage({
+      Event: 'ContactList',
+      ActionID: actionId,
+      ObjectType: 'contact',
+      ObjectName: '100;@2d5a7b',
+      ViaAddr: '192.0.2.10',
+      ViaPort: '5072',
+      Uri: 'sip:100@192.0.2.10:5072;ob',
+      UserAgent: UA,
+      RoundtripUsec: '1085',
+      Endpoint: '100',
+      Status: 'Reachable',
+    }) +
     wireMessage({ Event: 'ContactListComplete', ActionID: actionId, EventList: 'Complete', ListItems: '1' })
   );
 }

@@ -34,7 +34,11 @@ async function fakeAri(answer: Answer): Promise<{ url: string; requests: string[
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -56,10 +60,13 @@ describe('ARI failures are contained and retried', () => {
     ['503 while Asterisk boots', () => ({ status: 503, body: '{"message":"Asterisk not booted"}' })],
     ['a 200 whose body is not JSON', () => ({ status: 200, body: '<html>proxy</html>{' })],
     ['a reset connection', () => 'reset' as const],
-    ['resources.json fine, an API document broken', (path: string) =>
-      path.startsWith('/ari/api-docs/resources.json')
-        ? { status: 200, body: JSON.stringify({ swaggerVersion: '1.1', basePath: 'http://localhost/ari', apis: [{ path: '/api-docs/asterisk.{format}' }] }) }
-        : { status: 200, body: 'not json' }],
+    [
+      'resources.json fine, an API document broken',
+      (path: string) =>
+        path.startsWith('/ari/api-docs/resources.json')
+          ? { status: 200, body: JSON.stringify({ swaggerVersion: '1.1', basePath: 'http://localhost/ari', apis: [{ path: '/api-docs/asterisk.{format}' }] }) }
+          : { status: 200, body: 'not json' },
+    ],
   ] as [string, Answer][]) {
     it(`keeps retrying on ${name}`, async () => {
       const ari = await fakeAri(answer);
@@ -93,7 +100,16 @@ describe('npm start pointed at an Asterisk that answers 503', () => {
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const output: string[] = [];
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: `file:${join(dataDir, 'pbx.db')}`, ADMIN_PASSWORD: 'admin-pass-for-tests', ARI_URL: ari.url, AMI_PORT: '1', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: dataDir,
+        DATABASE_URL: `file:${join(dataDir, 'pbx.db')}`,
+        ADMIN_PASSWORD: 'admin-pass-for-tests',
+        ARI_URL: ari.url,
+        AMI_PORT: '1',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));

@@ -34,7 +34,9 @@ describe('live extension status from ARI (F-3.2)', () => {
 
       standin.register('100', { ip: '192.0.2.10', port: 5072, rttUsec: 1085, userAgent: 'pjsua' });
       standin.register('101', { ip: '192.0.2.11', port: 5074, rttUsec: 2500 });
-      const online = await sub.waitFor((r) => r.data?.extensionStatusChanged?.number === '100' && r.data.extensionStatusChanged.state === 'ONLINE' && r.data.extensionStatusChanged.contacts[0]?.latencyMs > 0);
+      const online = await sub.waitFor(
+        (r) => r.data?.extensionStatusChanged?.number === '100' && r.data.extensionStatusChanged.state === 'ONLINE' && r.data.extensionStatusChanged.contacts[0]?.latencyMs > 0,
+      );
       expect(online.data.extensionStatusChanged.contacts[0]).toMatchObject({ ip: '192.0.2.10', port: 5072, status: 'Reachable', latencyMs: 1.085 });
 
       const call = standin.ring('100', '101');
@@ -170,7 +172,11 @@ describe('applying to Asterisk (D3)', () => {
     const applier = server.running.services.applier;
     const before = applier.state.lastApply!.revision;
     const reloadsBefore = standin.reloads.length;
-    const r = await server.gql(`mutation { a: createExtension(input: { number: "102", name: "A", password: "Secret-102" }) { __typename } b: createExtension(input: { number: "103", name: "B", password: "Secret-103" }) { __typename } c: updatePbxSettings(input: { globalRingSeconds: 25 }) { __typename } }`, {}, server.adminToken);
+    const r = await server.gql(
+      `mutation { a: createExtension(input: { number: "102", name: "A", password: "Secret-102" }) { __typename } b: createExtension(input: { number: "103", name: "B", password: "Secret-103" }) { __typename } c: updatePbxSettings(input: { globalRingSeconds: 25 }) { __typename } }`,
+      {},
+      server.adminToken,
+    );
     expect(Object.values(r.data).map((x: any) => x.__typename)).toEqual(['MutationCreateExtensionSuccess', 'MutationCreateExtensionSuccess', 'MutationUpdatePbxSettingsSuccess']);
     await until(() => applier.state.appliedRevision === applier.state.revision && applier.state.lastApply!.revision > before, 5000, 'apply');
     const reloads = standin.reloads.slice(reloadsBefore);

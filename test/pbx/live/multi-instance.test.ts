@@ -43,7 +43,16 @@ describe.skipIf(!hasRedis || !onPostgres)('several instances on one PostgreSQL d
     redis = await startRedis();
     standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100', '101'] });
     database = await createDatabase(mkdtempSync(join(tmpdir(), 'pbx-shared-')));
-    const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', DATABASE_URL: database.url, REDIS_URL: redis!.url, ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', LEASE_TTL_MS: '900', APPLY_DEBOUNCE_MS: '50', TOKEN_SECRET: 'a-shared-token-secret-for-both-instances' };
+    const env = {
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      DATABASE_URL: database.url,
+      REDIS_URL: redis!.url,
+      ARI_URL: standin.url,
+      ARI_PASSWORD: 'ari-test-pass',
+      LEASE_TTL_MS: '900',
+      APPLY_DEBOUNCE_MS: '50',
+      TOKEN_SECRET: 'a-shared-token-secret-for-both-instances',
+    };
     a = await startTestServer(env);
     b = await startTestServer(env);
   });

@@ -24,7 +24,14 @@ describe('device states from the channel listing (GET /deviceStates lists Stasis
     ];
     expect(
       deviceStatesFromChannels(
-        [endpoint('100', ['a']), endpoint('101', ['b']), endpoint('102', ['c', 'b']), endpoint('103', ['d']), endpoint('104', []), { technology: 'IAX2', resource: '9', state: 'online', channel_ids: ['c'] }],
+        [
+          endpoint('100', ['a']),
+          endpoint('101', ['b']),
+          endpoint('102', ['c', 'b']),
+          endpoint('103', ['d']),
+          endpoint('104', []),
+          { technology: 'IAX2', resource: '9', state: 'online', channel_ids: ['c'] },
+        ],
         channels,
       ),
     ).toEqual([

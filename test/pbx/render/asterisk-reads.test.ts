@@ -42,14 +42,14 @@ describe('what Asterisk reads is what the API stores', () => {
   });
 
   it('the display name in the caller ID and the mailbox', () => {
-    const names = ['Anna-Lena O\'Neil (Sales)', 'Zoë & Co / +1', '王小明'];
+    const names = ["Anna-Lena O'Neil (Sales)", 'Zoë & Co / +1', '王小明'];
     for (const name of [...names, ...accepted(extensionFieldSchemas.name)]) {
       const snapshot = smallSnapshot();
       snapshot.extensions[0] = extension('100', { name, email: 'a@example.com' });
       const files = render(snapshot).files;
       expect(readValue(files.get('pjsip.conf')!, '100', 'callerid')).toBe(`"${name}" <100>`);
       const box = readAsteriskConfig(files.get('voicemail.conf')!).find((v) => v.category === 'default' && v.name === '100')!;
-      expect(box.value.split(',')).toEqual([snapshot.extensions[0]!.voicemailPin, name, 'a@example.com']);
+      expect(box.value.split(',')).toEqual([snapshot.extensions[0].voicemailPin, name, 'a@example.com']);
     }
   });
 

@@ -160,7 +160,9 @@ describe('render: small fixture', () => {
     expect(friend.get('secret')).toEqual(['Secret-102']);
     expect(friend.get('context')).toEqual(['pbx-internal']);
     expect(() => sectionOf(iax, '100')).toThrow();
-    expect(dialplan).toContain(' same => n,GotoIf($["${ARG4}" != "1"]?ring)\n same => n,ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))\n same => n(ring),');
+    expect(dialplan).toContain(
+      ' same => n,GotoIf($["${ARG4}" != "1"]?ring)\n same => n,ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))\n same => n(ring),',
+    );
   });
 
   it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {

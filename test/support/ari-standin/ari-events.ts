@@ -17,11 +17,7 @@ export interface AriEvent {
  * application}`: Asterisk adds `type` and `timestamp` to the blob it was given
  * and the ARI layer appends the two last fields.
  */
-function standardEvent(
-  type: string,
-  body: Record<string, unknown>,
-  leading: Record<string, unknown> = {},
-): AriEvent {
+function standardEvent(type: string, body: Record<string, unknown>, leading: Record<string, unknown> = {}): AriEvent {
   const timestamp = ariTimestamp();
   return {
     type,
@@ -36,14 +32,11 @@ function standardEvent(
   };
 }
 
-export const channelCreated = (channel: ChannelRecord): AriEvent =>
-  standardEvent('ChannelCreated', { channel: channelJson(channel) });
+export const channelCreated = (channel: ChannelRecord): AriEvent => standardEvent('ChannelCreated', { channel: channelJson(channel) });
 
-export const channelStateChange = (channel: ChannelRecord): AriEvent =>
-  standardEvent('ChannelStateChange', { channel: channelJson(channel) });
+export const channelStateChange = (channel: ChannelRecord): AriEvent => standardEvent('ChannelStateChange', { channel: channelJson(channel) });
 
-export const channelConnectedLine = (channel: ChannelRecord): AriEvent =>
-  standardEvent('ChannelConnectedLine', { channel: channelJson(channel) });
+export const channelConnectedLine = (channel: ChannelRecord): AriEvent => standardEvent('ChannelConnectedLine', { channel: channelJson(channel) });
 
 export const channelCallerId = (channel: ChannelRecord): AriEvent =>
   standardEvent('ChannelCallerId', {
@@ -52,16 +45,14 @@ export const channelCallerId = (channel: ChannelRecord): AriEvent =>
     channel: channelJson(channel),
   });
 
-export const channelVarset = (channel: ChannelRecord, variable: string, value: string): AriEvent =>
-  standardEvent('ChannelVarset', { channel: channelJson(channel) }, { variable, value });
+export const channelVarset = (channel: ChannelRecord, variable: string, value: string): AriEvent => standardEvent('ChannelVarset', { channel: channelJson(channel) }, { variable, value });
 
 /**
  * A global variable set (pbx_builtin_setvar_helper with no channel), as each
  * pbx_config reload does for [globals]: ChannelVarset without `channel`
  * (optional in events.json). Built like the channel one, blob first.
  */
-export const globalVarset = (variable: string, value: string): AriEvent =>
-  standardEvent('ChannelVarset', {}, { variable, value });
+export const globalVarset = (variable: string, value: string): AriEvent => standardEvent('ChannelVarset', {}, { variable, value });
 
 export const channelDialplan = (channel: ChannelRecord): AriEvent =>
   standardEvent('ChannelDialplan', {
@@ -100,12 +91,7 @@ export const channelDestroyed = (channel: ChannelRecord, { cause, techCause }: H
     channel: channelJson(channel),
   });
 
-export const dial = (init: {
-  caller: ChannelRecord | undefined;
-  peer: ChannelRecord;
-  dialstatus: string;
-  dialstring: string;
-}): AriEvent =>
+export const dial = (init: { caller: ChannelRecord | undefined; peer: ChannelRecord; dialstatus: string; dialstring: string }): AriEvent =>
   standardEvent('Dial', {
     dialstatus: init.dialstatus,
     forward: '',
@@ -114,23 +100,17 @@ export const dial = (init: {
     peer: channelJson(init.peer),
   });
 
-export const bridgeCreated = (bridge: BridgeRecord): AriEvent =>
-  standardEvent('BridgeCreated', { bridge: bridgeJson(bridge) });
+export const bridgeCreated = (bridge: BridgeRecord): AriEvent => standardEvent('BridgeCreated', { bridge: bridgeJson(bridge) });
 
-export const bridgeDestroyed = (bridge: BridgeRecord): AriEvent =>
-  standardEvent('BridgeDestroyed', { bridge: bridgeJson(bridge) });
+export const bridgeDestroyed = (bridge: BridgeRecord): AriEvent => standardEvent('BridgeDestroyed', { bridge: bridgeJson(bridge) });
 
-export const channelEnteredBridge = (bridge: BridgeRecord, channel: ChannelRecord): AriEvent =>
-  standardEvent('ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(channel) });
+export const channelEnteredBridge = (bridge: BridgeRecord, channel: ChannelRecord): AriEvent => standardEvent('ChannelEnteredBridge', { bridge: bridgeJson(bridge), channel: channelJson(channel) });
 
-export const channelLeftBridge = (bridge: BridgeRecord, channel: ChannelRecord): AriEvent =>
-  standardEvent('ChannelLeftBridge', { bridge: bridgeJson(bridge), channel: channelJson(channel) });
+export const channelLeftBridge = (bridge: BridgeRecord, channel: ChannelRecord): AriEvent => standardEvent('ChannelLeftBridge', { bridge: bridgeJson(bridge), channel: channelJson(channel) });
 
-export const contactStatusChange = (endpoint: EndpointJson, contactInfo: ContactInfoJson): AriEvent =>
-  standardEvent('ContactStatusChange', { endpoint, contact_info: contactInfo });
+export const contactStatusChange = (endpoint: EndpointJson, contactInfo: ContactInfoJson): AriEvent => standardEvent('ContactStatusChange', { endpoint, contact_info: contactInfo });
 
-export const peerStatusChange = (endpoint: EndpointJson, peerStatus: 'Reachable' | 'Unreachable'): AriEvent =>
-  standardEvent('PeerStatusChange', { endpoint, peer: { peer_status: peerStatus } });
+export const peerStatusChange = (endpoint: EndpointJson, peerStatus: 'Reachable' | 'Unreachable'): AriEvent => standardEvent('PeerStatusChange', { endpoint, peer: { peer_status: peerStatus } });
 
 /** Device state events are built by a different Asterisk path: `application` comes second. */
 export function deviceStateChanged(name: string, state: string): AriEvent {

@@ -223,4 +223,3 @@ export function continueToHangupPriority(ctx: FlowContext, caller: ChannelRecord
   ctx.emit(channelDialplan(caller));
   ctx.emit(channelHangupRequest(caller, { cause: 16, soft: true }));
 }
-

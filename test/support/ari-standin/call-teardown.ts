@@ -1,20 +1,5 @@
-import {
-  bridgeDestroyed,
-  channelDestroyed,
-  channelHangupRequest,
-  channelLeftBridge,
-  dial,
-  type HangupCause,
-  type HangupRequest,
-} from './ari-events.js';
-import {
-  elapsedVariables,
-  releaseChannel,
-  setBridgedQos,
-  setOwnQos,
-  setVariables,
-  type Call,
-} from './call-model.js';
+import { bridgeDestroyed, channelDestroyed, channelHangupRequest, channelLeftBridge, dial, type HangupCause, type HangupRequest } from './ari-events.js';
+import { elapsedVariables, releaseChannel, setBridgedQos, setOwnQos, setVariables, type Call } from './call-model.js';
 import { continueToHangupPriority } from './call-setup.js';
 import { publishEndpointDeviceState } from './device-states.js';
 import type { FlowContext } from './flow-context.js';
@@ -24,9 +9,7 @@ import type { BridgeRecord, ChannelRecord } from './pbx-state.js';
  * Who ends a call and how: a phone sends BYE/CANCEL/486, or ARI's
  * DELETE /channels/{id} asks Asterisk to hang a channel up with a cause.
  */
-export type HangupInitiator =
-  | { leg: 'caller' | 'callee'; via: 'phone' }
-  | { leg: 'caller' | 'callee'; via: 'ari'; cause: number };
+export type HangupInitiator = { leg: 'caller' | 'callee'; via: 'phone' } | { leg: 'caller' | 'callee'; via: 'ari'; cause: number };
 
 // ast_softhangup(chan, AST_SOFTHANGUP_EXPLICIT) publishes the flag (0x20) as `cause`.
 const ARI_HANGUP_REQUEST: HangupRequest = { cause: 32, soft: true };
@@ -98,11 +81,7 @@ function ariEndsAnsweredCaller(ctx: FlowContext, call: Call, cause: number): voi
   ctx.emit(channelHangupRequest(caller, ARI_HANGUP_REQUEST));
   clearBridgeVariables(ctx, caller, callee);
   leaveBridge(ctx, bridge, caller);
-  setVariables(ctx, caller, [
-    ...elapsedVariables('ANSWEREDTIME', call.answeredAtMs),
-    ...elapsedVariables('DIALEDTIME', call.dialStartedAtMs),
-    ['DIALSTATUS', 'ANSWER'],
-  ]);
+  setVariables(ctx, caller, [...elapsedVariables('ANSWEREDTIME', call.answeredAtMs), ...elapsedVariables('DIALEDTIME', call.dialStartedAtMs), ['DIALSTATUS', 'ANSWER']]);
   ctx.emit(channelHangupRequest(caller, { cause: 16, soft: true }));
   releaseChannel(ctx, caller);
   publishEndpointDeviceState(ctx.state, ctx.emit, call.from);
@@ -129,11 +108,7 @@ function calleeEndsAnsweredCall(ctx: FlowContext, call: Call, initiator: HangupI
   clearBridgeVariables(ctx, callee, caller);
   leaveBridge(ctx, bridge, callee);
   leaveBridge(ctx, bridge, caller);
-  setVariables(ctx, caller, [
-    ...elapsedVariables('ANSWEREDTIME', call.answeredAtMs),
-    ...elapsedVariables('DIALEDTIME', call.dialStartedAtMs),
-    ['DIALSTATUS', 'ANSWER'],
-  ]);
+  setVariables(ctx, caller, [...elapsedVariables('ANSWEREDTIME', call.answeredAtMs), ...elapsedVariables('DIALEDTIME', call.dialStartedAtMs), ['DIALSTATUS', 'ANSWER']]);
   releaseChannel(ctx, callee);
   ctx.emit(channelDestroyed(callee, initiator.via === 'ari' ? { cause: initiator.cause } : NORMAL_CLEARING));
   destroyBridge(ctx, bridge);
@@ -175,12 +150,7 @@ function calleeRejectsRinging(ctx: FlowContext, call: Call, cause: HangupCause, 
   const { caller } = call;
   const callee = call.requireCallee();
   const dialstatus = dialStatusFor(cause.cause);
-  ctx.emit(
-    channelHangupRequest(
-      callee,
-      initiator.via === 'ari' ? ARI_HANGUP_REQUEST : { cause: cause.cause, techCause: cause.techCause },
-    ),
-  );
+  ctx.emit(channelHangupRequest(callee, initiator.via === 'ari' ? ARI_HANGUP_REQUEST : { cause: cause.cause, techCause: cause.techCause }));
   ctx.emit(dial({ caller, peer: callee, dialstatus, dialstring: '' }));
   setVariables(ctx, caller, [['DIALSTATUS', dialstatus]]);
   releaseChannel(ctx, callee);
@@ -196,12 +166,7 @@ function calleeRejectsRinging(ctx: FlowContext, call: Call, cause: HangupCause, 
 function originatedLegEnds(ctx: FlowContext, call: Call, initiator: HangupInitiator): void {
   const channel = call.caller;
   const cause: HangupCause = initiator.via === 'ari' ? { cause: initiator.cause } : USER_BUSY;
-  ctx.emit(
-    channelHangupRequest(
-      channel,
-      initiator.via === 'ari' ? ARI_HANGUP_REQUEST : { cause: cause.cause, techCause: cause.techCause },
-    ),
-  );
+  ctx.emit(channelHangupRequest(channel, initiator.via === 'ari' ? ARI_HANGUP_REQUEST : { cause: cause.cause, techCause: cause.techCause }));
   const dialstatus = initiator.via === 'ari' ? 'CANCEL' : dialStatusFor(cause.cause);
   ctx.emit(dial({ caller: undefined, peer: channel, dialstatus, dialstring: call.from }));
   releaseChannel(ctx, channel);

@@ -1,17 +1,7 @@
 import { deviceStateChanged, type AriEvent } from './ari-events.js';
 import { TECHNOLOGY, type PbxState } from './pbx-state.js';
 
-export const DEVICE_STATES = [
-  'UNKNOWN',
-  'NOT_INUSE',
-  'INUSE',
-  'BUSY',
-  'INVALID',
-  'UNAVAILABLE',
-  'RINGING',
-  'RINGINUSE',
-  'ONHOLD',
-] as const;
+export const DEVICE_STATES = ['UNKNOWN', 'NOT_INUSE', 'INUSE', 'BUSY', 'INVALID', 'UNAVAILABLE', 'RINGING', 'RINGINUSE', 'ONHOLD'] as const;
 
 export type DeviceStateName = (typeof DEVICE_STATES)[number];
 
@@ -98,11 +88,7 @@ export function initialQueueStates(state: PbxState): void {
  * then the availability of the queues it belongs to, in that order, as
  * Asterisk does.
  */
-export function publishEndpointDeviceState(
-  state: PbxState,
-  emit: (event: AriEvent) => void,
-  resource: string,
-): void {
+export function publishEndpointDeviceState(state: PbxState, emit: (event: AriEvent) => void, resource: string): void {
   publishIfChanged(state, emit, `${TECHNOLOGY}/${resource}`, endpointDeviceState(state, resource));
   for (const [queue, members] of Object.entries(state.config.queues)) {
     if (members.includes(resource)) {
@@ -111,12 +97,7 @@ export function publishEndpointDeviceState(
   }
 }
 
-function publishIfChanged(
-  state: PbxState,
-  emit: (event: AriEvent) => void,
-  name: string,
-  value: DeviceStateName,
-): void {
+function publishIfChanged(state: PbxState, emit: (event: AriEvent) => void, name: string, value: DeviceStateName): void {
   if (state.publishedDeviceStates.get(name) === value) return;
   state.publishedDeviceStates.set(name, value);
   emit(deviceStateChanged(name, value));

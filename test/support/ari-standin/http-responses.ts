@@ -51,14 +51,7 @@ export function writeHtmlError(res: ServerResponse, status: number, title: strin
 }
 
 /** A complete HTTP/1.1 response for a refused WebSocket upgrade, written straight to the socket. */
-export function rawHttpResponse(
-  status: number,
-  reason: string,
-  contentType: string,
-  body: string,
-  serverName: string,
-  extraHeaders: Readonly<Record<string, string>> = {},
-): string {
+export function rawHttpResponse(status: number, reason: string, contentType: string, body: string, serverName: string, extraHeaders: Readonly<Record<string, string>> = {}): string {
   const headers = {
     Server: serverName,
     'Content-Type': contentType,

@@ -2,15 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventSession } from './applications.js';
-import {
-  ariError,
-  htmlErrorPage,
-  rawHttpResponse,
-  writeAriResponse,
-  writeHtmlError,
-  type AriResponse,
-} from './http-responses.js';
-import { OPERATIONS, type OperationSpec, type RestOperationId } from './operations.js';
+import { ariError, htmlErrorPage, rawHttpResponse, writeAriResponse, writeHtmlError, type AriResponse } from './http-responses.js';
+import { OPERATIONS, type RestOperationId } from './operations.js';
 import { createRestHandlers, type RestHandler } from './rest-handlers.js';
 import { createRouter } from './router.js';
 import type { StandinRuntime } from './runtime.js';
@@ -208,9 +201,7 @@ export class AriHttpServer {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const refuseJson = (response: AriResponse): void => {
       const reason = response.reason ?? http.STATUS_CODES[response.status] ?? '';
-      socket.end(
-        rawHttpResponse(response.status, reason, 'application/json', JSON.stringify(response.body), this.serverName, response.headers),
-      );
+      socket.end(rawHttpResponse(response.status, reason, 'application/json', JSON.stringify(response.body), this.serverName, response.headers));
     };
     const refuseHtml = (status: number, title: string, text: string): void => {
       socket.end(rawHttpResponse(status, title, 'text/html', htmlErrorPage(status, title, text, this.serverName), this.serverName));
@@ -226,7 +217,7 @@ export class AriHttpServer {
       return;
     }
     const match = this.route('GET', decodeSegments(url.pathname.slice(ARI_PREFIX.length)) ?? []);
-    if (match.kind !== 'matched' || !(match.operation as OperationSpec).upgrade) {
+    if (match.kind !== 'matched' || !match.operation.upgrade) {
       refuseJson(ariError(404, 'Resource not found'));
       return;
     }

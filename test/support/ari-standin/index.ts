@@ -96,9 +96,7 @@ function resolveOptions(options: AriStandinOptions): ResolvedOptions {
     sipDomain: options.sipDomain ?? '127.0.0.1',
     dialplanContext: options.dialplanContext ?? 'internal',
     endpoints: (options.endpoints ?? []).map((endpoint) =>
-      typeof endpoint === 'string'
-        ? { resource: endpoint, callerName: '' }
-        : { resource: endpoint.resource, callerName: endpoint.callerName ?? '', maxContacts: endpoint.maxContacts },
+      typeof endpoint === 'string' ? { resource: endpoint, callerName: '' } : { resource: endpoint.resource, callerName: endpoint.callerName ?? '', maxContacts: endpoint.maxContacts },
     ),
     queues: options.queues ?? {},
     mailboxes: options.mailboxes ?? [],

@@ -107,10 +107,18 @@ export const OPERATIONS = [
   ),
   op('endpoints.list', 'GET', '/endpoints', 'List[Endpoint]', 'List all endpoints.'),
   op('endpoints.listByTech', 'GET', '/endpoints/{tech}', 'List[Endpoint]', 'List available endoints for a given endpoint technology.', [pathParam('tech')], [[404, 'Endpoints not found']]),
-  op('endpoints.get', 'GET', '/endpoints/{tech}/{resource}', 'Endpoint', 'Details for an endpoint.', [pathParam('tech'), pathParam('resource')], [
-    [400, 'Invalid parameters for sending a message.'],
-    [404, 'Endpoints not found'],
-  ]),
+  op(
+    'endpoints.get',
+    'GET',
+    '/endpoints/{tech}/{resource}',
+    'Endpoint',
+    'Details for an endpoint.',
+    [pathParam('tech'), pathParam('resource')],
+    [
+      [400, 'Invalid parameters for sending a message.'],
+      [404, 'Endpoints not found'],
+    ],
+  ),
   op('channels.list', 'GET', '/channels', 'List[Channel]', 'List all active channels in Asterisk.'),
   op(
     'channels.originate',
@@ -168,14 +176,20 @@ export const OPERATIONS = [
       [409, 'Uncontrolled device specified'],
     ],
   ),
-  op('deviceStates.delete', 'DELETE', '/deviceStates/{deviceName}', 'void', 'Destroy a device-state controlled by ARI.', [pathParam('deviceName')], [
-    [404, 'Device name is missing'],
-    [409, 'Uncontrolled device specified'],
-  ]),
+  op(
+    'deviceStates.delete',
+    'DELETE',
+    '/deviceStates/{deviceName}',
+    'void',
+    'Destroy a device-state controlled by ARI.',
+    [pathParam('deviceName')],
+    [
+      [404, 'Device name is missing'],
+      [409, 'Uncontrolled device specified'],
+    ],
+  ),
   op('applications.list', 'GET', '/applications', 'List[Application]', 'List all applications.'),
-  op('applications.get', 'GET', '/applications/{applicationName}', 'Application', 'Get details of an application.', [pathParam('applicationName')], [
-    [404, 'Application does not exist.'],
-  ]),
+  op('applications.get', 'GET', '/applications/{applicationName}', 'Application', 'Get details of an application.', [pathParam('applicationName')], [[404, 'Application does not exist.']]),
   op(
     'events.eventWebsocket',
     'GET',

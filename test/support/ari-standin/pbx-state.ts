@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ariTimestamp, unixSeconds } from './ari-time.js';
-import type {
-  BridgeJson,
-  CallerIdJson,
-  ChannelJson,
-  DeviceStateJson,
-  DialplanJson,
-  EndpointJson,
-} from './snapshots.js';
+import type { BridgeJson, CallerIdJson, ChannelJson, DeviceStateJson, DialplanJson, EndpointJson } from './snapshots.js';
 
 export const TECHNOLOGY = 'PJSIP';
 

@@ -51,8 +51,7 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
       return ok(Object.fromEntries(wanted.map((section) => [section, info[section]])));
     },
 
-    'asterisk.ping': () =>
-      ok({ ping: 'pong', timestamp: ariTimestamp(), asterisk_id: runtime.options.asteriskId }),
+    'asterisk.ping': () => ok({ ping: 'pong', timestamp: ariTimestamp(), asterisk_id: runtime.options.asteriskId }),
 
     'asterisk.reloadModule': async (request) => {
       const outcome = await runtime.reloadModule(pathVar(request, 'moduleName'));
@@ -61,10 +60,7 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
 
     'endpoints.list': () => ok(endpointList(runtime)),
 
-    'endpoints.listByTech': (request) =>
-      pathVar(request, 'tech') === TECHNOLOGY
-        ? ok(endpointList(runtime))
-        : ariError(404, `No Endpoints found - invalid tech ${pathVar(request, 'tech')}`),
+    'endpoints.listByTech': (request) => (pathVar(request, 'tech') === TECHNOLOGY ? ok(endpointList(runtime)) : ariError(404, `No Endpoints found - invalid tech ${pathVar(request, 'tech')}`)),
 
     'endpoints.get': (request) => {
       const resource = pathVar(request, 'resource');
@@ -141,13 +137,10 @@ function hangupCause(reason: string | null, reasonCode: string | null): number |
   if (reason && reasonCode) return ariError(400, "The reason and reason_code can't both be specified");
   if (reasonCode) {
     const code = Number.parseInt(reasonCode, 10);
-    return Number.isNaN(code)
-      ? ariError(400, 'Invalid reason for hangup reason code provided', 'Invalid Reason Code')
-      : code;
+    return Number.isNaN(code) ? ariError(400, 'Invalid reason for hangup reason code provided', 'Invalid Reason Code') : code;
   }
   if (reason) {
-    return (HANGUP_REASON_CAUSES as Record<string, number>)[reason] ??
-      ariError(400, 'Invalid reason for hangup reason provided', 'Invalid Reason');
+    return (HANGUP_REASON_CAUSES as Record<string, number>)[reason] ?? ariError(400, 'Invalid reason for hangup reason provided', 'Invalid Reason');
   }
   return 16;
 }
@@ -180,11 +173,7 @@ function originate(runtime: StandinRuntime, request: RestRequest): AriResponse {
   }
   const context = param(request, 'context') ?? 'default';
   if (context !== runtime.options.dialplanContext || !extension || !runtime.state.endpoints.has(extension)) {
-    return ariError(
-      501,
-      `ARI stand-in: only extensions that are endpoints in context '${runtime.options.dialplanContext}' are modelled`,
-      'Not Implemented',
-    );
+    return ariError(501, `ARI stand-in: only extensions that are endpoints in context '${runtime.options.dialplanContext}' are modelled`, 'Not Implemented');
   }
   // chan_pjsip cannot create a channel for an unknown technology, endpoint or one without contact.
   if (tech !== TECHNOLOGY || !runtime.state.isOnline(resource)) return allocationFailed();

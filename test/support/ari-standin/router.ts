@@ -1,9 +1,6 @@
 import type { HttpMethod, OperationSpec } from './operations.js';
 
-export type RouteResult =
-  | { kind: 'matched'; operation: OperationSpec; pathVars: Record<string, string> }
-  | { kind: 'not-found' }
-  | { kind: 'method-not-allowed'; allow: HttpMethod[] };
+export type RouteResult = { kind: 'matched'; operation: OperationSpec; pathVars: Record<string, string> } | { kind: 'not-found' } | { kind: 'method-not-allowed'; allow: HttpMethod[] };
 
 interface RouteNode {
   explicit: Map<string, RouteNode>;

@@ -39,7 +39,10 @@ export type ReloadFailureStatus = 404 | 409;
 
 export type ReloadOutcome = { status: 204 } | { status: ReloadFailureStatus; message: string };
 
-const BUILD_DATE = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const BUILD_DATE = new Date()
+  .toISOString()
+  .replace('T', ' ')
+  .replace(/\.\d+Z$/, ' UTC');
 
 /**
  * The simulated Asterisk: PBX state, Stasis applications and the scenario

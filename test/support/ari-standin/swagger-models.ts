@@ -40,7 +40,7 @@ const EVENT_MODELS: Readonly<Record<EventModelName, ModelSpec>> = {
     properties: { cause: 'int?', tech_cause: 'int?', soft: 'boolean?', channel: 'Channel' },
   },
   ChannelLeftBridge: { description: 'Notification that a channel has left a bridge.', properties: { bridge: 'Bridge', channel: 'Channel' } },
-  ChannelStateChange: { description: 'Notification of a channel\'s state change.', properties: { channel: 'Channel' } },
+  ChannelStateChange: { description: "Notification of a channel's state change.", properties: { channel: 'Channel' } },
   ChannelVarset: {
     description: 'Channel variable changed.',
     properties: { variable: 'string', value: 'string', channel: 'Channel?' },
