@@ -141,9 +141,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
   const statusOf = (r: any): Status | undefined => r?.data?.extensionStatusChanged;
   /** The first status of `number` from result index `from` on that passes `test`. */
   function waitStatus(number: string, test: (s: Status) => boolean, from: number, timeoutMs = 10_000, sub = feed): Promise<Status> {
-    return sub
-      .waitFor((r) => sub.results.indexOf(r) >= from && statusOf(r)?.number === number && test(statusOf(r)!), timeoutMs)
-      .then(statusOf) as Promise<Status>;
+    return sub.waitFor((r) => sub.results.indexOf(r) >= from && statusOf(r)?.number === number && test(statusOf(r)!), timeoutMs).then(statusOf) as Promise<Status>;
   }
   const inState = (state: string) => (s: Status) => s.state === state;
   /** What the subscription delivered for these numbers from `from` on, for failure messages. */
@@ -302,7 +300,15 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     }
     // The user agent comes from AMI (PJSIPShowContacts) shortly after the contact.
     const withAgent = await waitStatus('100', (s) => !!s.contacts[0]?.userAgent, from, 5000).catch(() => null);
-    expect(withAgent?.contacts[0]?.userAgent ?? null, `no userAgent delivered for 100: ${JSON.stringify(feed.results.slice(from).map(statusOf).filter((s) => s?.number === '100'))}`).toMatch(/PJSUA/i);
+    expect(
+      withAgent?.contacts[0]?.userAgent ?? null,
+      `no userAgent delivered for 100: ${JSON.stringify(
+        feed.results
+          .slice(from)
+          .map(statusOf)
+          .filter((s) => s?.number === '100'),
+      )}`,
+    ).toMatch(/PJSUA/i);
   });
 
   it('2. 100 calls 101: 101 RINGING, both BUSY while connected, both ONLINE after hang-up', async () => {
@@ -337,7 +343,11 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     await idle();
     const id = (await server.gql(`{ extension(number: "100") { id } }`, {}, server.adminToken)).data.extension.id;
     const setRecording = (recording: string) =>
-      mutateApplied('updateExtension', `mutation($id: ID!, $r: RecordingMode!) { updateExtension(id: $id, input: { recording: $r }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { recording } } } }`, { id, r: recording });
+      mutateApplied(
+        'updateExtension',
+        `mutation($id: ID!, $r: RecordingMode!) { updateExtension(id: $id, input: { recording: $r }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { recording } } } }`,
+        { id, r: recording },
+      );
     await setRecording('OUTBOUND');
     try {
       const monitor = path.join(pbx.spoolDir, 'monitor');
@@ -430,10 +440,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     mark('scenario 4');
     await idle();
     expect(prompt, 'no hello-world.wav to play into the voicemail').toBeDefined();
-    await mutateApplied(
-      'updatePbxSettings',
-      `mutation { updatePbxSettings(input: { globalRingSeconds: 5 }) { ${ERRORS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds } } } }`,
-    );
+    await mutateApplied('updatePbxSettings', `mutation { updatePbxSettings(input: { globalRingSeconds: 5 }) { ${ERRORS} ... on MutationUpdatePbxSettingsSuccess { data { globalRingSeconds } } } }`);
     const [a, b] = [main('100'), main('101')];
     const inbox = path.join(pbx.spoolDir, 'voicemail/default/101/INBOX');
     const messagesBefore = existsSync(inbox) ? readdirSync(inbox).filter((f) => /^msg\d+\.txt$/.test(f)) : [];
@@ -454,7 +461,9 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     await until(() => existsSync(inbox) && readdirSync(inbox).filter((f) => /^msg\d+\.txt$/.test(f)).length > messagesBefore.length, 5000, 'a new message in 101/INBOX').catch(() => {
       throw new Error(`no new message in ${inbox}; the log since the call:\n${logSince(log).split('\n').slice(-30).join('\n')}`);
     });
-    const message = readdirSync(inbox).filter((f) => /^msg\d+\.txt$/.test(f) && !messagesBefore.includes(f)).sort()[0]!;
+    const message = readdirSync(inbox)
+      .filter((f) => /^msg\d+\.txt$/.test(f) && !messagesBefore.includes(f))
+      .sort()[0]!;
     const text = readFileSync(path.join(inbox, message), 'utf8');
     expect(text).toMatch(/callerid="User 100" <100>/);
     expect(Number(/duration=(\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
@@ -566,7 +575,9 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     const p104 = await tempPhone('104');
     expect(await p104.waitForRegistration(), p104.tail()).toMatchObject({ ok: true });
     expect(await pbx.cli('pjsip show endpoints')).toMatch(/Endpoint:\s+104\/104\s/);
-    await mutateApplied('deleteExtensions', `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERRORS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, { ids: [ids.get('104')] });
+    await mutateApplied('deleteExtensions', `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERRORS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, {
+      ids: [ids.get('104')],
+    });
     expect(await pbx.cli('pjsip show endpoints')).not.toMatch(/Endpoint:\s+104\//);
     expect(await pbx.cli('dialplan show 104@pbx-internal')).not.toMatch(/'104' =>/);
     p104.send('rr');
@@ -620,7 +631,10 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     const gone = new Map<string, number>();
     for (const n of ['100', '101', '102', '103']) {
       const s = await waitStatus(n, inState('UNAVAILABLE'), from, 10_000);
-      gone.set(n, feed.results.findIndex((r, i) => i >= from && statusOf(r) === s));
+      gone.set(
+        n,
+        feed.results.findIndex((r, i) => i >= from && statusOf(r) === s),
+      );
     }
     await until(async () => (await configuration()).asteriskConnected, 30_000, 'asteriskConnected again');
     const reconnected = Date.now() - booted;
@@ -639,7 +653,9 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     const board = (await gql(`{ extensionStatuses(numbers: ["100", "101", "102", "103"]) { asteriskConnected statuses { number state contacts { status } } } }`)).extensionStatuses;
     expect(board.asteriskConnected).toBe(true);
     expect(board.statuses.map((s: Status) => `${s.number}:${s.state}`)).toEqual(['100:ONLINE', '101:ONLINE', '102:ONLINE', '103:ONLINE']);
-    console.log(`e2e: ARI reconnected ${reconnected} ms after Asterisk was back; all phones ONLINE ${online} ms after; contacts ${JSON.stringify(board.statuses.map((s: Status) => s.contacts.map((c) => c.status)))}`);
+    console.log(
+      `e2e: ARI reconnected ${reconnected} ms after Asterisk was back; all phones ONLINE ${online} ms after; contacts ${JSON.stringify(board.statuses.map((s: Status) => s.contacts.map((c) => c.status)))}`,
+    );
   }, 90_000);
 
   it('Asterisk logged no warning or error about our rendered files in all of this', () => {

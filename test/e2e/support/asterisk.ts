@@ -22,15 +22,61 @@ const HARNESS_FILES = ['asterisk.conf', 'logger.conf', 'indications.conf', 'ccss
  */
 export const MODULES_BY_FILE: Record<string, string[]> = {
   'pjsip.conf': [
-    'res_pjsip', 'chan_pjsip', 'res_pjsip_session', 'res_pjsip_registrar', 'res_pjsip_authenticator_digest', 'res_pjsip_endpoint_identifier_ip',
-    'res_pjsip_endpoint_identifier_user', 'res_pjsip_acl', 'res_pjsip_sdp_rtp', 'res_pjsip_dtmf_info', 'res_pjsip_caller_id', 'res_pjsip_mwi',
-    'res_pjsip_mwi_body_generator', 'res_pjsip_pubsub', 'res_pjsip_exten_state', 'res_pjsip_nat', 'res_pjsip_header_funcs', 'res_pjproject', 'pjproject',
-    'res_srtp', 'res_rtp_asterisk', 'rtp_engine', 'func_pjsip_contact', 'func_pjsip_endpoint', 'func_pjsip_aor', 'acl', 'sdp_srtp',
+    'res_pjsip',
+    'chan_pjsip',
+    'res_pjsip_session',
+    'res_pjsip_registrar',
+    'res_pjsip_authenticator_digest',
+    'res_pjsip_endpoint_identifier_ip',
+    'res_pjsip_endpoint_identifier_user',
+    'res_pjsip_acl',
+    'res_pjsip_sdp_rtp',
+    'res_pjsip_dtmf_info',
+    'res_pjsip_caller_id',
+    'res_pjsip_mwi',
+    'res_pjsip_mwi_body_generator',
+    'res_pjsip_pubsub',
+    'res_pjsip_exten_state',
+    'res_pjsip_nat',
+    'res_pjsip_header_funcs',
+    'res_pjproject',
+    'pjproject',
+    'res_srtp',
+    'res_rtp_asterisk',
+    'rtp_engine',
+    'func_pjsip_contact',
+    'func_pjsip_endpoint',
+    'func_pjsip_aor',
+    'acl',
+    'sdp_srtp',
   ],
   'extensions.conf': [
-    'pbx_config', 'pbx', 'pbx_builtins', 'pbx_variables', 'pbx_functions', 'pbx_app', 'channel', 'file', 'app_dial', 'app_stack', 'app_directed_pickup',
-    'app_playback', 'app_voicemail', 'func_db', 'func_channel', 'func_strings', 'func_logic', 'chan_pjsip', 'res_pjsip_header_funcs', 'func_pjsip_contact',
-    'indications', 'dial', 'features', 'bridge', 'bridge_basic', 'bridge_channel',
+    'pbx_config',
+    'pbx',
+    'pbx_builtins',
+    'pbx_variables',
+    'pbx_functions',
+    'pbx_app',
+    'channel',
+    'file',
+    'app_dial',
+    'app_stack',
+    'app_directed_pickup',
+    'app_playback',
+    'app_voicemail',
+    'func_db',
+    'func_channel',
+    'func_strings',
+    'func_logic',
+    'chan_pjsip',
+    'res_pjsip_header_funcs',
+    'func_pjsip_contact',
+    'indications',
+    'dial',
+    'features',
+    'bridge',
+    'bridge_basic',
+    'bridge_channel',
   ],
   'voicemail.conf': ['app_voicemail', 'res_mwi_devstate', 'mwi'],
   'rtp.conf': ['res_rtp_asterisk', 'rtp_engine', 'pjproject'],
@@ -134,7 +180,13 @@ function readSettings(files: Map<string, string>) {
   const manager = need('manager.conf').get('general');
   const ariUser = [...need('ari.conf')].find(([, s]) => first(s, 'type') === 'user');
   const transports = [...need('pjsip.conf').values()].filter((s) => first(s, 'type') === 'transport');
-  const bindOf = (protocol: string) => portOf(first(transports.find((t) => first(t, 'protocol') === protocol), 'bind'));
+  const bindOf = (protocol: string) =>
+    portOf(
+      first(
+        transports.find((t) => first(t, 'protocol') === protocol),
+        'bind',
+      ),
+    );
   const rtp = files.has('rtp.conf') ? parseIni(files.get('rtp.conf')!).get('general') : undefined;
   if (!ariUser) throw new Error('startAsterisk: ari.conf has no user');
   const settings = {
@@ -406,7 +458,12 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
-      output.push(...chunk.toString().split('\n').filter((l) => l.trim()));
+      output.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l.trim()),
+      );
       if (output.length > 300) output = output.slice(-300);
     };
     proc.stdout.on('data', keep);
@@ -414,7 +471,8 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     const deadline = Date.now() + (options.bootTimeoutMs ?? 30_000);
     let last = 'no answer yet';
     while (Date.now() < deadline) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`Asterisk exited while booting (${proc.exitCode ?? proc.signalCode}):\n${output.slice(-30).join('\n')}\n--- log ---\n${logTail()}`);
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`Asterisk exited while booting (${proc.exitCode ?? proc.signalCode}):\n${output.slice(-30).join('\n')}\n--- log ---\n${logTail()}`);
       try {
         const r = await ariRequest('GET', 'asterisk/info');
         if (r.status === 200) return;
@@ -467,7 +525,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     sipTcpPort: Number.isFinite(settings.sipTcp) ? settings.sipTcp : null,
     ari,
     sandbox,
-    pid: () => (child)?.pid,
+    pid: () => child?.pid,
     writeFiles,
     logLines,
     problems: (fileNames, since = 0) => configProblems(logLines().slice(since), fileNames),

@@ -84,12 +84,7 @@ export function dataDirCandidates(bin: string): string[] {
   } catch {
     /* no binary: only the fixed places */
   }
-  const candidates = [
-    process.env.ASTERISK_DATADIR,
-    prefix && path.join(prefix, 'var/lib/asterisk'),
-    '/var/lib/asterisk',
-    prefix && path.join(prefix, 'share/asterisk'),
-  ];
+  const candidates = [process.env.ASTERISK_DATADIR, prefix && path.join(prefix, 'var/lib/asterisk'), '/var/lib/asterisk', prefix && path.join(prefix, 'share/asterisk')];
   return [...new Set(candidates.filter((d): d is string => !!d))];
 }
 
@@ -135,10 +130,9 @@ export function findPrompts(bin: string): Prompts {
 
 /** Why Asterisk cannot be given prompts or music on hold, or null when it can. */
 export function missingPrompts(prompts: Prompts): string | null {
-  const missing = [
-    !prompts.sounds && `no English prompts (en/vm-intro.*) in ${prompts.searched.sounds.join(', ')}`,
-    !prompts.moh && `no music on hold in ${prompts.searched.moh.join(', ')}`,
-  ].filter(Boolean);
+  const missing = [!prompts.sounds && `no English prompts (en/vm-intro.*) in ${prompts.searched.sounds.join(', ')}`, !prompts.moh && `no music on hold in ${prompts.searched.moh.join(', ')}`].filter(
+    Boolean,
+  );
   if (!missing.length) return null;
   return (
     `${missing.join('; ')}. Install Debian's asterisk-core-sounds-en-wav and asterisk-moh-opsound-wav ` +

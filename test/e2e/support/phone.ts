@@ -13,7 +13,8 @@ import type { Sandbox } from './sandbox.js';
  *   calls:        "Call 0 state changed to CALLING" / EARLY / CONNECTING / CONFIRMED,
  *                 "Call 0 is DISCONNECTED [reason=200 (OK)]"
  *   incoming:     "Incoming call for account 1!" (without --auto-answer)
- *   menu:         m + URL (make call), a + code (answer; prompts "Answer with code"), h (hang up), ha (all), q (quit)
+ *   menu:         m + URL (make call), a + code (answer; prompts "Answer with code"), h (hang up), ha (all), q (quit),
+ *                 # + digits (RFC 2833 DTMF; prompts "DTMF strings to send (0-9*R#A-B)", then "DTMF digits enqueued for transmission")
  */
 
 export type PhoneOptions = {
@@ -55,6 +56,12 @@ export type Phone = {
   /** Answers the pending incoming call (waits for pjsua's prompt). */
   answer(code?: number): Promise<void>;
   hangup(all?: boolean): void;
+  /**
+   * Sends DTMF digits (0-9 * # A-D) into the current call as RFC 2833/4733
+   * events (pjsua's `#` menu command); resolves once pjsua queued them. The
+   * digits then go out one after another, about 0.2 s each.
+   */
+  sendDtmf(digits: string): Promise<void>;
   /** Raw menu input (one line). */
   send(line: string): void;
   /** Everything pjsua printed so far. */
@@ -190,6 +197,16 @@ export function startPhone(options: PhoneOptions): Phone {
     },
     hangup(all = false) {
       send(all ? 'ha' : 'h');
+    },
+    async sendDtmf(digits) {
+      if (!/^[0-9*#A-D]+$/.test(digits)) throw new Error(`phone ${options.username}: not DTMF digits: ${JSON.stringify(digits)}`);
+      const mustBe = (m: RegExpExecArray, expected: string) => {
+        if (!m[0].startsWith(expected)) throw new Error(`phone ${options.username}: DTMF ${digits} not sent: ${m[0]}\n${tail()}`);
+      };
+      send('#');
+      mustBe(await waitFor(/DTMF strings to send|No current call|Media is not established yet/, 5000), 'DTMF strings to send');
+      send(digits);
+      mustBe(await waitFor(/DTMF digits enqueued for transmission|Unable to send DTMF[^\n]*/, 5000), 'DTMF digits enqueued');
     },
     send,
     output: () => text,
