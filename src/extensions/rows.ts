@@ -35,7 +35,6 @@ export function fromRow(row: ExtensionRow, dialPermissionName: string): Extensio
     maxContacts: row.maxContacts,
     videoEnabled: row.videoEnabled,
     videoCodec: row.videoCodec as ExtensionFields['videoCodec'],
-    webrtcEnabled: row.webrtcEnabled,
     recording: row.recording as ExtensionFields['recording'],
     allowBeingMonitored: row.allowBeingMonitored,
     registrationExpirySeconds: row.registrationExpirySeconds,

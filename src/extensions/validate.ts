@@ -20,9 +20,6 @@ export function validateExtension(fields: ExtensionFields, path: string[], only?
   if (fields.sendPai && fields.sendRpid) {
     issues.push({ path: [...path, 'sendRpid'], message: 'sendPai and sendRpid cannot both be on', code: 'EXCLUSIVE' });
   }
-  if (fields.webrtcEnabled && !fields.webLogin) {
-    issues.push({ path: [...path, 'webrtcEnabled'], message: 'WebRTC needs webLogin to be on', code: 'REQUIRES' });
-  }
   return issues;
 }
 

@@ -51,7 +51,6 @@ const fieldTypes: Record<Exclude<ExtensionFieldName, 'password' | 'voicemailPin'
   maxContacts: 'Int',
   videoEnabled: 'Boolean',
   videoCodec: VideoCodecEnum,
-  webrtcEnabled: 'Boolean',
   recording: RecordingModeEnum,
   allowBeingMonitored: 'Boolean',
   registrationExpirySeconds: 'Int',

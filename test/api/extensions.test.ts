@@ -4,7 +4,7 @@ import type { BatchEditInput } from '../../src/extensions/service.js';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 
 const ALL_FIELDS = `id number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
-  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec webrtcEnabled recording
+  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
   allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs passwordStrength`;
@@ -50,7 +50,6 @@ describe('create and update', () => {
       maxContacts: 2,
       videoEnabled: true,
       videoCodec: 'H264',
-      webrtcEnabled: true,
       recording: 'OFF',
       allowBeingMonitored: false,
       registrationExpirySeconds: 1800,
@@ -93,7 +92,6 @@ describe('create and update', () => {
       maxContacts: 5,
       videoEnabled: false,
       videoCodec: 'VP8',
-      webrtcEnabled: false,
       recording: 'BOTH',
       allowBeingMonitored: true,
       registrationExpirySeconds: 600,
@@ -135,10 +133,8 @@ describe('create and update', () => {
     const both = await server.gql(UPDATE, { id: ext.id, input: { sendRpid: true } }, server.adminToken);
     expect(both.data.updateExtension.__typename).toBe('ValidationError');
     expect(issuePaths(both, 'updateExtension')).toEqual(['input.sendRpid']);
-    const webrtc = await server.gql(UPDATE, { id: ext.id, input: { webLogin: false } }, server.adminToken);
-    expect(issuePaths(webrtc, 'updateExtension')).toEqual(['input.webrtcEnabled']);
-    const fine = await server.gql(UPDATE, { id: ext.id, input: { webLogin: false, webrtcEnabled: false } }, server.adminToken);
-    expect(ok(fine, 'updateExtension')).toMatchObject({ webLogin: false, webrtcEnabled: false, sendPai: true });
+    const fine = await server.gql(UPDATE, { id: ext.id, input: { webLogin: false } }, server.adminToken);
+    expect(ok(fine, 'updateExtension')).toMatchObject({ webLogin: false, sendPai: true });
   });
 
   it('reports every bad field with its path and writes nothing', async () => {
@@ -507,7 +503,7 @@ describe('an extension user', () => {
         await server.gql(`mutation($e: String!, $p: String!) { setExtensionLoginPassword(extension: $e, password: $p) { ${ERROR_FIELDS} } }`, { e: number, p: password }, server.adminToken),
         'setExtensionLoginPassword',
       );
-    ok(await create({ number: '130', name: 'NoWeb', password: 'Secret-130x', webLogin: false, webrtcEnabled: false }), 'createExtension');
+    ok(await create({ number: '130', name: 'NoWeb', password: 'Secret-130x', webLogin: false }), 'createExtension');
     await setLogin('130', 'Login-130x');
     await expect(server.login('130', 'Login-130x')).rejects.toThrow(/failed/);
     ok(await create({ number: '131', name: 'Disabled', password: 'Secret-131x', enabled: false }), 'createExtension');

@@ -4,7 +4,7 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 import { uploadFile } from '../support/upload.js';
 
 const FIELDS = `number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
-  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec webrtcEnabled recording
+  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
   allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs`;
@@ -30,7 +30,7 @@ beforeAll(async () => {
     'createExtensions',
   );
   const special = await source.gql(
-    `mutation { createExtension(input: { number: "250", name: "Zoë O'Neil", password: "P@ss#w0rd!{x}", codecs: [OPUS, ULAW], pickupGroups: [2, 9], trustedAddresses: ["10.1.0.0/16", "192.0.2.1"], transport: TCP, voicemailPin: "0042", email: "zoe@example.com", mobileNumber: "+44 (20) 7946-0000", recording: OUTBOUND, webrtcEnabled: false, webLogin: false, sendRpid: true }) { ${ERROR_FIELDS} } }`,
+    `mutation { createExtension(input: { number: "250", name: "Zoë O'Neil", password: "P@ss#w0rd!{x}", codecs: [OPUS, ULAW], pickupGroups: [2, 9], trustedAddresses: ["10.1.0.0/16", "192.0.2.1"], transport: TCP, voicemailPin: "0042", email: "zoe@example.com", mobileNumber: "+44 (20) 7946-0000", recording: OUTBOUND, webLogin: false, sendRpid: true }) { ${ERROR_FIELDS} } }`,
     {},
     source.adminToken,
   );

@@ -258,7 +258,7 @@ describe('extension users log in with a login password of their own, never with 
   });
 
   it('webLogin off still keeps it out, login password or not', async () => {
-    await createExtension('207', 'Sip-secret-207', ', webLogin: false, webrtcEnabled: false');
+    await createExtension('207', 'Sip-secret-207', ', webLogin: false');
     expect((await setLoginPassword('207', 'Login-pass-207')).__typename).toBe('MutationSetExtensionLoginPasswordSuccess');
     expect((await loginResult('207', 'Login-pass-207')).__typename).toBe('AuthenticationError');
   });

@@ -8,7 +8,7 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 import { uploadFile } from '../support/upload.js';
 
 const FIELDS = `number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
-  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec webrtcEnabled recording
+  mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
   allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs`;

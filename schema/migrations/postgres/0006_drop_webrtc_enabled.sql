@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Extension" DROP COLUMN "webrtcEnabled";
+
