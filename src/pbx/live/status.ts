@@ -17,6 +17,8 @@ export type LiveEndpoint = {
   /** Asterisk device state of PJSIP/<number>: NOT_INUSE, INUSE, BUSY, RINGING, RINGINUSE, ONHOLD, UNAVAILABLE, INVALID, UNKNOWN. */
   deviceState: string;
   contacts: LiveContact[];
+  /** The extension's IAX2 peer (F-4.1.2.c), when it has one: ARI endpoint state and device state of IAX2/<number>. */
+  iax2?: { endpointState: string; deviceState: string };
 };
 
 export type ExtensionStatus = { number: string; state: ExtensionState; contacts: LiveContact[] };
@@ -30,17 +32,12 @@ const reachable = new Set(['Reachable', 'NonQualified', 'Unknown']);
  */
 export function extensionState(enabled: boolean, live: LiveEndpoint | undefined): ExtensionState {
   if (!enabled || !live) return 'UNAVAILABLE';
-  switch (live.deviceState) {
-    case 'RINGING':
-    case 'RINGINUSE':
-      return 'RINGING';
-    case 'INUSE':
-    case 'BUSY':
-    case 'ONHOLD':
-      return 'BUSY';
-  }
+  // A registered IAX2 peer counts like a SIP contact: it rings, talks and is online the same way.
+  const deviceStates = [live.deviceState, live.iax2?.deviceState];
+  if (deviceStates.some((s) => s === 'RINGING' || s === 'RINGINUSE')) return 'RINGING';
+  if (deviceStates.some((s) => s === 'INUSE' || s === 'BUSY' || s === 'ONHOLD')) return 'BUSY';
   if (live.contacts.some((c) => reachable.has(c.status))) return 'ONLINE';
-  return live.endpointState === 'online' ? 'ONLINE' : 'OFFLINE';
+  return live.endpointState === 'online' || live.iax2?.endpointState === 'online' ? 'ONLINE' : 'OFFLINE';
 }
 
 /** sip:101@192.0.2.10:5072;ob → ip and port (IPv6 in brackets too). */

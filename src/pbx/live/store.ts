@@ -28,10 +28,16 @@ export class LiveStore extends EventEmitter {
       if (e.technology !== 'PJSIP') continue;
       next.set(e.resource, { number: e.resource, endpointState: e.state, deviceState: 'UNKNOWN', contacts: [] });
     }
+    for (const e of endpoints) {
+      const endpoint = e.technology === 'IAX2' ? next.get(e.resource) : undefined;
+      if (endpoint) endpoint.iax2 = { endpointState: e.state, deviceState: 'UNKNOWN' };
+    }
     for (const d of deviceStates) {
-      const number = pjsipDevice(d.name);
-      const endpoint = number ? next.get(number) : undefined;
-      if (endpoint) endpoint.deviceState = d.state;
+      const device = deviceOf(d.name);
+      const endpoint = device ? next.get(device.number) : undefined;
+      if (!endpoint || !device) continue;
+      if (device.technology === 'PJSIP') endpoint.deviceState = d.state;
+      else endpoint.iax2 = { endpointState: endpoint.iax2?.endpointState ?? 'unknown', deviceState: d.state };
     }
     for (const c of contacts) {
       const endpoint = next.get(c.aor);
@@ -46,13 +52,16 @@ export class LiveStore extends EventEmitter {
     switch (event.type) {
       case 'DeviceStateChanged': {
         const { name, state } = (event as Extract<AriEvent, { type: 'DeviceStateChanged' }>).device_state;
-        const endpoint = this.endpointFor(pjsipDevice(name));
+        const device = deviceOf(name);
+        if (device?.technology === 'IAX2') return this.setIax2(device.number, { deviceState: state });
+        const endpoint = this.endpointFor(device?.number ?? null);
         if (!endpoint || endpoint.deviceState === state) return [];
         endpoint.deviceState = state;
         return this.changed(endpoint.number);
       }
       case 'EndpointStateChange': {
         const e = (event as Extract<AriEvent, { type: 'EndpointStateChange' }>).endpoint;
+        if (e.technology === 'IAX2') return this.setIax2(e.resource, { endpointState: e.state });
         const endpoint = e.technology === 'PJSIP' ? this.endpointFor(e.resource) : undefined;
         if (!endpoint || endpoint.endpointState === e.state) return [];
         endpoint.endpointState = e.state;
@@ -103,14 +112,27 @@ export class LiveStore extends EventEmitter {
     return endpoint;
   }
 
+  /** The IAX2 peer of an extension (only extensions with a PJSIP endpoint are tracked). */
+  private setIax2(number: string, change: Partial<NonNullable<LiveEndpoint['iax2']>>): string[] {
+    const endpoint = this.endpoints.get(number);
+    if (!endpoint) return [];
+    const before = endpoint.iax2 ?? { endpointState: 'unknown', deviceState: 'UNKNOWN' };
+    const next = { ...before, ...change };
+    if (next.endpointState === before.endpointState && next.deviceState === before.deviceState && endpoint.iax2) return [];
+    endpoint.iax2 = next;
+    return this.changed(number);
+  }
+
   private changed(number: string): string[] {
     this.emit('changed', [number]);
     return [number];
   }
 }
 
-function pjsipDevice(name: string): string | null {
-  return name.startsWith('PJSIP/') ? name.slice('PJSIP/'.length) : null;
+/** PJSIP/101 or IAX2/101 → the technology and the extension number; other devices are not extensions. */
+function deviceOf(name: string): { technology: 'PJSIP' | 'IAX2'; number: string } | null {
+  for (const technology of ['PJSIP', 'IAX2'] as const) if (name.startsWith(`${technology}/`)) return { technology, number: name.slice(technology.length + 1) };
+  return null;
 }
 
 function contactOf(uri: string, status: string, roundTripUsec: number | null, userAgent: string | null): LiveContact {
