@@ -1,5 +1,5 @@
 import { coreContexts, digits, exten, label, context } from '../pbx/render/dialplan-text.js';
-import { Composed, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
+import { Composed, RenderError, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
 
@@ -9,7 +9,15 @@ export const extensionContexts = {
   extensions: 'pbx-extensions',
   voicemail: 'pbx-voicemail',
   dialExtension: 'pbx-dial-extension',
+  /** Where a phone's calls start: the context of its dial permission (F-4.3.3). */
+  permission: (name: string) => `pbx-permission-${permissionName(name)}`,
 } as const;
+
+/** Dial-permission names become part of a context name: letters, digits, _ and - only. */
+function permissionName(name: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RenderError(`dial permission ${JSON.stringify(name)} cannot name a dialplan context`);
+  return name;
+}
 
 const codecNames: Record<string, string> = { ULAW: 'ulaw', ALAW: 'alaw', G729: 'g729', GSM: 'gsm', G722: 'g722', G726: 'g726', SPEEX: 'speex', OPUS: 'opus' };
 const videoCodecNames: Record<string, string> = { H261: 'h261', H263: 'h263', H263P: 'h263p', H264: 'h264', VP8: 'vp8' };
@@ -36,7 +44,7 @@ function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<
   const options: [string, OptionValue][] = [
     ['type', 'endpoint'],
     ['transport', available.has(transport) ? transport : undefined],
-    ['context', coreContexts.internal],
+    ['context', extensionContexts.permission(ext.dialPermission)],
     ['disallow', 'all'],
     ['allow', ext.videoEnabled ? `${codecs},${videoCodecNames[ext.videoCodec]}` : codecs],
     ['aors', n],
@@ -155,7 +163,7 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
         ['type', 'friend'],
         ['host', 'dynamic'],
         ['secret', e.password],
-        ['context', coreContexts.internal],
+        ['context', extensionContexts.permission(e.dialPermission)],
         ['callerid', callerId(e)],
         ['disallow', 'all'],
         [
@@ -248,6 +256,16 @@ function voicemailContext(snapshot: PbxSnapshot): string {
   return context(extensionContexts.voicemail, [...blocks, ...(operator ? [operatorExten(operator)] : [])]);
 }
 
+/**
+ * One context per dial permission in use (F-4.3.3): a phone's calls start
+ * there. Every permission has all internal rights until dial rules and
+ * rights exist (the trunks issue adds them here).
+ */
+function permissionContexts(extensions: SnapshotExtension[]): string[] {
+  const names = [...new Set(extensions.map((e) => e.dialPermission))].sort();
+  return names.map((name) => context(extensionContexts.permission(name), [`include => ${coreContexts.internal}`]));
+}
+
 export function extensionDialplan(snapshot: PbxSnapshot): string[] {
-  return [extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), voicemailContext(snapshot)];
+  return [...permissionContexts(snapshot.extensions), extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), voicemailContext(snapshot)];
 }

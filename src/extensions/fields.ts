@@ -29,7 +29,7 @@ export const extensionFieldSchemas = {
   enabled: z.boolean().describe('A disabled extension cannot register or be called'),
   name: z.string().min(1, 'required').max(64, 'at most 64 characters').regex(charset.name.pattern, charset.name.rule).describe(`Display name. ${charset.name.rule}; 1–64 characters`),
   mobileNumber: z.string().max(32, 'at most 32 characters').regex(charset.phoneNote.pattern, charset.phoneNote.rule).describe(`A note of the user's mobile number. ${charset.phoneNote.rule}`),
-  dialPermission: z.string().min(1).max(64).describe('Name of the dial permission (F-4.3.3); DialPlan1 by default'),
+  dialPermission: z.string().min(1).max(64).describe("Name of the dial permission (F-4.3.3); DialPlan1 by default. The phone's calls start in that permission's dialplan context"),
   password: z
     .string()
     .min(6, 'at least 6 characters')

@@ -478,7 +478,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     const log61 = logMark();
     await b.call(uri('*61'));
     await b.waitFor(callState('CONFIRMED'), 5000);
-    await waitLog(/Executing \[\*61@pbx-internal:\d+\] VoiceMailMain\("PJSIP\/101-[0-9a-f]+", "101@default"\)/, log61);
+    await waitLog(/Executing \[\*61@pbx-permission-DialPlan1:\d+\] VoiceMailMain\("PJSIP\/101-[0-9a-f]+", "101@default"\)/, log61);
     await waitLog(/Playing 'vm-password/, log61);
     await hangupAll(b);
   }, 60_000);
@@ -510,7 +510,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     expect(delivered(from, ['101'])).not.toContain('101:RINGING');
     await hangupAll(a);
 
-    expect(await feature('*074')).toMatch(/Executing \[\*074@pbx-internal:\d+\] Set\("PJSIP\/101-[0-9a-f]+", "DELETED=1"\)/);
+    expect(await feature('*074')).toMatch(/Executing \[\*074@pbx-permission-DialPlan1:\d+\] Set\("PJSIP\/101-[0-9a-f]+", "DELETED=1"\)/);
     expect(await pbx.cli('database show DND')).not.toMatch(/\/DND\/101/);
     await sync(a, b);
     from = feed.results.length;
@@ -529,7 +529,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     for (const [picker, code, how] of [
       // chan_pjsip answers features.conf's pickupexten (default *8) itself, before the dialplan: ast_pickup_call logs the attempt.
       [c, '*8', /Pickup PJSIP\/101-[0-9a-f]+ attempt by PJSIP\/102-[0-9a-f]+/],
-      [d, '**101', /Executing \[\*\*101@pbx-internal:1\] Pickup\("PJSIP\/103-[0-9a-f]+", "101@PICKUPMARK"\)/],
+      [d, '**101', /Executing \[\*\*101@pbx-permission-DialPlan1:1\] Pickup\("PJSIP\/103-[0-9a-f]+", "101@PICKUPMARK"\)/],
     ] as const) {
       await sync(a, b, picker);
       const log = logMark();

@@ -14,6 +14,25 @@ function expectGolden(fixture: string, files: Map<string, string>) {
   expectGoldenFiles(goldenDir, fixture, files);
 }
 
+describe('render: dial permissions (F-4.3.3)', () => {
+  it("a phone's calls start in the context of its dial permission, which includes what it may dial", () => {
+    const snapshot = smallSnapshot();
+    snapshot.extensions[1] = { ...snapshot.extensions[1]!, dialPermission: 'Sales_2' };
+    const files = render(snapshot).files;
+    expect(sectionOf(files.get('pjsip.conf')!, '100', 'endpoint').get('context')).toEqual(['pbx-permission-DialPlan1']);
+    expect(sectionOf(files.get('pjsip.conf')!, '101', 'endpoint').get('context')).toEqual(['pbx-permission-Sales_2']);
+    const dialplan = files.get('extensions.conf')!;
+    expect(dialplan).toContain('[pbx-permission-DialPlan1]\ninclude => pbx-internal\n');
+    expect(dialplan).toContain('[pbx-permission-Sales_2]\ninclude => pbx-internal\n');
+  });
+
+  it('a permission name that cannot name a context stops the render', () => {
+    const snapshot = smallSnapshot();
+    snapshot.extensions[0] = { ...snapshot.extensions[0]!, dialPermission: 'Sales team' };
+    expect(() => render(snapshot)).toThrow(RenderError);
+  });
+});
+
 describe('golden files', () => {
   it('a missing golden file fails instead of being written', () => {
     const empty = mkdtempSync(join(tmpdir(), 'golden-'));
@@ -158,7 +177,7 @@ describe('render: small fixture', () => {
     expect(friend.get('type')).toEqual(['friend']);
     expect(friend.get('host')).toEqual(['dynamic']);
     expect(friend.get('secret')).toEqual(['Secret-102']);
-    expect(friend.get('context')).toEqual(['pbx-internal']);
+    expect(friend.get('context')).toEqual(['pbx-permission-DialPlan1']);
     expect(() => sectionOf(iax, '100')).toThrow();
     expect(dialplan).toContain(
       ' same => n,GotoIf($["${ARG4}" != "1"]?ring)\n same => n,ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))\n same => n(ring),',
