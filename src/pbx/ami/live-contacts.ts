@@ -11,6 +11,7 @@ import { listContacts } from './contacts.js';
 export function amiContactSource(client: AmiClient): ContactSource {
   return {
     connected: () => client.connected(),
+    onConnected: (listener) => void client.on('connected', listener),
     async listContacts(): Promise<ContactFact[]> {
       const contacts = await listContacts(client);
       return contacts.map((c) => ({ aor: c.aor, uri: c.uri, status: c.status, roundTripUsec: c.roundTripUsec, userAgent: c.userAgent }));

@@ -9,7 +9,8 @@ import { deviceStatesFromChannels, extensionState, type ExtensionStatus } from '
 import { LiveStore, type ContactFact } from './store.js';
 
 /** Where the live service gets contacts from: AMI, which ARI lacks a listing for (PJSIPShowContacts). */
-export type ContactSource = { connected(): boolean; listContacts(): Promise<ContactFact[]> };
+/** Registered contacts from AMI; `onConnected` tells when it (re)connects, so contacts missed by a rebuild are read again. */
+export type ContactSource = { connected(): boolean; listContacts(): Promise<ContactFact[]>; onConnected?(listener: () => void): void };
 
 /**
  * Live extension status (F-3.2, D6): one ARI connection feeds the store; on
@@ -72,6 +73,10 @@ export class LiveService {
       if (event.type === 'ContactStatusChange') this.scheduleUserAgentRefresh();
     });
     ari.on('connected', () => void this.onConnected());
+    // AMI may come back after ARI (Asterisk restarted): the contacts a rebuild could not read are read then.
+    this.deps.contacts?.onConnected?.(() => {
+      if (ari.connected()) void this.onConnected();
+    });
     ari.on('disconnected', () => this.store.clear());
   }
 

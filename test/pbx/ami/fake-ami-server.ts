@@ -18,6 +18,8 @@ export type FakeAmiOptions = {
   banner?: string;
   /** Close this many new connections right away (before the banner), to exercise reconnects. */
   refuseFirst?: number;
+  /** Listen on this port (default: a free one). */
+  port?: number;
 };
 
 /** `Key: Value` CRLF lines and the blank line that ends a message. */
@@ -57,7 +59,7 @@ export class FakeAmiServer {
     const fake = new FakeAmiServer(options);
     await new Promise<void>((resolve, reject) => {
       fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
+      fake.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     return fake;
   }

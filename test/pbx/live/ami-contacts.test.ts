@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAriStandin, type AriStandin } from '../../support/ari-standin/index.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -62,4 +63,35 @@ describe('contacts from AMI', () => {
       await sub.close();
     }
   });
+});
+
+describe('AMI back after ARI (Asterisk restarted)', () => {
+  it('the contacts a rebuild could not read are read when AMI connects', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const late = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', AMI_PORT: String(port), AMI_PASSWORD: 'ami-test-pass' });
+    let lateAmi: FakeAmiServer | undefined;
+    try {
+      await late.gql(`mutation { createExtension(input: { number: "100", name: "Alice", password: "Secret-100" }) { __typename } }`, {}, late.adminToken);
+      await until(() => late.running.services.live.asteriskConnected, 5000, 'ARI');
+      const sub = subscribe(late.graphqlUrl, late.adminToken, `subscription { extensionStatusChanged(numbers: ["100"]) { state contacts { ip userAgent } } }`);
+      try {
+        const first = await sub.waitFor((r) => !!r.data?.extensionStatusChanged, 5000);
+        expect(first.data.extensionStatusChanged.contacts).toEqual([]);
+        lateAmi = await FakeAmiServer.start({ username: 'pbx', secret: 'ami-test-pass', port });
+        lateAmi.on('PJSIPShowContacts', (request, connection) => connection.send(contactList(request.ActionID ?? '')));
+        const seen = await sub.waitFor((r) => r.data?.extensionStatusChanged?.contacts?.[0]?.userAgent === UA, 15_000);
+        expect(seen.data.extensionStatusChanged.contacts).toEqual([{ ip: '192.0.2.10', userAgent: UA }]);
+      } finally {
+        await sub.close();
+      }
+    } finally {
+      await late.stop();
+      await lateAmi?.close();
+    }
+  }, 30_000);
 });
