@@ -9,6 +9,8 @@ export const extensionContexts = {
   extensions: 'pbx-extensions',
   voicemail: 'pbx-voicemail',
   dialExtension: 'pbx-dial-extension',
+  /** Rings an extension for a given time (a Destination with ringTimeSeconds), then goes on as a call to it. */
+  ringFor: 'pbx-extension-ring-time',
   /** Where a phone's calls start: the context of its dial permission (F-4.3.3). */
   permission: (name: string) => `pbx-permission-${permissionName(name)}`,
 } as const;
@@ -210,8 +212,10 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       'GotoIf($["${ARG4}" != "1"]?ring)',
       'ExecIf($["${IAXPEER(${ARG1},ip)}" != ""]?Set(CONTACTS=${CONTACTS}${IF($["${CONTACTS}" = ""]?:&)}IAX2/${ARG1}))',
       label('ring', 'GotoIf($["${CONTACTS}" = ""]?unavailable)'),
+      // The ring time of a Destination that names one (PBX_RINGTIME_FOR), else the global one.
+      'Set(RINGTIME=${IF($["${PBX_RINGTIME_FOR}" = ""]?${PBX_RINGTIME}:${PBX_RINGTIME_FOR})})',
       // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
-      `Dial(\${CONTACTS},\${PBX_RINGTIME},${options})`,
+      `Dial(\${CONTACTS},\${RINGTIME},${options})`,
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
       ...(operator ? ['Read(PRESSED,vm-reachoper,1,,1,5)', 'GotoIf($["${PRESSED}" = "0"]?o,1)'] : []),
@@ -266,6 +270,13 @@ function permissionContexts(extensions: SnapshotExtension[]): string[] {
   return names.map((name) => context(extensionContexts.permission(name), [`include => ${coreContexts.internal}`]));
 }
 
+/** ARG1 = the extension, ARG2 = its ring time for this call; the call then goes on as any call to it (never returns). */
+function ringForContext(): string {
+  return context(extensionContexts.ringFor, [exten('s', ['Set(PBX_RINGTIME_FOR=${ARG2})', `Goto(${extensionContexts.extensions},\${ARG1},1)`])]);
+}
+
 export function extensionDialplan(snapshot: PbxSnapshot): string[] {
-  return [...permissionContexts(snapshot.extensions), extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), voicemailContext(snapshot)];
+  // Only a destination naming an extension jumps to the ring-time context: without extensions it has nowhere to go.
+  const ringFor = snapshot.extensions.length ? [ringForContext()] : [];
+  return [...permissionContexts(snapshot.extensions), extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), ...ringFor, voicemailContext(snapshot)];
 }

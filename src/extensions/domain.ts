@@ -30,7 +30,13 @@ export const extensionsDomain: DomainModule = {
       type: 'EXTENSION',
       description: 'Ring an extension (then its voicemail when it has one)',
       target: { kind: 'object', objectKind: 'EXTENSION', graphqlType: 'Extension', noun: 'extension', find: findExtensionId, unusable: disabledReason },
-      dialplanTarget: (d) => `Goto(${extensionContexts.extensions},${digits(d.number!, 'extension')},1)`,
+      parameters: z.object({
+        ringTimeSeconds: z.number().int().min(5, 'at least 5').max(600, 'at most 600').optional().describe('EXTENSION: how long it rings, seconds; the global ring time when not given'),
+      }),
+      dialplanTarget: (d) =>
+        typeof d.parameters?.ringTimeSeconds === 'number'
+          ? `Gosub(${extensionContexts.ringFor},s,1(${digits(d.number!, 'extension')},${digits(String(d.parameters.ringTimeSeconds), 'ring time')}))`
+          : `Goto(${extensionContexts.extensions},${digits(d.number!, 'extension')},1)`,
     },
     {
       type: 'VOICEMAIL',

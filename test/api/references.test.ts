@@ -57,6 +57,20 @@ describe('destinations are checked on write and when their target changes', () =
   });
 });
 
+describe('destination parameters', () => {
+  it('an EXTENSION target takes a ring time, checked and read back; other kinds refuse it', async () => {
+    await createExtension('205');
+    const made = await gql(
+      `mutation { createDepartment(input: { name: "Ring 205", number: "0415", ringStrategy: RING_ALL, ringTimeSeconds: 20, noAnswerDestination: { type: EXTENSION, target: "205", ringTimeSeconds: 15 } }) { ${ERROR_FIELDS} ... on MutationCreateDepartmentSuccess { data { noAnswerDestination { type target ringTimeSeconds greeting } } } } }`,
+    );
+    expect(ok(made, 'createDepartment').noAnswerDestination).toEqual({ type: 'EXTENSION', target: '205', ringTimeSeconds: 15, greeting: null });
+    const short = await createDepartment('0416', '{ type: EXTENSION, target: "205", ringTimeSeconds: 2 }');
+    expect(short.data.createDepartment.issues).toEqual([{ path: ['input', 'noAnswerDestination', 'ringTimeSeconds'], message: 'at least 5', code: 'OUT_OF_BOUNDS' }]);
+    const wrongKind = await createDepartment('0416', '{ type: HANGUP, ringTimeSeconds: 15 }');
+    expect(wrongKind.data.createDepartment.issues[0]).toMatchObject({ path: ['input', 'noAnswerDestination', 'ringTimeSeconds'], code: 'NOT_ALLOWED' });
+  });
+});
+
 describe('the operator extension (F-4.6.1)', () => {
   it('on a fresh install other PBX settings change although extension 100 does not exist', async () => {
     const fresh = await startTestServer();

@@ -21,12 +21,14 @@ describe('PbxSettings reach the configuration, field by field', () => {
   });
 
   it('globalRingSeconds: the ring time of calls to extensions', () => {
-    expect(renderWith({ globalRingSeconds: 45 }).dialplan).toContain('[globals]\nPBX_RINGTIME=45\n');
+    const rendered = renderWith({ globalRingSeconds: 45 });
+    expect(rendered.dialplan).toContain('[globals]\nPBX_RINGTIME=45\n');
+    expect(rendered.dialExtension).toContain('Set(RINGTIME=${IF($["${PBX_RINGTIME_FOR}" = ""]?${PBX_RINGTIME}:${PBX_RINGTIME_FOR})})');
   });
 
   it('ringbackMusic and ringbackMusicClass: Dial plays that music class instead of ringback', () => {
-    expect(renderWith({}).dialExtension).toContain('Dial(${CONTACTS},${PBX_RINGTIME},tT)');
-    expect(renderWith({ ringbackMusic: true, ringbackMusicClass: 'jazz' }).dialExtension).toContain('Dial(${CONTACTS},${PBX_RINGTIME},tTm(jazz))');
+    expect(renderWith({}).dialExtension).toContain('Dial(${CONTACTS},${RINGTIME},tT)');
+    expect(renderWith({ ringbackMusic: true, ringbackMusicClass: 'jazz' }).dialExtension).toContain('Dial(${CONTACTS},${RINGTIME},tTm(jazz))');
   });
 
   it('blockAnonymous: a call without a caller ID is rejected before anything rings', () => {

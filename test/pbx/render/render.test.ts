@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lintRendered } from '../../../src/pbx/lint-rendered.js';
 import { render, RenderError } from '../../../src/pbx/render/index.js';
 import { expectGolden as expectGoldenFiles } from '../../support/golden.js';
 import { extension, largeSnapshot, smallSnapshot } from '../fixtures/snapshots.js';
@@ -13,6 +14,25 @@ const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 function expectGolden(fixture: string, files: Map<string, string>) {
   expectGoldenFiles(goldenDir, fixture, files);
 }
+
+describe('render: destination parameters', () => {
+  it('a PBX with nothing in it yet renders a dialplan that passes the check (a fresh install applies)', () => {
+    const snapshot = { ...smallSnapshot(), extensions: [], departments: [] };
+    expect(lintRendered(render(snapshot))).toEqual([]);
+  });
+
+  it('an EXTENSION destination with a ring time rings that long, then goes on as any call to the extension', () => {
+    const snapshot = smallSnapshot();
+    snapshot.departments[3] = { ...snapshot.departments[3]!, noAnswer: { type: 'EXTENSION', number: '101', parameters: { ringTimeSeconds: 15 } } };
+    snapshot.departments[2] = { ...snapshot.departments[2]!, noAnswer: { type: 'VOICEMAIL', number: '100', parameters: { greeting: 'BUSY' } } };
+    const result = render(snapshot);
+    const dialplan = result.files.get('extensions.conf')!;
+    expect(dialplan).toContain('Gosub(pbx-extension-ring-time,s,1(101,15))');
+    expect(dialplan).toContain('[pbx-extension-ring-time]\nexten => s,1,Set(PBX_RINGTIME_FOR=${ARG2})\n same => n,Goto(pbx-extensions,${ARG1},1)');
+    expect(dialplan).toContain('Goto(pbx-voicemail,100,busy)');
+    expect(lintRendered(result)).toEqual([]);
+  });
+});
 
 describe('render: dial permissions (F-4.3.3)', () => {
   it("a phone's calls start in the context of its dial permission, which includes what it may dial", () => {
