@@ -218,7 +218,8 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       `Dial(\${CONTACTS},\${RINGTIME},${options})`,
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
-      ...(operator ? ['Read(PRESSED,vm-reachoper,1,,1,5)', 'GotoIf($["${PRESSED}" = "0"]?o,1)'] : []),
+      // The prompt is said twice at most: a caller who missed it the first time hears it again.
+      ...(operator ? ['Read(PRESSED,vm-reachoper,1,,2,5)', 'GotoIf($["${PRESSED}" = "0"]?o,1)'] : []),
       'Return()',
       label('vm-unavailable', 'VoiceMail(${ARG1}@default,u)'),
       'Return()',

@@ -50,7 +50,7 @@ describe('PbxSettings reach the configuration, field by field', () => {
     expect(off.dialExtension).not.toContain('exten => o,');
     const on = renderWith({ pressZeroToOperator: true, operatorExtension: '101' });
     expect(on.voicemailConf).toContain('operator=yes');
-    expect(on.dialExtension).toContain('Read(PRESSED,vm-reachoper,1,,1,5)\n same => n,GotoIf($["${PRESSED}" = "0"]?o,1)');
+    expect(on.dialExtension).toContain('Read(PRESSED,vm-reachoper,1,,2,5)\n same => n,GotoIf($["${PRESSED}" = "0"]?o,1)');
     expect(on.dialExtension).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
     expect(on.voicemailContext).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
     // An operator that does not exist, or is disabled, is not offered; the apply report says why.
