@@ -41,21 +41,12 @@ export class DomainRegistry {
     return this.numberKindIndex.get(kind);
   }
 
-  get numberKinds(): NumberKindSpec[] {
-    return [...this.numberKindIndex.values()];
-  }
-
   destination(type: string): DestinationKindSpec | undefined {
     return this.destinationIndex.get(type);
   }
 
   get destinationTypes(): string[] {
     return [...this.destinationIndex.keys()];
-  }
-
-  /** The destination kinds whose target is an object of `objectKind`. */
-  destinationsTargeting(objectKind: string): DestinationKindSpec[] {
-    return [...this.destinationIndex.values()].filter((d) => d.target.kind === 'object' && d.target.objectKind === objectKind);
   }
 
   referrersOf(target: string): ReferrerSpec[] {

@@ -1,4 +1,5 @@
 import { coreContexts, digits, exten, label, context } from '../pbx/render/dialplan-text.js';
+import { availableTransports } from '../pbx/render/pjsip.js';
 import { Composed, RenderError, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
@@ -24,12 +25,6 @@ function permissionName(name: string): string {
 const codecNames: Record<string, string> = { ULAW: 'ulaw', ALAW: 'alaw', G729: 'g729', GSM: 'gsm', G722: 'g722', G726: 'g726', SPEEX: 'speex', OPUS: 'opus' };
 const videoCodecNames: Record<string, string> = { H261: 'h261', H263: 'h263', H263P: 'h263p', H264: 'h264', VP8: 'vp8' };
 const dtmfModes: Record<string, string> = { RFC4733: 'rfc4733', INBAND: 'inband', SIP_INFO: 'info', AUTO: 'auto' };
-
-/** The transports pjsip.conf defines; an extension names one only when it exists. */
-export function availableTransports(snapshot: PbxSnapshot): Set<string> {
-  const sip = snapshot.settings.sip;
-  return new Set(['transport-udp', 'transport-tcp', ...(sip.tlsCertFile && sip.tlsKeyFile ? ['transport-tls'] : [])]);
-}
 
 function acl(ext: SnapshotExtension, snapshot: PbxSnapshot): [string, string][] {
   const permits = ext.trustedAddresses.length ? ext.trustedAddresses : !ext.remoteRegistration && snapshot.settings.sip.localNets.length ? [...snapshot.settings.sip.localNets, '127.0.0.0/8'] : [];

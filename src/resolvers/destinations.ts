@@ -1,22 +1,23 @@
-import type { z } from 'zod';
 import type { StoredDestination } from '../destinations/destination.js';
 import { domains } from '../domains/index.js';
 import { builder } from './builder.js';
 import { encodeGlobalId } from './ids.js';
+import { tableType, tableValue } from './runtime-types.js';
+import { graphqlType, type AnySchema } from './zod-types.js';
 
 /**
  * The one Destination shape, built from the registry of domains: the kinds
  * that exist, and each kind's parameters as optional fields (named once
  * across kinds; a parameter belongs to the kinds that declare it).
  */
-type Param = { name: string; schema: z.ZodType & { def: { type: string; innerType?: unknown; entries?: Record<string, string> } }; kinds: string[]; description?: string };
+type Param = { name: string; schema: AnySchema; kinds: string[] };
 
 function parameters(): Param[] {
   const byName = new Map<string, Param>();
   for (const type of domains.destinationTypes) {
-    const shape = domains.destination(type)!.parameters?.shape ?? {};
+    const shape = (domains.destination(type)!.parameters?.shape ?? {}) as Record<string, AnySchema>;
     for (const [name, schema] of Object.entries(shape)) {
-      const param = byName.get(name) ?? { name, schema: schema as Param['schema'], kinds: [], description: (schema as z.ZodType).description };
+      const param = byName.get(name) ?? { name, schema, kinds: [] };
       param.kinds.push(type);
       byName.set(name, param);
     }
@@ -24,26 +25,8 @@ function parameters(): Param[] {
   return [...byName.values()];
 }
 
-const unwrap = (schema: Param['schema']): Param['schema'] => (schema.def.type === 'default' || schema.def.type === 'optional' ? unwrap(schema.def.innerType as Param['schema']) : schema);
-
-function graphqlTypeOf(param: Param) {
-  const inner = unwrap(param.schema);
-  switch (inner.def.type) {
-    case 'enum':
-      return builder.enumType(`Destination${param.name[0]!.toUpperCase()}${param.name.slice(1)}`, { values: Object.values(inner.def.entries!) });
-    case 'number':
-      return 'Int' as const;
-    case 'boolean':
-      return 'Boolean' as const;
-    case 'string':
-      return 'String' as const;
-    default:
-      throw new Error(`destination parameter ${param.name}: no GraphQL type for ${inner.def.type}`);
-  }
-}
-
-const params = parameters().map((p) => ({ ...p, type: graphqlTypeOf(p) }));
-const describe = (p: Param) => `${p.description ?? p.name} (kinds: ${p.kinds.join(', ')})`;
+const params = parameters().map((p) => ({ ...p, type: tableType(graphqlType('Destination', p.name, p.schema, false)) }));
+const describe = (p: Param) => `${p.schema.description ?? p.name} (kinds: ${p.kinds.join(', ')})`;
 
 export const DestinationTypeEnum = builder.enumType('DestinationType', {
   description: 'Kinds of call destination that exist on this PBX; a kind arrives with its feature',
@@ -55,7 +38,7 @@ export const DestinationInputRef = builder.inputType('DestinationInput', {
   fields: (t) => ({
     type: t.field({ type: DestinationTypeEnum, required: true }),
     target: t.string({ required: false }),
-    ...Object.fromEntries(params.map((p) => [p.name, t.field({ type: p.type as 'String', required: false, description: describe(p) })])),
+    ...Object.fromEntries(params.map((p) => [p.name, t.field({ type: p.type, required: false, description: describe(p) })])),
   }),
 });
 
@@ -80,8 +63,6 @@ export const DestinationRef = builder.objectRef<StoredDestination>('Destination'
         return target?.kind === 'object' && d.target ? encodeGlobalId(target.graphqlType, d.target) : null;
       },
     }),
-    ...Object.fromEntries(
-      params.map((p) => [p.name, t.field({ type: p.type as 'String', nullable: true, description: describe(p), resolve: (d) => (d.parameters[p.name] ?? null) as string | null })]),
-    ),
+    ...Object.fromEntries(params.map((p) => [p.name, t.field({ type: p.type, nullable: true, description: describe(p), resolve: (d) => tableValue(d.parameters[p.name] ?? null) })])),
   }),
 });

@@ -1,7 +1,7 @@
 import type { FeatureCode } from '../feature-codes/service.js';
 import { builder } from './builder.js';
 import { audited, mutationErrors } from './errors.js';
-import { NumberRangeInput } from './settings.js';
+import { NumberRangeInput } from './zod-types.js';
 
 /** Feature codes (F-4.7): every code of the table, whether its feature exists yet or not. */
 const PhaseEnum = builder.enumType('FeatureCodePhase', {

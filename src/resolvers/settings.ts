@@ -1,7 +1,7 @@
-import type { z } from 'zod';
-import { numberRange, settingGroups, type SettingGroup } from '../settings/schemas.js';
+import { settingGroups, type SettingGroup } from '../settings/schemas.js';
 import { builder } from './builder.js';
 import { tableType, tableValue } from './runtime-types.js';
+import { graphqlType, type AnySchema } from './zod-types.js';
 import { audited, mutationErrors } from './errors.js';
 
 /**
@@ -10,7 +10,6 @@ import { audited, mutationErrors } from './errors.js';
  * with the schema's descriptions. Input fields are all optional: an update
  * changes only what it names.
  */
-type AnySchema = z.ZodType & { def: { type: string; innerType?: AnySchema; element?: AnySchema; entries?: Record<string, string>; shape?: Record<string, AnySchema> }; description?: string };
 
 const typeNames: Record<SettingGroup, string> = {
   numberingPlan: 'NumberingPlan',
@@ -28,39 +27,6 @@ const mutationNames: Record<SettingGroup, string> = {
   proxyDomain: 'updateProxyDomainSettings',
   system: 'updateSystemSettings',
 };
-
-const NumberRangeRef = builder.objectRef<{ start: string; end: string }>('NumberRange').implement({
-  description: numberRange.description,
-  fields: (t) => ({ start: t.exposeString('start'), end: t.exposeString('end') }),
-});
-export const NumberRangeInput = builder.inputType('NumberRangeInput', {
-  fields: (t) => ({ start: t.string(), end: t.string() }),
-});
-
-const unwrap = (schema: AnySchema): AnySchema => (schema.def.type === 'default' || schema.def.type === 'optional' ? unwrap(schema.def.innerType!) : schema);
-const enums = new Map<string, unknown>();
-
-function graphqlType(typeName: string, field: string, schema: AnySchema, input: boolean): unknown {
-  const inner = unwrap(schema);
-  if (inner === (numberRange as unknown)) return input ? NumberRangeInput : NumberRangeRef;
-  switch (inner.def.type) {
-    case 'string':
-      return 'String';
-    case 'number':
-      return 'Int';
-    case 'boolean':
-      return 'Boolean';
-    case 'enum': {
-      const name = `${typeName}${field[0]!.toUpperCase()}${field.slice(1)}`;
-      if (!enums.has(name)) enums.set(name, builder.enumType(name, { values: Object.values<string>(inner.def.entries!) }));
-      return enums.get(name);
-    }
-    case 'array':
-      return [graphqlType(typeName, field, inner.def.element!, input)];
-    default:
-      throw new Error(`settings: no GraphQL type for ${typeName}.${field} (${inner.def.type})`);
-  }
-}
 
 function shapeOf(group: SettingGroup): Record<string, AnySchema> {
   return (settingGroups[group] as AnySchema).def.shape!;

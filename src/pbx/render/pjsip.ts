@@ -1,7 +1,14 @@
 import type { PbxSnapshot } from './snapshot.js';
 import { section } from './text.js';
 
-/** Which transports exist: TLS only with a certificate (Asterisk refuses a TLS transport without one). */
+/** TLS exists only with a certificate and key: Asterisk refuses a TLS transport without one. */
+const hasTls = (snapshot: PbxSnapshot) => Boolean(snapshot.settings.sip.tlsCertFile && snapshot.settings.sip.tlsKeyFile);
+
+/** The names of the transports pjsip.conf defines; an endpoint names one only when it exists. */
+export function availableTransports(snapshot: PbxSnapshot): Set<string> {
+  return new Set(['transport-udp', 'transport-tcp', ...(hasTls(snapshot) ? ['transport-tls'] : [])]);
+}
+
 function transports(snapshot: PbxSnapshot): string[] {
   const sip = snapshot.settings.sip;
   const nat: [string, string | number | undefined][] = [
@@ -12,7 +19,7 @@ function transports(snapshot: PbxSnapshot): string[] {
   const transport = (name: string, protocol: string, port: number, externalPort: number, tls: [string, string][] = []) =>
     section(name, [['type', 'transport'], ['protocol', protocol], ['bind', `0.0.0.0:${port}`], ...tls, ...nat, ['external_signaling_port', externalPort || undefined]]);
   const list = [transport('transport-udp', 'udp', sip.udpPort, sip.externalSignalingPortUdp), transport('transport-tcp', 'tcp', sip.tcpPort, sip.externalSignalingPortTcp)];
-  if (sip.tlsCertFile && sip.tlsKeyFile) {
+  if (hasTls(snapshot)) {
     list.push(
       transport('transport-tls', 'tls', sip.tlsPort, sip.externalSignalingPortTls, [
         ['cert_file', sip.tlsCertFile],
