@@ -22,18 +22,35 @@ export async function findReferrers(tx: Tx, context: DomainContext, objectKind: 
 async function destinationReferrers(tx: Tx, objectKind: string, ids: string[], change: ReferenceChange): Promise<Referrer[]> {
   if (change === 'renumber') return []; // destinations hold ids, not numbers
   const rows = await tx.destination.findMany({ where: { targetKind: objectKind, targetId: { in: ids } }, orderBy: [{ ownerKind: 'asc' }, { ownerId: 'asc' }, { slot: 'asc' }] });
-  const referrers: Referrer[] = [];
+  const broken: { row: (typeof rows)[number]; reason: string | null }[] = [];
   for (const row of rows) {
-    let reason: string | null = null;
-    if (change === 'update') {
-      const target = domains.destination(row.type)?.target;
-      reason = target?.kind === 'object' && target.unusable ? await target.unusable(tx, storedFromRow(row).target!) : null;
-      if (!reason) continue;
+    if (change !== 'update') {
+      broken.push({ row, reason: null });
+      continue;
     }
-    const owner = (await domains.numberKind(row.ownerKind)?.describe(tx, [row.ownerId]))?.get(row.ownerId) ?? `${row.ownerKind.toLowerCase()} ${row.ownerId}`;
+    const target = domains.destination(row.type)?.target;
+    const reason = target?.kind === 'object' && target.unusable ? await target.unusable(tx, storedFromRow(row).target!) : null;
+    if (reason) broken.push({ row, reason });
+  }
+  const owners = await describeOwners(
+    tx,
+    broken.map(({ row }) => row),
+  );
+  return broken.map(({ row, reason }) => {
+    const owner = owners.get(`${row.ownerKind}:${row.ownerId}`) ?? `${row.ownerKind.toLowerCase()} ${row.ownerId}`;
     const kind = domains.destination(row.type);
     const what = kind && kind.type !== objectKind ? ` (${kind.type})` : '';
-    referrers.push({ kind: row.ownerKind, id: row.ownerId, label: `${owner} ${domains.slotLabel(row.slot)}${what}${reason ? `, but ${reason}` : ''}` });
+    return { kind: row.ownerKind, id: row.ownerId, label: `${owner} ${domains.slotLabel(row.slot)}${what}${reason ? `, but ${reason}` : ''}` };
+  });
+}
+
+/** Owner labels by `KIND:id`, one query per owner kind. */
+async function describeOwners(tx: Tx, rows: { ownerKind: string; ownerId: string }[]): Promise<Map<string, string>> {
+  const labels = new Map<string, string>();
+  for (const kind of new Set(rows.map((r) => r.ownerKind))) {
+    const ids = rows.filter((r) => r.ownerKind === kind).map((r) => r.ownerId);
+    const described = (await domains.numberKind(kind)?.describe(tx, ids)) ?? new Map<string, string>();
+    for (const [id, label] of described) labels.set(`${kind}:${id}`, label);
   }
-  return referrers;
+  return labels;
 }
