@@ -107,6 +107,12 @@ export type AsteriskOptions = {
   /** The Asterisk binary; findAsterisk() when omitted. */
   bin?: string;
   bootTimeoutMs?: number;
+  /**
+   * Run inside this sandbox (another Asterisk's: a provider or a second PBX
+   * next to the one under test, reachable on 127.0.0.1 there). stop() leaves
+   * it to its owner.
+   */
+  sandbox?: Sandbox;
 };
 
 export type Asterisk = {
@@ -135,6 +141,9 @@ export type Asterisk = {
   stop(): Promise<void>;
   /** Stops Asterisk (not the sandbox), writes `files` if given, boots again. */
   restart(files?: Map<string, string>): Promise<void>;
+  /** Stops Asterisk and keeps everything else, until resume() boots it again (an outage). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 };
 
 // ---------------------------------------------------------------- config reading
@@ -499,14 +508,14 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     try {
       await stopAsterisk();
     } finally {
-      await sandbox?.destroy();
+      if (!options.sandbox) await sandbox?.destroy();
       if (process.env.PBX_E2E_KEEP === '1') console.log(`e2e: kept ${root}`);
       else rmSync(root, { recursive: true, force: true });
     }
   };
 
   try {
-    sandbox = await createSandbox(root);
+    sandbox = options.sandbox ?? (await createSandbox(root));
     await sandbox.expose([settings.httpPort, settings.amiPort]);
     await boot();
   } catch (error) {
@@ -538,6 +547,16 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
       }),
     ariRequest,
     stop,
+    pause: () => stopAsterisk(),
+    async resume() {
+      if (stopped) throw new Error('resume() after stop()');
+      try {
+        await boot();
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+    },
     async restart(files) {
       if (stopped) throw new Error('restart() after stop()');
       await stopAsterisk();

@@ -33,6 +33,8 @@ export type PhoneOptions = {
   srtp?: boolean;
   /** Answer incoming calls at once with this code (e.g. 200); off by default. */
   autoAnswer?: number | false;
+  /** The address the phone sends from (any 127.x.y.z inside the sandbox); 127.0.0.1 by default. */
+  address?: string;
   /** Run inside the sandbox of the Asterisk it registers with (asterisk.sandbox). */
   sandbox?: Sandbox;
   /** Extra pjsua options. */
@@ -89,8 +91,8 @@ export function startPhone(options: PhoneOptions): Phone {
     '--log-level=4',
     '--app-log-level=4',
     `--local-port=${options.localPort}`,
-    '--bound-addr=127.0.0.1',
-    '--ip-addr=127.0.0.1',
+    `--bound-addr=${options.address ?? '127.0.0.1'}`,
+    `--ip-addr=${options.address ?? '127.0.0.1'}`,
     `--rtp-port=${options.rtpPort ?? 4000}`,
     transport === 'udp' ? '--no-tcp' : '--no-udp',
     `--id=sip:${options.username}@${host}`,

@@ -40,14 +40,14 @@ export type Sandbox = {
   name: string | null;
   /** The program and arguments that run `command args` inside the sandbox. */
   wrap(command: string, args: string[]): [string, string[]];
-  /** Makes 127.0.0.1:<port> inside reachable at 127.0.0.1:<port> from this process (no-op on the host). */
+  /** Makes 127.0.0.1:<port> inside reachable at 127.0.0.1:<port> from this process (no-op on the host); may be called again for more ports. */
   expose(ports: number[]): Promise<void>;
   destroy(): Promise<void>;
 };
 
 const PREFIX = 'pbx-e2e-';
 let counter = 0;
-const live = new Map<string, { bridgePid?: number }>();
+const live = new Map<string, { bridgePids: number[] }>();
 let exitHookInstalled = false;
 let hostNoteShown = false;
 
@@ -91,7 +91,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const [name, entry] of live) {
-      if (entry.bridgePid) killPid(entry.bridgePid, 'SIGKILL');
+      for (const pid of entry.bridgePids) killPid(pid, 'SIGKILL');
       removeNamespaceSync(name);
     }
   });
@@ -190,7 +190,7 @@ export async function createSandbox(root: string): Promise<Sandbox> {
   const added = await run('ip', ['netns', 'add', name]);
   if (added.code !== 0) return hostSandbox(`ip netns add failed: ${added.stderr.trim()}`);
   installExitHook();
-  const entry: { bridgePid?: number } = {};
+  const entry: { bridgePids: number[] } = { bridgePids: [] };
   live.set(name, entry);
   const lo = await run('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
   if (lo.code !== 0) {
@@ -203,14 +203,14 @@ export async function createSandbox(root: string): Promise<Sandbox> {
   const bridgeDir = path.join(root, 'bridge');
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
-  let bridge: ChildProcess | null = null;
+  const bridges: ChildProcess[] = [];
   let destroyed = false;
 
   const startBridge = async (ports: number[]) => {
     mkdirSync(bridgeDir, { recursive: true });
     const child = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', BRIDGE_SCRIPT, bridgeDir, ...ports.map(String)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    bridge = child;
-    entry.bridgePid = child.pid;
+    bridges.push(child);
+    if (child.pid) entry.bridgePids.push(child.pid);
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`namespace bridge did not start: ${output}`)), 10_000);
@@ -262,7 +262,6 @@ export async function createSandbox(root: string): Promise<Sandbox> {
     name,
     wrap: (command, args) => ['ip', ['netns', 'exec', name, command, ...args]],
     async expose(ports) {
-      if (bridge) throw new Error('expose() can be called once per sandbox');
       await startBridge(ports);
       for (const port of ports) await listen(port);
     },
@@ -271,8 +270,8 @@ export async function createSandbox(root: string): Promise<Sandbox> {
       destroyed = true;
       for (const s of sockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-      const child = bridge;
-      if (child?.pid) {
+      for (const child of bridges) {
+        if (!child.pid) continue;
         child.stdin?.end();
         killPid(child.pid, 'SIGTERM');
       }

@@ -1,0 +1,249 @@
+import { startAsterisk, type Asterisk } from './asterisk.js';
+import { freePort, freeUdpRange } from './ports.js';
+
+/**
+ * A second Asterisk next to the PBX under test, in its sandbox: a VoIP
+ * provider our trunks register with and send calls to, and the far PBX of
+ * server-mode and IAX links. Its configuration is a small fixture of its own,
+ * written here and never rendered by our server.
+ *
+ * Every call it receives logs one line the tests read:
+ *   `PROVIDER-RECEIVED account=<endpoint or peer> number=<dialled> cid=<number> name=<name> pin=<accountcode>`
+ * Numbers starting with 486 are refused busy, with 503 congestion; others are
+ * answered and held up to 90 s. An account whose behaviour is `fail` answers
+ * every call with 503 (a provider that is down).
+ */
+export type ProviderAccount = { username: string; password: string; behaviour?: 'answer' | 'fail' };
+/** The provider registers to the PBX as `username` (a server-mode trunk there). */
+export type ProviderRegistration = { name: string; username: string; password: string };
+export type ProviderOptions = {
+  bin: string;
+  /** The PBX's SIP UDP port and IAX2 port, inside the shared sandbox. */
+  pbxSipPort: number;
+  pbxIaxPort: number;
+  /** Accounts the PBX's client-mode SIP trunks register with. */
+  accounts: ProviderAccount[];
+  /** Registrations from the provider to the PBX (server-mode SIP trunks). */
+  registrations?: ProviderRegistration[];
+  /** IAX2 users the PBX's client-mode IAX trunks register as. */
+  iaxAccounts?: ProviderAccount[];
+  /** IAX2 peers that are the PBX: the provider calls the PBX through them (server-mode IAX trunks there). */
+  iaxPeers?: { name: string; username: string; password: string }[];
+};
+
+export type Provider = {
+  asterisk: Asterisk;
+  sipPort: number;
+  iaxPort: number;
+  /** The PROVIDER-RECEIVED lines logged since `mark` (a line count of the log). */
+  received(mark?: number): { account: string; number: string; cid: string; name: string; pin: string }[];
+  logMark(): number;
+  stop(): Promise<void>;
+};
+
+const section = (name: string, lines: [string, string | number][]) => [`[${name}]`, ...lines.map(([k, v]) => `${k}=${v}`), ''].join('\n');
+
+function files(o: ProviderOptions, ports: { sip: number; iax: number; http: number; ami: number; rtp: { start: number; end: number } }): Map<string, string> {
+  const pjsip = [
+    section('global', [
+      ['type', 'global'],
+      ['endpoint_identifier_order', 'username,auth_username,ip'],
+    ]),
+    section('transport-udp', [
+      ['type', 'transport'],
+      ['protocol', 'udp'],
+      ['bind', `0.0.0.0:${ports.sip}`],
+    ]),
+    ...o.accounts.flatMap((a) => [
+      section(a.username, [
+        ['type', 'aor'],
+        ['max_contacts', 1],
+        ['remove_existing', 'yes'],
+        ['qualify_frequency', 0],
+      ]),
+      section(`${a.username}-auth`, [
+        ['type', 'auth'],
+        ['auth_type', 'userpass'],
+        ['username', a.username],
+        ['password', a.password],
+      ]),
+      section(a.username, [
+        ['type', 'endpoint'],
+        ['context', 'provider-in'],
+        ['aors', a.username],
+        ['auth', `${a.username}-auth`],
+        ['identify_by', 'username,auth_username'],
+        ['disallow', 'all'],
+        ['allow', 'ulaw,alaw'],
+        ['direct_media', 'no'],
+        ['set_var', `PROVIDER_BEHAVIOUR=${a.behaviour ?? 'answer'}`],
+      ]),
+    ]),
+    ...(o.registrations ?? []).flatMap((r) => [
+      section(r.name, [
+        ['type', 'registration'],
+        ['server_uri', `sip:127.0.0.1:${o.pbxSipPort}`],
+        ['client_uri', `sip:${r.username}@127.0.0.1:${o.pbxSipPort}`],
+        ['contact_user', r.username],
+        ['outbound_auth', `${r.name}-auth`],
+        ['retry_interval', 5],
+        ['forbidden_retry_interval', 5],
+        ['max_retries', 1000],
+        ['expiration', 120],
+        ['line', 'yes'],
+        ['endpoint', r.name],
+      ]),
+      section(`${r.name}-auth`, [
+        ['type', 'auth'],
+        ['auth_type', 'userpass'],
+        ['username', r.username],
+        ['password', r.password],
+      ]),
+      section(r.name, [
+        ['type', 'aor'],
+        ['contact', `sip:127.0.0.1:${o.pbxSipPort}`],
+      ]),
+      section(r.name, [
+        ['type', 'endpoint'],
+        ['context', 'provider-in'],
+        ['aors', r.name],
+        ['outbound_auth', `${r.name}-auth`],
+        ['from_user', r.username],
+        ['disallow', 'all'],
+        ['allow', 'ulaw,alaw'],
+        ['direct_media', 'no'],
+        ['set_var', 'PROVIDER_BEHAVIOUR=answer'],
+      ]),
+    ]),
+  ].join('\n');
+
+  const iax = [
+    section('general', [
+      ['bindaddr', '127.0.0.1'],
+      ['bindport', ports.iax],
+      ['disallow', 'all'],
+      ['allow', 'ulaw'],
+      ['allow', 'alaw'],
+      ['requirecalltoken', 'no'],
+    ]),
+    ...(o.iaxPeers ?? []).map((p) => `register => ${p.username}:${p.password}@127.0.0.1:${o.pbxIaxPort}\n`),
+    ...(o.iaxAccounts ?? []).map((a) =>
+      section(a.username, [
+        ['type', 'friend'],
+        ['host', 'dynamic'],
+        ['secret', a.password],
+        ['auth', 'md5'],
+        ['context', 'provider-in'],
+        ['requirecalltoken', 'no'],
+        ['setvar', `PROVIDER_BEHAVIOUR=${a.behaviour ?? 'answer'}`],
+      ]),
+    ),
+    ...(o.iaxPeers ?? []).map((p) =>
+      section(p.name, [
+        ['type', 'peer'],
+        ['host', '127.0.0.1'],
+        ['port', o.pbxIaxPort],
+        ['username', p.username],
+        ['secret', p.password],
+        ['auth', 'md5'],
+        ['requirecalltoken', 'no'],
+      ]),
+    ),
+  ].join('\n');
+
+  const account = '${IF($["${CHANNEL(channeltype)}" = "PJSIP"]?${CHANNEL(endpoint)}:${CUT(CUT(CHANNEL(name),/,2),-,1)})}';
+  const extensions = [
+    '[general]\nstatic=yes\nwriteprotect=yes\n',
+    '[provider-in]',
+    `exten => _[0-9*#+].,1,NoOp(PROVIDER-RECEIVED account=${account} number=\${EXTEN} cid=\${CALLERID(num)} name=\${CALLERID(name)} pin=\${CHANNEL(accountcode)})`,
+    ' same => n,GotoIf($["${PROVIDER_BEHAVIOUR}" = "fail"]?fail)',
+    ' same => n,GotoIf($["${EXTEN:0:3}" = "486"]?busy)',
+    ' same => n,GotoIf($["${EXTEN:0:3}" = "503"]?fail)',
+    ' same => n,Answer()',
+    ' same => n,Wait(90)',
+    ' same => n,Hangup()',
+    ' same => n(busy),Busy(5)',
+    ' same => n(fail),Hangup(34)',
+    '',
+    // Calls the tests start on the provider (channel originate … Local/<n>@provider-out).
+    '[provider-out]',
+    ...(o.registrations ?? []).map((r) => `exten => _sip-${r.name}-X.,1,Dial(PJSIP/\${EXTEN:${`sip-${r.name}-`.length}}@${r.name},30)`),
+    ...(o.iaxPeers ?? []).map((p) => `exten => _iax-${p.name}-X.,1,Dial(IAX2/${p.name}/\${EXTEN:${`iax-${p.name}-`.length}},30)`),
+    ...(o.accounts ?? []).map((a) => `exten => _acct-${a.username}-X.,1,Dial(PJSIP/\${EXTEN:${`acct-${a.username}-`.length}}@${a.username},30)`),
+    ...(o.iaxAccounts ?? []).map((a) => `exten => _iaxacct-${a.username}-X.,1,Dial(IAX2/${a.username}/\${EXTEN:${`iaxacct-${a.username}-`.length}},30)`),
+    '',
+  ].join('\n');
+
+  return new Map([
+    ['pjsip.conf', pjsip],
+    ['iax.conf', iax],
+    ['extensions.conf', extensions],
+    [
+      'http.conf',
+      section('general', [
+        ['enabled', 'yes'],
+        ['bindaddr', '127.0.0.1'],
+        ['bindport', ports.http],
+      ]),
+    ],
+    [
+      'ari.conf',
+      section('general', [['enabled', 'yes']]) +
+        section('provider', [
+          ['type', 'user'],
+          ['password', 'provider-ari'],
+          ['read_only', 'no'],
+        ]),
+    ],
+    [
+      'manager.conf',
+      section('general', [
+        ['enabled', 'no'],
+        ['port', ports.ami],
+      ]),
+    ],
+    [
+      'rtp.conf',
+      section('general', [
+        ['rtpstart', ports.rtp.start],
+        ['rtpend', ports.rtp.end],
+      ]),
+    ],
+    [
+      'modules.conf',
+      section('modules', [
+        ['autoload', 'yes'],
+        ['noload', 'chan_alsa.so'],
+        ['noload', 'chan_console.so'],
+        ['noload', 'chan_oss.so'],
+      ]),
+    ],
+  ]);
+}
+
+const RECEIVED = /PROVIDER-RECEIVED account=(\S*) number=(\S*) cid=(\S*) name=(.*?) pin=(\S*)"?\)?$/;
+
+export async function startProvider(pbx: Asterisk, options: ProviderOptions): Promise<Provider> {
+  const ports = { sip: await freePort(), iax: await freePort(), http: await freePort(), ami: await freePort(), rtp: await freeUdpRange(20) };
+  const asterisk = await startAsterisk({ bin: options.bin, files: files(options, ports), sandbox: pbx.sandbox });
+  let running = true;
+  return {
+    asterisk,
+    sipPort: ports.sip,
+    iaxPort: ports.iax,
+    logMark: () => asterisk.logLines().length,
+    received(mark = 0) {
+      return asterisk
+        .logLines()
+        .slice(mark)
+        .map((l) => RECEIVED.exec(l))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => ({ account: m[1]!, number: m[2]!, cid: m[3]!, name: m[4]!, pin: m[5]! }));
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await asterisk.stop();
+    },
+  };
+}
