@@ -4,6 +4,26 @@ import type { ExtensionStatus, LiveContact } from '../pbx/live/status.js';
 import { builder } from './builder.js';
 import { namedType, tableValue } from './runtime-types.js';
 import type { Context } from './context.js';
+import type { BusTopic, BusTopics } from '../events/bus.js';
+
+/**
+ * A state subscription: the current state of each watched key first, then
+ * every change of a watched one (conflated per key by the bus). It subscribes
+ * before reading the current state, so no change falls in between.
+ */
+export async function* currentThenChanges<T extends BusTopic>(ctx: Context, topic: T, current: () => BusTopics[T][], watched: (payload: BusTopics[T]) => boolean): AsyncGenerator<BusTopics[T]> {
+  const changes = ctx.services.bus.subscribe(topic);
+  try {
+    for (const state of current()) yield state;
+    while (true) {
+      const next = await changes.next();
+      if (next.done) return;
+      if (watched(next.value)) yield next.value;
+    }
+  } finally {
+    await changes.return?.();
+  }
+}
 
 const ExtensionStateEnum = builder.enumType('ExtensionState', {
   description: 'F-3.2',
@@ -98,15 +118,12 @@ builder.subscriptionField('extensionStatusChanged', (t) =>
     subscribe: async function* (_r, args, ctx) {
       const numbers = await visibleNumbers(ctx, args.numbers);
       const watched = args.numbers?.length || ctx.principal?.kind === 'extension' ? new Set(numbers) : null;
-      // Subscribe before reading the current state so no change falls in between.
-      const changes = ctx.services.bus.subscribe('extensionStatus')[Symbol.asyncIterator]();
-      for (const n of numbers) yield ctx.services.live.status(n);
-      while (true) {
-        const next = await changes.next();
-        if (next.done) return;
-        const status = next.value;
-        if (!watched || watched.has(status.number)) yield status;
-      }
+      yield* currentThenChanges(
+        ctx,
+        'extensionStatus',
+        () => numbers.map((n) => ctx.services.live.status(n)),
+        (status) => !watched || watched.has(status.number),
+      );
     },
     resolve: (status) => status,
   }),

@@ -7,6 +7,7 @@ import type { AriEvent } from '../ari/types.js';
 import type { Lease } from '../../jobs/lease.js';
 import { deviceStatesFromChannels, extensionState, type ExtensionStatus } from './status.js';
 import { LiveStore, type ContactFact } from './store.js';
+import { readTrunkConfigs, TrunkStatusService, type TrunkAmi } from './trunk-service.js';
 
 /** Where the live service gets contacts from: AMI, which ARI lacks a listing for (PJSIPShowContacts). */
 /** Registered contacts from AMI; `onConnected` tells when it (re)connects, so contacts missed by a rebuild are read again. */
@@ -20,6 +21,8 @@ export type ContactSource = { connected(): boolean; listContacts(): Promise<Cont
  */
 export class LiveService {
   readonly store = new LiveStore();
+  /** Live SIP/IAX trunk status (F-3.3.a), from AMI only. */
+  readonly trunks: TrunkStatusService;
   private enabled = new Map<string, boolean>();
   private rebuilding: Promise<void> | null = null;
   private buffered: AriEvent[] = [];
@@ -33,12 +36,13 @@ export class LiveService {
       log: Logger;
       applier: ConfigApplier;
       ari: AriConnection | null;
-      /** The AMI connection, held with the ARI one; it fills in what ARI lacks. */
-      ami: { start(): void; stop(): Promise<void>; connected(): boolean } | null;
+      /** The AMI connection, held with the ARI one; it fills in what ARI lacks (contacts, trunk registrations). */
+      ami: ({ start(): void; stop(): Promise<void> } & TrunkAmi) | null;
       contacts: ContactSource | null;
       lease: Lease;
     },
   ) {
+    this.trunks = new TrunkStatusService({ readTrunks: () => readTrunkConfigs(deps.prisma), bus: deps.bus, log: deps.log, ami: deps.ami });
     // Only configured extensions are published: Asterisk may still report an endpoint just deleted.
     this.store.on('changed', (numbers: string[]) => {
       for (const number of numbers) if (this.enabled.has(number)) this.deps.bus.publish('extensionStatus', this.status(number));
@@ -55,6 +59,8 @@ export class LiveService {
    */
   async start(): Promise<void> {
     await this.refreshExtensions();
+    await this.trunks.refresh();
+    this.trunks.start();
     const ari = this.deps.ari;
     if (!ari) return;
     const ami = this.deps.ami;
@@ -81,6 +87,7 @@ export class LiveService {
   }
 
   async stop(): Promise<void> {
+    this.trunks.stop();
     await this.deps.ari?.stop();
     await this.deps.ami?.stop();
   }
@@ -97,6 +104,11 @@ export class LiveService {
     for (const number of before.keys()) {
       if (!this.enabled.has(number)) this.deps.bus.publish('extensionStatus', { number, state: 'UNAVAILABLE', contacts: [] });
     }
+  }
+
+  /** The configured trunks changed (created, deleted, enabled, disabled, edited). */
+  refreshTrunks(): Promise<void> {
+    return this.trunks.refresh().catch((error: unknown) => this.deps.log.error({ err: error }, 'reading the trunks for their live status failed'));
   }
 
   status(number: string): ExtensionStatus {
