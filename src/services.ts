@@ -11,6 +11,10 @@ import { DepartmentService } from './departments/service.js';
 import { createEventBus } from './events/bus.js';
 import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
+import { TrunkService } from './trunks/service.js';
+import { DialPermissionService } from './dial-permissions/service.js';
+import { DialRuleService } from './dial-rules/service.js';
+import { PinSetService } from './pin-sets/service.js';
 import { FeatureCodeService } from './feature-codes/service.js';
 import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
 import { asteriskConnection } from './pbx/connection-settings.js';
@@ -24,6 +28,7 @@ import { render } from './pbx/render/index.js';
 import { readSnapshot } from './pbx/snapshot.js';
 import { SettingsService } from './settings/service.js';
 import { SettingsStore } from './settings/store.js';
+import { SecurityService } from './security/service.js';
 
 /** The domain services one server instance runs with. */
 export type Services = ReturnType<typeof createServices>;
@@ -56,6 +61,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     for await (const event of bus.subscribe('configChanged')) {
       if (lease.held()) applier.markChanged();
       if (event.source.startsWith('extensions')) void live.refreshExtensions();
+      if (event.source.startsWith('trunk')) void live.refreshTrunks();
     }
   })();
   return {
@@ -68,8 +74,13 @@ export function createServices(config: Config, db: Database, log: Logger) {
     changes,
     applier,
     settings: new SettingsService(db, store, changes),
+    security: new SecurityService({ db, store, changes, bus, log, lease, ami }),
     extensions: new ExtensionService(db, store, changes),
     departments: new DepartmentService(db, store, changes),
+    trunks: new TrunkService(db, store, changes),
+    dialRules: new DialRuleService(db, store, changes),
+    dialPermissions: new DialPermissionService(db, store, changes),
+    pinSets: new PinSetService(db, store, changes),
     featureCodes: new FeatureCodeService(db, store, changes, log),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),

@@ -13,6 +13,7 @@ async function describeDepartments(tx: Tx, ids: string[]): Promise<Map<string, s
 /** Departments (F-4.1.1). */
 export const departmentsDomain: DomainModule = {
   name: 'departments',
+  rights: [{ name: 'allowDepartments', description: 'May call departments (F-4.3.3 部门)' }],
   numberKinds: [{ kind: 'DEPARTMENT', noun: 'department', range: 'departmentRange', describe: describeDepartments }],
   destinations: [
     {
@@ -24,7 +25,7 @@ export const departmentsDomain: DomainModule = {
   ],
   destinationSlots: { noAnswer: 'sends unanswered calls there' },
   readSnapshot: (tx) => readDepartmentSlice(tx),
-  dialplan: { includes: [departmentContexts.departments], contexts: departmentDialplan },
+  dialplan: { includes: [{ context: departmentContexts.departments, right: 'allowDepartments' }], contexts: departmentDialplan },
   expectations: (snapshot) =>
     snapshot.departments.map((d) => ({ number: d.number, context: coreContexts.internal, reaches: { context: departmentContexts.department(d.number) }, owner: `department ${d.number}` })),
 };

@@ -4,12 +4,28 @@ import { extensionsDomain } from '../extensions/domain.js';
 import { featureCodesDomain } from '../feature-codes/domain.js';
 import { accountsDomain } from '../auth/domain.js';
 import { pbxSettingsDomain } from '../settings/domain.js';
+import { trunksDomain } from '../trunks/domain.js';
+import { securityDomain } from '../security/domain.js';
+import { dialPermissionsDomain } from '../dial-permissions/domain.js';
+import { dialRulesDomain } from '../dial-rules/domain.js';
+import { pinSetsDomain } from '../pin-sets/domain.js';
 import { domains } from './registry.js';
 
 /**
  * The domains this server runs with, one line each. The order is the order
  * of their dialplan contexts and of what pbx-internal includes.
  */
-domains.register(featureCodesDomain).register(extensionsDomain).register(departmentsDomain).register(builtinDestinations).register(accountsDomain).register(pbxSettingsDomain);
+domains
+  .register(featureCodesDomain)
+  .register(extensionsDomain)
+  .register(departmentsDomain)
+  .register(builtinDestinations)
+  .register(accountsDomain)
+  .register(pbxSettingsDomain)
+  .register(pinSetsDomain)
+  .register(dialRulesDomain)
+  .register(dialPermissionsDomain);
+domains.register(trunksDomain);
+domains.register(securityDomain);
 
 export { domains };

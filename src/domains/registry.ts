@@ -1,4 +1,4 @@
-import type { DestinationKindSpec, DomainModule, NumberKindSpec, ReferrerSpec } from './types.js';
+import type { DestinationKindSpec, DomainModule, NumberKindSpec, ReferrerSpec, RightSpec } from './types.js';
 
 /**
  * The registry of domains. Each domain registers once (src/domains/index.ts);
@@ -19,6 +19,9 @@ export class DomainRegistry {
     for (const spec of module.destinations ?? []) {
       if (this.destinationIndex.has(spec.type)) throw new Error(`destination kind ${spec.type} is registered twice`);
       this.destinationIndex.set(spec.type, spec);
+    }
+    for (const right of module.rights ?? []) {
+      if (this.rights.some((r) => r.name === right.name)) throw new Error(`right ${right.name} is registered twice`);
     }
     this.modules.push(module);
     return this;
@@ -47,6 +50,11 @@ export class DomainRegistry {
 
   get destinationTypes(): string[] {
     return [...this.destinationIndex.keys()];
+  }
+
+  /** The internal-call rights of dial permissions (F-4.3.3), in registration order. */
+  get rights(): RightSpec[] {
+    return this.modules.flatMap((m) => m.rights ?? []);
   }
 
   referrersOf(target: string): ReferrerSpec[] {

@@ -5,6 +5,7 @@ import type { NumberExpectation } from '../pbx/lint/types.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { NumberingPlan } from '../settings/schemas.js';
 import type { SettingsStore } from '../settings/store.js';
+import type { DomainRegistry } from './registry.js';
 
 /**
  * What the core needs from a domain (extensions, departments, feature codes
@@ -15,6 +16,12 @@ import type { SettingsStore } from '../settings/store.js';
 export type DomainModule = {
   /** Unique name, e.g. `extensions`. */
   name: string;
+  /**
+   * Internal-call rights it offers (F-4.3.3), e.g. `allowExtensions`: each is a
+   * Boolean of every dial permission, and grants the contexts of its
+   * `dialplan.includes` that name it.
+   */
+  rights?: RightSpec[];
   /** Kinds of dialable numbers it owns (D5). */
   numberKinds?: NumberKindSpec[];
   /** Kinds of Destination it offers (a kind arrives with its feature). */
@@ -30,8 +37,11 @@ export type DomainModule = {
   /** Its dialplan: contexts, and the contexts the internal context includes (pure). */
   dialplan?: DialplanContribution;
   /** What its numbers and codes must reach in the dialplan, for the check before applying (D4). */
-  expectations?(snapshot: PbxSnapshot): NumberExpectation[];
+  expectations?(snapshot: PbxSnapshot, registry: DomainRegistry): NumberExpectation[];
 };
+
+/** An internal-call right of dial permissions: `name` is its GraphQL Boolean field on DialPermission. */
+export type RightSpec = { name: string; description: string };
 
 export type DomainContext = { settings: SettingsStore };
 
@@ -97,8 +107,14 @@ export type ConfigContribution = {
 };
 
 export type DialplanContribution = {
-  /** Contexts the internal context includes, in order (what phones may dial). */
-  includes?: string[];
+  /**
+   * Contexts phones may dial, in order, each with the right (of some domain's
+   * `rights`) that grants it: a dial permission's context includes those it
+   * grants; pbx-internal includes them all (destinations, the check).
+   */
+  includes?: { context: string; right: string }[];
   /** The text of its contexts. */
-  contexts(snapshot: PbxSnapshot): string[];
+  contexts(snapshot: PbxSnapshot, registry: DomainRegistry): string[];
+  /** What Asterisk will do differently from what was asked, for the apply report. */
+  warnings?(snapshot: PbxSnapshot, registry: DomainRegistry): string[];
 };

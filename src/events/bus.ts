@@ -2,14 +2,18 @@ import { Redis } from 'ioredis';
 import { createLogger, type Logger } from '../logger.js';
 
 import type { ExtensionStatus } from '../pbx/live/status.js';
+import type { TrunkStatus } from '../pbx/live/trunk-status.js';
 import type { ApplyReportJson } from '../services.js';
 
 /** Topics of the bus and their payloads. Payloads are JSON-safe (they may cross Redis). */
 export type BusTopics = {
   pbxApplied: ApplyReportJson;
   extensionStatus: ExtensionStatus;
+  trunkStatus: TrunkStatus;
   /** A configuration change made on any instance, for the one that applies. */
   configChanged: { source: string };
+  /** An address banned or unbanned (F-7.7.3). */
+  ipBan: import('../security/service.js').IpBanEvent;
 };
 export type BusTopic = keyof BusTopics;
 
@@ -20,6 +24,7 @@ export type BusTopic = keyof BusTopics;
  */
 const conflationKey: { [T in BusTopic]?: (payload: BusTopics[T]) => string } = {
   extensionStatus: (payload) => payload.number,
+  trunkStatus: (payload) => payload.name,
 };
 /** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
 const MAX_PENDING = 1000;
@@ -116,7 +121,7 @@ export function createEventBus(redisUrl?: string, log: Logger = createLogger('wa
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged'];
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus'];
   let closed = false;
   reportConnection(publisher, 'publisher', log);
   reportConnection(subscriber, 'subscriber', log);

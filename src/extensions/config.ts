@@ -1,6 +1,7 @@
-import { coreContexts, digits, exten, label, context } from '../pbx/render/dialplan-text.js';
+import { digits, exten, label, context } from '../pbx/render/dialplan-text.js';
 import { availableTransports } from '../pbx/render/pjsip.js';
-import { Composed, RenderError, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
+import { permissionContext } from '../dial-permissions/context.js';
+import { Composed, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
 
@@ -12,15 +13,7 @@ export const extensionContexts = {
   dialExtension: 'pbx-dial-extension',
   /** Rings an extension for a given time (a Destination with ringTimeSeconds), then goes on as a call to it. */
   ringFor: 'pbx-extension-ring-time',
-  /** Where a phone's calls start: the context of its dial permission (F-4.3.3). */
-  permission: (name: string) => `pbx-permission-${permissionName(name)}`,
 } as const;
-
-/** Dial-permission names become part of a context name: letters, digits, _ and - only. */
-function permissionName(name: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new RenderError(`dial permission ${JSON.stringify(name)} cannot name a dialplan context`);
-  return name;
-}
 
 const codecNames: Record<string, string> = { ULAW: 'ulaw', ALAW: 'alaw', G729: 'g729', GSM: 'gsm', G722: 'g722', G726: 'g726', SPEEX: 'speex', OPUS: 'opus' };
 const videoCodecNames: Record<string, string> = { H261: 'h261', H263: 'h263', H263P: 'h263p', H264: 'h264', VP8: 'vp8' };
@@ -41,7 +34,7 @@ function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<
   const options: [string, OptionValue][] = [
     ['type', 'endpoint'],
     ['transport', available.has(transport) ? transport : undefined],
-    ['context', extensionContexts.permission(ext.dialPermission)],
+    ['context', permissionContext(ext.dialPermission)],
     ['disallow', 'all'],
     ['allow', ext.videoEnabled ? `${codecs},${videoCodecNames[ext.videoCodec]}` : codecs],
     ['aors', n],
@@ -66,6 +59,9 @@ function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<
     ['inband_progress', ext.inbandProgress],
     // The dialplan reads the caller's recording mode from its channel (F-4.1.2.b, OUTBOUND/BOTH).
     ['set_var', new Composed(`PBX_RECORDING=${safe(ext.recording, `extension ${n} recording`)}`)],
+    // Dial rules send one of the extension's outbound caller IDs, as each entry says (F-4.3.2.a).
+    ['set_var', ext.outboundCallerId1 ? new Composed(`PBX_CID1=${dialplanSafe(ext.outboundCallerId1, `extension ${n} outbound caller ID 1`)}`) : undefined],
+    ['set_var', ext.outboundCallerId2 ? new Composed(`PBX_CID2=${dialplanSafe(ext.outboundCallerId2, `extension ${n} outbound caller ID 2`)}`) : undefined],
     ...acl(ext, snapshot),
   ];
   return section(n, options);
@@ -160,7 +156,7 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
         ['type', 'friend'],
         ['host', 'dynamic'],
         ['secret', e.password],
-        ['context', extensionContexts.permission(e.dialPermission)],
+        ['context', permissionContext(e.dialPermission)],
         ['callerid', callerId(e)],
         ['disallow', 'all'],
         [
@@ -256,16 +252,6 @@ function voicemailContext(snapshot: PbxSnapshot): string {
   return context(extensionContexts.voicemail, [...blocks, ...(operator ? [operatorExten(operator)] : [])]);
 }
 
-/**
- * One context per dial permission in use (F-4.3.3): a phone's calls start
- * there. Every permission has all internal rights until dial rules and
- * rights exist (the trunks issue adds them here).
- */
-function permissionContexts(extensions: SnapshotExtension[]): string[] {
-  const names = [...new Set(extensions.map((e) => e.dialPermission))].sort();
-  return names.map((name) => context(extensionContexts.permission(name), [`include => ${coreContexts.internal}`]));
-}
-
 /** ARG1 = the extension, ARG2 = its ring time for this call; the call then goes on as any call to it (never returns). */
 function ringForContext(): string {
   return context(extensionContexts.ringFor, [exten('s', ['Set(PBX_RINGTIME_FOR=${ARG2})', `Goto(${extensionContexts.extensions},\${ARG1},1)`])]);
@@ -274,5 +260,5 @@ function ringForContext(): string {
 export function extensionDialplan(snapshot: PbxSnapshot): string[] {
   // Only a destination naming an extension jumps to the ring-time context: without extensions it has nowhere to go.
   const ringFor = snapshot.extensions.length ? [ringForContext()] : [];
-  return [...permissionContexts(snapshot.extensions), extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), ...ringFor, voicemailContext(snapshot)];
+  return [extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), ...ringFor, voicemailContext(snapshot)];
 }

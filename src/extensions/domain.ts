@@ -24,6 +24,7 @@ async function voicemailOffReason(tx: Tx, id: string): Promise<string | null> {
 /** IP extensions (F-4.1.2). */
 export const extensionsDomain: DomainModule = {
   name: 'extensions',
+  rights: [{ name: 'allowExtensions', description: 'May call extensions (F-4.3.3 分机)' }],
   numberKinds: [{ kind: 'EXTENSION', noun: 'extension', range: 'userExtensionRange', describe: describeExtensions }],
   destinations: [
     {
@@ -52,7 +53,7 @@ export const extensionsDomain: DomainModule = {
     { file: 'voicemail.conf', order: 0, render: voicemailFile },
     { file: 'iax.conf', order: 10, render: iaxFriends },
   ],
-  dialplan: { includes: [extensionContexts.extensions], contexts: extensionDialplan },
+  dialplan: { includes: [{ context: extensionContexts.extensions, right: 'allowExtensions' }], contexts: extensionDialplan },
   expectations: (snapshot) =>
     snapshot.extensions.map((e) => ({
       number: e.number,

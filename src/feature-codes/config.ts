@@ -1,9 +1,9 @@
 import { context, exten } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
-import { section } from '../pbx/render/text.js';
+import { Composed, section } from '../pbx/render/text.js';
 import type { FeatureCodes } from './table.js';
 
-export const featureCodeContexts = { featureCodes: 'pbx-feature-codes' } as const;
+export const featureCodeContexts = { featureCodes: 'pbx-feature-codes', pickup: 'pbx-pickup-codes' } as const;
 
 declare module '../pbx/render/snapshot.js' {
   interface PbxSnapshot {
@@ -16,27 +16,36 @@ declare module '../pbx/render/snapshot.js' {
 const literal = (code: string) => code;
 const withNumber = (code: string) => `_${code}X.`;
 
-/** The idle-dial codes whose features exist (F-4.7.a, F-4.7.b, F-4.7.k). */
+/** The idle-dial codes whose features exist (F-4.7.a, F-4.7.k), under the right allowFeatureCodes. */
 export function featureCodeContext(snapshot: PbxSnapshot): string {
   const c = snapshot.featureCodes;
   const me = '${CHANNEL(endpoint)}';
   return context(featureCodeContexts.featureCodes, [
     exten(literal(c.voicemailMain!), ['Answer()', 'VoiceMailMain(@default)', 'Hangup()']),
     exten(literal(c.voicemailOwn!), ['Answer()', `VoiceMailMain(${me}@default)`, 'Hangup()']),
-    exten(literal(c.pickupGroup!), ['Pickup()', 'Hangup()']),
-    exten(withNumber(c.pickupDirected!), [`Pickup(\${EXTEN:${c.pickupDirected!.length}}@PICKUPMARK)`, 'Hangup()']),
     exten(literal(c.dndOn!), ['Answer()', `Set(DB(DND/${me})=1)`, 'Playback(beep)', 'Hangup()']),
     exten(literal(c.dndOff!), ['Answer()', `Set(DELETED=\${DB_DELETE(DND/${me})})`, 'Playback(beep)', 'Hangup()']),
   ]);
 }
 
+/** The pickup codes (F-4.7.b), under the right allowPickup. */
+export function pickupCodeContext(snapshot: PbxSnapshot): string {
+  const c = snapshot.featureCodes;
+  return context(featureCodeContexts.pickup, [
+    exten(literal(c.pickupGroup!), ['Pickup()', 'Hangup()']),
+    exten(withNumber(c.pickupDirected!), [`Pickup(\${EXTEN:${c.pickupDirected!.length}}@PICKUPMARK)`, 'Hangup()']),
+  ]);
+}
+
 /**
  * features.conf: the in-call codes whose features exist. Transfers work on
- * every call our Dial() places (its t and T options). Asterisk's own call
- * pickup catches `pickupexten` before the dialplan, so it is set to our
- * group-pickup code rather than left to its default; the abort code of an
- * attended transfer is ours too, not Asterisk's default *1 (one-touch
- * recording's code).
+ * every call our Dial() places (its t and T options). chan_pjsip answers a
+ * call to `pickupexten` itself, before and whatever the dialplan (so a
+ * phone whose dial permission lacks allowPickup could still pick up), so it
+ * is set empty: a dialled number is never empty (Asterisk makes it `s`), and
+ * group pickup is the dialplan's Pickup() in pbx-pickup-codes, reached only
+ * with the right. The abort code of an attended transfer is ours too, not
+ * Asterisk's default *1 (one-touch recording's code).
  */
 export function featuresFile(snapshot: PbxSnapshot): { parts: string[] } {
   const c = snapshot.featureCodes;
@@ -44,7 +53,7 @@ export function featuresFile(snapshot: PbxSnapshot): { parts: string[] } {
     parts: [
       section('general', [
         ['transferdigittimeout', 3],
-        ['pickupexten', c.pickupGroup],
+        ['pickupexten', new Composed('')],
         ['atxferabort', c.cancelTransfer],
       ]),
       section('featuremap', [

@@ -19,8 +19,8 @@ export const SipTransportEnum = builder.enumType('SipTransport', { values: trans
 export const DtmfModeEnum = builder.enumType('DtmfMode', { values: dtmfModes });
 export const RecordingModeEnum = builder.enumType('RecordingMode', { values: recordingModes });
 const PasswordStrengthEnum = builder.enumType('PasswordStrength', { values: ['WEAK', 'MEDIUM', 'STRONG'] as const });
-const FileFormatEnum = builder.enumType('FileFormat', { values: fileFormats });
-const ImportModeEnum = builder.enumType('ImportMode', {
+export const FileFormatEnum = builder.enumType('FileFormat', { values: fileFormats });
+export const ImportModeEnum = builder.enumType('ImportMode', {
   values: {
     ALL_OR_NOTHING: { description: 'Any row with an error: nothing is written and every error is returned' },
     VALID_ROWS_ONLY: { description: 'Write the valid rows; return the errors of the others' },
@@ -153,13 +153,6 @@ const QrCodeRef = builder.objectRef<Qr>('ExtensionQrCode').implement({
   }),
 });
 
-builder.prismaNode('DialPermission', {
-  id: { field: 'id' },
-  authScopes: { authenticated: true },
-  description: 'A dial permission (F-4.3.3); its rules arrive with the dial rules',
-  fields: (t) => ({ name: t.exposeString('name'), builtIn: t.exposeBoolean('builtIn') }),
-});
-
 const ExtensionFilter = builder.inputType('ExtensionFilter', {
   fields: (t) => ({
     search: t.string({ required: false, description: 'Fuzzy match on name or number' }),
@@ -220,7 +213,7 @@ builder.queryFields((t) => ({
 }));
 
 type FileDownload = { filename: string; contentType: string; base64: string };
-const FileDownloadRef = builder.objectRef<FileDownload>('FileDownload').implement({
+export const FileDownloadRef = builder.objectRef<FileDownload>('FileDownload').implement({
   fields: (t) => ({ filename: t.exposeString('filename'), contentType: t.exposeString('contentType'), base64: t.exposeString('base64', { description: 'The file content, base64-encoded' }) }),
 });
 

@@ -18,6 +18,7 @@ const typeNames: Record<SettingGroup, string> = {
   softphone: 'SoftphoneSettings',
   proxyDomain: 'ProxyDomainSettings',
   system: 'SystemSettings',
+  intrusionProtection: 'IntrusionProtectionSettings',
 };
 const mutationNames: Record<SettingGroup, string> = {
   numberingPlan: 'updateNumberingPlan',
@@ -26,6 +27,7 @@ const mutationNames: Record<SettingGroup, string> = {
   softphone: 'updateSoftphoneSettings',
   proxyDomain: 'updateProxyDomainSettings',
   system: 'updateSystemSettings',
+  intrusionProtection: 'updateIntrusionProtectionSettings',
 };
 
 function shapeOf(group: SettingGroup): Record<string, AnySchema> {

@@ -128,6 +128,21 @@ export const systemSchema = z.object({
   maxIpExtensions: z.number().int().min(1).max(100000).describe('Maximum number of IP extensions (model capacity)'),
 });
 
+/**
+ * F-7.7.2 intrusion protection, the SIP block: failed SIP authentications
+ * from one address (Asterisk's security events) lead to a ban (F-7.7.3)
+ * enforced by res_pjsip_acl. No IAX block: chan_iax2 raises no security
+ * events and has no global ACL. No HTTP block: API logins have their own
+ * throttle (LOGIN_* variables). No SSH block: SSH belongs to the host.
+ */
+export const intrusionProtectionSchema = z.object({
+  sipEnabled: z.boolean().default(true).describe('Ban addresses that fail SIP authentication too often'),
+  sipMaxRetry: z.number().int().min(1).max(1000).default(10).describe('Failed SIP authentications allowed from one address within sipFindTimeSeconds; the next one bans it (1–1000)'),
+  sipFindTimeSeconds: z.number().int().min(10).max(86400).default(600).describe('The window failures are counted in, seconds (10–86400)'),
+  sipBanTimeSeconds: z.number().int().min(60).max(31536000).default(3600).describe('How long an automatic ban lasts, seconds (60–31536000)'),
+});
+export type IntrusionProtectionSettings = z.infer<typeof intrusionProtectionSchema>;
+
 export const settingGroups = {
   numberingPlan: numberingPlanSchema,
   pbx: pbxSchema,
@@ -135,6 +150,7 @@ export const settingGroups = {
   softphone: softphoneSchema,
   proxyDomain: proxyDomainSchema,
   system: systemSchema,
+  intrusionProtection: intrusionProtectionSchema,
 } as const;
 export type SettingGroup = keyof typeof settingGroups;
 export type SettingsOf<G extends SettingGroup> = z.infer<(typeof settingGroups)[G]>;

@@ -43,8 +43,9 @@ describe('feature codes (F-4.7)', () => {
     const dialplan = await rendered('extensions.conf');
     expect(dialplan).toContain('exten => *78,1,Answer()');
     expect(dialplan).not.toContain('exten => *74,1');
+    expect(dialplan).toContain('exten => *88,1,Pickup()');
     const features = await rendered('features.conf');
-    expect(features).toContain('pickupexten=*88');
+    expect(features).toContain('pickupexten=\n');
     expect(features).toContain('atxferabort=*9');
     // Codes of features that do not exist are stored and listed, not rendered.
     ok(await gql(UPDATE, { input: { codes: [{ key: 'officePauseOn', code: '*82' }] } }), 'updateFeatureCodes');

@@ -45,8 +45,9 @@ const gadgetDomain: DomainModule = {
     },
   ],
   readSnapshot: async () => ({}),
+  rights: [{ name: 'allowGadgets', description: 'May call gadgets' }],
   dialplan: {
-    includes: ['pbx-gadgets'],
+    includes: [{ context: 'pbx-gadgets', right: 'allowGadgets' }],
     contexts: () => [
       context(
         'pbx-gadgets',

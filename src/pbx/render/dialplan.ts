@@ -11,15 +11,25 @@ function globals(snapshot: PbxSnapshot): string {
 /** What phones may dial: every domain's public context, in registration order. */
 function internal(registry: DomainRegistry): string {
   const includes = registry.domains.flatMap((d) => d.dialplan?.includes ?? []);
-  return [`[${coreContexts.internal}]`, ...includes.map((c) => `include => ${c}`), ''].join('\n');
+  return [`[${coreContexts.internal}]`, ...includes.map((c) => `include => ${c.context}`), ''].join('\n');
 }
 
 /** extensions.conf: the core's contexts, then each domain's (D1: native applications only). */
 export function renderDialplan(snapshot: PbxSnapshot, registry: DomainRegistry): string {
-  return file('[general]\nstatic=yes\nwriteprotect=yes\nclearglobalvars=no\n', globals(snapshot), internal(registry), ...registry.domains.flatMap((d) => d.dialplan?.contexts(snapshot) ?? []));
+  return file(
+    '[general]\nstatic=yes\nwriteprotect=yes\nclearglobalvars=no\n',
+    globals(snapshot),
+    internal(registry),
+    ...registry.domains.flatMap((d) => d.dialplan?.contexts(snapshot, registry) ?? []),
+  );
 }
 
 /** What each dialable number must reach: checked by the dialplan lint (D4). */
 export function dialplanExpectations(snapshot: PbxSnapshot, registry: DomainRegistry): NumberExpectation[] {
-  return registry.domains.flatMap((d) => d.expectations?.(snapshot) ?? []);
+  return registry.domains.flatMap((d) => d.expectations?.(snapshot, registry) ?? []);
+}
+
+/** The domains' dialplan warnings, for the apply report. */
+export function dialplanWarnings(snapshot: PbxSnapshot, registry: DomainRegistry): string[] {
+  return registry.domains.flatMap((d) => d.dialplan?.warnings?.(snapshot, registry) ?? []);
 }

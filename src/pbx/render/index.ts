@@ -2,7 +2,7 @@ import { domains as defaultRegistry } from '../../domains/index.js';
 import type { DomainRegistry } from '../../domains/registry.js';
 import type { ConfigContribution } from '../../domains/types.js';
 import type { NumberExpectation } from '../lint/types.js';
-import { dialplanExpectations, renderDialplan } from './dialplan.js';
+import { dialplanExpectations, dialplanWarnings, renderDialplan } from './dialplan.js';
 import { iaxCore } from './iax.js';
 import { pjsipCore } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
@@ -50,6 +50,7 @@ export function render(snapshot: PbxSnapshot, registry: DomainRegistry = default
     parts.set(c.file, [...(parts.get(c.file) ?? []), { order: c.order, parts: rendered.parts }]);
   }
   const files = new Map<string, string>([...wholeFiles(snapshot), ['extensions.conf', renderDialplan(snapshot, registry)]]);
+  warnings.push(...dialplanWarnings(snapshot, registry));
   for (const [name, list] of parts) files.set(name, file(...list.sort((a, b) => a.order - b.order).flatMap((p) => p.parts)));
   const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { files: sorted, warnings, expectations: dialplanExpectations(snapshot, registry) };

@@ -216,6 +216,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
         ['noload', 'chan_alsa.so'],
         ['noload', 'chan_console.so'],
         ['noload', 'chan_oss.so'],
+        ['noload', 'app_voicemail.so'],
       ]),
     ],
   ]);

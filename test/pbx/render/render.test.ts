@@ -38,12 +38,13 @@ describe('render: dial permissions (F-4.3.3)', () => {
   it("a phone's calls start in the context of its dial permission, which includes what it may dial", () => {
     const snapshot = smallSnapshot();
     snapshot.extensions[1] = { ...snapshot.extensions[1]!, dialPermission: 'Sales_2' };
+    snapshot.dialPermissions.push({ id: 'perm-sales', name: 'Sales_2', builtIn: false, withheldRights: ['allowDepartments'], dialRules: [] });
     const files = render(snapshot).files;
     expect(sectionOf(files.get('pjsip.conf')!, '100', 'endpoint').get('context')).toEqual(['pbx-permission-DialPlan1']);
     expect(sectionOf(files.get('pjsip.conf')!, '101', 'endpoint').get('context')).toEqual(['pbx-permission-Sales_2']);
     const dialplan = files.get('extensions.conf')!;
-    expect(dialplan).toContain('[pbx-permission-DialPlan1]\ninclude => pbx-internal\n');
-    expect(dialplan).toContain('[pbx-permission-Sales_2]\ninclude => pbx-internal\n');
+    expect(dialplan).toContain('[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\n\n');
+    expect(dialplan).toContain('[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\n\n');
   });
 
   it('a permission name that cannot name a context stops the render', () => {
@@ -204,8 +205,9 @@ describe('render: small fixture', () => {
     );
   });
 
-  it("Asterisk's built-in call pickup uses our group-pickup code (it runs before the dialplan)", () => {
-    expect(sectionOf(files.get('features.conf')!, 'general').get('pickupexten')).toEqual(['*8']);
+  it("Asterisk's built-in call pickup (it runs before the dialplan, whatever the dial permission) is off: group pickup is the dialplan's, under allowPickup", () => {
+    expect(sectionOf(files.get('features.conf')!, 'general').get('pickupexten')).toEqual(['']);
+    expect(files.get('extensions.conf')).toContain('[pbx-pickup-codes]\nexten => *8,1,Pickup()');
   });
 
   it('ARI, AMI and HTTP listen on loopback with the configured credentials', () => {
