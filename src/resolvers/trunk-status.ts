@@ -3,7 +3,7 @@ import { NotPermittedError } from '../errors.js';
 import type { TrunkStatus } from '../pbx/live/trunk-status.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { encodeGlobalId } from './ids.js';
+import { trunkGlobalId, TrunkKindEnum, TrunkModeEnum } from './trunks.js';
 import { currentThenChanges } from './live.js';
 
 /** Live SIP/IAX trunk status (F-3.3.a). */
@@ -22,10 +22,10 @@ const TrunkStateEnum = builder.enumType('TrunkState', {
 const TrunkStatusRef = builder.objectRef<TrunkStatus>('TrunkStatus').implement({
   description: 'Live status of a SIP or IAX trunk (F-3.3.a)',
   fields: (t) => ({
-    trunkId: t.id({ description: 'Global ID of the trunk', resolve: (s) => encodeGlobalId('Trunk', s.trunkId) }),
+    trunkId: t.id({ description: 'Global ID of the trunk', resolve: (s) => trunkGlobalId(s.kind, s.trunkId) }),
     name: t.exposeString('name'),
-    kind: t.exposeString('kind', { description: 'SIP or IAX' }),
-    mode: t.exposeString('mode', { description: 'CLIENT (registers to the far end) or SERVER (the far end registers here, or is known by address)' }),
+    kind: t.field({ type: TrunkKindEnum, resolve: (s) => s.kind }),
+    mode: t.field({ type: TrunkModeEnum, resolve: (s) => s.mode }),
     status: t.field({ type: TrunkStateEnum, resolve: (s) => s.status }),
     latencyMs: t.exposeFloat('latencyMs', { nullable: true, description: 'Round-trip time of the last qualify (SIP OPTIONS, IAX2 POKE), ms; null when unknown' }),
     serverAddress: t.exposeString('serverAddress', { nullable: true, description: "CLIENT: the server's host:port; SERVER: the peer's address when known" }),

@@ -20,8 +20,8 @@ import { selection } from './selection.js';
  * configuration). Passwords are write-only: `hasPassword` tells whether one is set.
  */
 
-const TrunkKindEnum = builder.enumType('TrunkKind', { values: trunkKinds, description: 'SIP and IAX today; ANALOG and PRI join with the hardware' });
-const TrunkModeEnum = builder.enumType('TrunkMode', {
+export const TrunkKindEnum = builder.enumType('TrunkKind', { values: trunkKinds, description: 'SIP and IAX today; ANALOG and PRI join with the hardware' });
+export const TrunkModeEnum = builder.enumType('TrunkMode', {
   values: {
     CLIENT: { description: 'This PBX registers to the far end (an ITSP or another PBX)' },
     SERVER: { description: 'The far end registers to this PBX (user name = the trunk name) or is known by its address' },

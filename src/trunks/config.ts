@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { permissionContext } from '../dial-permissions/context.js';
 import { availableTransports } from '../pbx/render/pjsip.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
@@ -14,7 +15,13 @@ const dtmfModes: Record<string, string> = { RFC4733: 'rfc4733', INBAND: 'inband'
 /** The names of a trunk's PJSIP objects. The contract reserves these suffixes for them. */
 export const trunkObjects = {
   endpoint: (name: string) => name,
-  auth: (name: string) => `${name}-auth`,
+  /**
+   * The auth object's name carries a fingerprint of the credentials:
+   * Asterisk keeps an outbound registration whose own options did not change
+   * across a reload, so a new password would only be used at the next
+   * refresh. A changed outbound_auth makes it register again at once.
+   */
+  auth: (name: string, credentials: string[]) => `${name}-auth-${createHash('sha256').update(credentials.join('\n')).digest('hex').slice(0, 8)}`,
   registration: (name: string) => `${name}-registration`,
   identify: (name: string) => `${name}-identify`,
 };
@@ -49,6 +56,7 @@ const inboundAuth = (t: SnapshotSipTrunk) => t.mode === 'SERVER' && t.password !
 
 function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
   const name = t.name;
+  const authName = trunkObjects.auth(name, [t.mode, t.username, t.authUsername, t.password]);
   const what = `trunk ${name}`;
   const transportName = `transport-${t.transport.toLowerCase()}`;
   const transport = available.has(transportName) ? transportName : undefined;
@@ -63,7 +71,7 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
       section(trunkObjects.registration(name), [
         ['type', 'registration'],
         ['transport', transport],
-        ['outbound_auth', outboundAuth(t) ? trunkObjects.auth(name) : undefined],
+        ['outbound_auth', outboundAuth(t) ? authName : undefined],
         ['server_uri', sipUri(t.serverUri || `sip:${hostPort(t.serverHost, t.serverPort)}`, `${what} serverUri`)],
         ['client_uri', sipUri(clientUri, `${what} clientUri`)],
         ['contact_user', t.contactUser ? sipUserPart(t.contactUser, `${what} contactUser`) : undefined],
@@ -82,7 +90,7 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
   }
   if (outboundAuth(t) || inboundAuth(t)) {
     parts.push(
-      section(trunkObjects.auth(name), [
+      section(authName, [
         ['type', 'auth'],
         ['auth_type', 'userpass'],
         // In server mode the peer registers and authenticates with the trunk name as its user.
@@ -102,8 +110,8 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
     ['disallow', 'all'],
     ['allow', allow(t, t.videoCodec)],
     ['aors', trunkObjects.endpoint(name)],
-    ['outbound_auth', outboundAuth(t) ? trunkObjects.auth(name) : undefined],
-    ['auth', inboundAuth(t) ? trunkObjects.auth(name) : undefined],
+    ['outbound_auth', outboundAuth(t) ? authName : undefined],
+    ['auth', inboundAuth(t) ? authName : undefined],
     ['outbound_proxy', proxy],
     ['from_user', t.fromUser ? sipUserPart(t.fromUser, `${what} fromUser`) : undefined],
     ['from_domain', t.fromDomain ? new Composed(uriHost(safe(t.fromDomain, `${what} fromDomain`))) : undefined],

@@ -16,7 +16,7 @@ export type CallerIdPreference = 'TRUNK' | 'EXTENSION';
  * of the names the core renders itself.
  */
 export const trunkNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
-export const reservedTrunkNames = /^(transport-.*|global|system|general|anonymous|default|pbx-.*|.*-auth|.*-registration|.*-identify)$/i;
+export const reservedTrunkNames = /^(transport-.*|global|system|general|anonymous|default|pbx-.*|.*-auth(-.*)?|.*-registration|.*-identify)$/i;
 
 /** The part of a trunk that dial rules and live status need (the trunk domain adds the rest of its fields). */
 export type SnapshotTrunkCore = {

@@ -25,7 +25,10 @@ const download = async (s: TestServer, format: 'XLSX' | 'CSV', template = false,
 /** The auth password as pjsip.conf has it after an apply: proves the imported password equals the exported one. */
 const authPassword = async (s: TestServer, name: string) => {
   await s.gql(`mutation { applyPbxConfiguration { outcome } }`, {}, s.adminToken);
-  return readValue(readFileSync(join(s.running.config.asterisk.configDir, 'pjsip.conf'), 'utf8'), `${name}-auth`, 'password');
+  const pjsip = readFileSync(join(s.running.config.asterisk.configDir, 'pjsip.conf'), 'utf8');
+  // The auth object's name ends in a fingerprint of the credentials.
+  const section = new RegExp(`^\\[(${name}-auth-[0-9a-f]{8})\\]$`, 'm').exec(pjsip)?.[1];
+  return section ? readValue(pjsip, section, 'password') : undefined;
 };
 
 beforeAll(async () => {

@@ -37,6 +37,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
+/** The auth objects' names end in a fingerprint of the credentials; `-auth` stands for it here (the render tests cover it). */
+const withoutFingerprints = (text: string) => text.replace(/-auth-[0-9a-f]{8}\b/g, '-auth');
+
 describe('SIP trunks (F-4.3.1.b)', () => {
   it('creates a client trunk with the manual defaults; the password is write-only', async () => {
     const trunk = ok(await createSip(client('Provider-A')), 'createSipTrunk');
@@ -83,7 +86,7 @@ describe('SIP trunks (F-4.3.1.b)', () => {
 
   it('reaches pjsip.conf: registration, auth, endpoint in the permission context, aor', async () => {
     ok(await createSip(client('Provider-B', { fromUser: '4930123456', nat: true, recording: 'OUTBOUND', remoteAddresses: ['192.0.2.0/24'] })), 'createSipTrunk');
-    const pjsip = await rendered('pjsip.conf');
+    const pjsip = withoutFingerprints(await rendered('pjsip.conf'));
     expect(pjsip).toContain('[Provider-B-registration]\ntype=registration\ntransport=transport-udp\noutbound_auth=Provider-B-auth\nserver_uri=sip:sip.provider.example:5060\n');
     expect(pjsip).toContain('client_uri=sip:4930123456@sip.provider.example:5060\n');
     expect(pjsip).toContain('[Provider-B-auth]\ntype=auth\nauth_type=userpass\nusername=4930123456\npassword=Pr0vider!secret\n');
@@ -158,7 +161,7 @@ describe('SIP trunks (F-4.3.1.b)', () => {
       'createSipTrunk',
     );
     expect(trunk).toMatchObject({ serverHost: '2001:db8::1', clientUri: 'sip:+4930123456@[2001:db8::1]:5060' });
-    const pjsip = await rendered('pjsip.conf');
+    const pjsip = withoutFingerprints(await rendered('pjsip.conf'));
     expect(pjsip).toContain('server_uri=sip:[2001:db8::1]:5060\nclient_uri=sip:+4930123456@[2001:db8::1]:5060\n');
   });
 
@@ -181,7 +184,7 @@ describe('SIP trunks (F-4.3.1.b)', () => {
     const registered = ok(await createSip({ name: 'Branch', mode: 'SERVER', password: 'Branch-pass1' }), 'createSipTrunk');
     expect(registered).toMatchObject({ mode: 'SERVER', serverHost: '', hasPassword: true });
     ok(await createSip({ name: 'Carrier', mode: 'SERVER', serverHost: '198.51.100.7', remoteAddresses: ['198.51.100.7'] }), 'createSipTrunk');
-    const pjsip = await rendered('pjsip.conf');
+    const pjsip = withoutFingerprints(await rendered('pjsip.conf'));
     expect(pjsip).not.toContain('[Branch-registration]');
     expect(pjsip).toContain('[Branch-auth]\ntype=auth\nauth_type=userpass\nusername=Branch\npassword=Branch-pass1\n');
     expect(pjsip).toContain('[Branch]\ntype=aor\nmax_contacts=1\nremove_existing=yes\n');
@@ -210,7 +213,7 @@ describe('SIP trunks (F-4.3.1.b)', () => {
     expect(updated).toMatchObject({ nat: true, serverPort: 5080, maxConcurrentCalls: 4, codecs: ['G722'], hasPassword: true, username: '4930123456' });
     const unlimited = ok(await gql(UPDATE_SIP, { id: trunk.id, input: { maxConcurrentCalls: null, password: 'New-secret2' } }), 'updateSipTrunk');
     expect(unlimited.maxConcurrentCalls).toBeNull();
-    expect(await rendered('pjsip.conf')).toContain('[Upd-auth]\ntype=auth\nauth_type=userpass\nusername=4930123456\npassword=New-secret2\n');
+    expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('[Upd-auth]\ntype=auth\nauth_type=userpass\nusername=4930123456\npassword=New-secret2\n');
     const bad = issuesOf(await gql(UPDATE_SIP, { id: trunk.id, input: { sendPai: true, sendRpid: true } }), 'updateSipTrunk');
     expect(bad[0]!.path).toEqual(['input', 'sendRpid']);
     // An IAX update cannot reach a SIP trunk.
@@ -220,13 +223,13 @@ describe('SIP trunks (F-4.3.1.b)', () => {
 
   it('enable and disable reach the rendered file: a disabled trunk neither registers nor exists', async () => {
     const trunk = ok(await createSip(client('Toggle')), 'createSipTrunk');
-    expect(await rendered('pjsip.conf')).toContain('[Toggle-registration]');
+    expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('[Toggle-registration]');
     const off = ok(await gql(ENABLE, { ids: [trunk.id], enabled: false }), 'setTrunksEnabled');
     expect(off).toEqual({ count: 1, trunks: [{ name: 'Toggle', enabled: false }] });
-    const pjsip = await rendered('pjsip.conf');
+    const pjsip = withoutFingerprints(await rendered('pjsip.conf'));
     expect(pjsip).not.toContain('Toggle');
     ok(await gql(ENABLE, { ids: [trunk.id], enabled: true }), 'setTrunksEnabled');
-    expect(await rendered('pjsip.conf')).toContain('[Toggle-registration]');
+    expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('[Toggle-registration]');
   });
 });
 
@@ -309,7 +312,7 @@ describe('what refers to trunks', () => {
     const prisma = server.running.services.db.prisma;
     const permission = await prisma.dialPermission.create({ data: { name: 'TrunkInbound' } });
     const trunk = ok(await createSip(client('PermUser', { dialPermission: 'TrunkInbound' })), 'createSipTrunk');
-    expect(await rendered('pjsip.conf')).toContain('context=pbx-permission-TrunkInbound\n');
+    expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('context=pbx-permission-TrunkInbound\n');
     const referrers = await prisma.$transaction((tx) => findReferrers(tx, { settings: server.running.services.settings.store }, 'DIAL_PERMISSION', [permission.id], 'delete'));
     expect(referrers).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'TRUNK', label: 'SIP trunk PermUser uses it as its dial permission' })]));
     ok(await gql(DELETE, { ids: [trunk.id] }), 'deleteTrunks');
