@@ -32,6 +32,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
   let phone100: Phone;
   let phone101: Phone;
 
+  /** A CLI command's output for failure messages. */
+  const cli = async (a: Provider['asterisk'], command: string) => `${command}:\n${await a.cli(command).catch((x: Error) => x.message)}`;
   const statusOf = (r: any): TrunkStatus | undefined => r?.data?.trunkStatusChanged;
   function waitTrunk(name: string, test: (s: TrunkStatus) => boolean, from: number, timeoutMs = 20_000): Promise<TrunkStatus> {
     return feed.waitFor((r) => feed.results.indexOf(r) >= from && statusOf(r)?.name === name && test(statusOf(r)!), timeoutMs).then(statusOf) as Promise<TrunkStatus>;
@@ -91,6 +93,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
       // The PIN prompt has begun; the digits go out one after another.
       await new Promise((r) => setTimeout(r, 1500));
       await phone.sendDtmf(options.dtmf);
+      // Answered by the PBX for the PIN: what happens next is the provider's (or a hang-up).
+      return { code: 200, reason: 'answered for the PIN' };
     }
     const ended = await Promise.race([
       phone.waitFor(disconnected, options.holdMs ?? 15_000).then((m) => ({ code: Number(m[2]), reason: m[3]! })),
@@ -195,6 +199,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     expect(await callOut(phone100, '95550001', { dtmf: '4711#' })).toMatchObject({ code: 200 });
     await until(() => provider.received(mark).length > 0, 15_000, 'the provider received the call after the PIN');
     expect(provider.received(mark)[0]).toMatchObject({ number: '5550001' });
+    // The PIN is the call's account code (the call record takes it).
+    expect((await product.pbx.cli('core show channels concise')).split('\n').find((l) => l.startsWith('PJSIP/100-'))).toContain('!4711!');
     await product.idle();
 
     mark = provider.logMark();
@@ -263,8 +269,10 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
   it('10. a server-mode trunk links the two PBXs: the far PBX registers and calls both ways work', async () => {
     const from = feed.results.length;
     await createSipTrunk({ name: LINK.name, mode: 'SERVER', password: LINK.password, fromUser: LINK.name });
-    await waitTrunk(LINK.name, (s) => s.status === 'REGISTERED', from, 30_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\ndelivered: ${history(LINK.name, from)}`);
+    await waitTrunk(LINK.name, (s) => s.status === 'REGISTERED', from, 30_000).catch(async (e) => {
+      throw new Error(
+        `${(e as Error).message}\ndelivered: ${history(LINK.name, from)}\nPBX ${await cli(product.pbx, 'pjsip show contacts')}\nprovider ${await cli(provider.asterisk, 'pjsip show registrations')}\n${provider.asterisk.logLines().slice(-15).join('\n')}`,
+      );
     });
     // Out: 8 + number through the link.
     await product.mutateApplied('createDialRule', `mutation($input: CreateDialRuleInput!) { createDialRule(input: $input) { ${ERRORS} ... on MutationCreateDialRuleSuccess { data { id } } } }`, {
@@ -282,7 +290,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await product.idle();
     // In: the far PBX calls extension 100 through the link.
     await phone100.waitFor(/$/, 100);
-    await provider.asterisk.cli(`channel originate Local/sip-${LINK.name}-100@provider-out application Wait 5`);
+    await provider.callFrom('sip', LINK.name, '100');
     await phone100.waitFor(incomingCall, 10_000);
     await product.idle();
   }, 90_000);
@@ -290,8 +298,10 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
   it('11. an IAX trunk between the two Asterisks: registers and calls both ways', async () => {
     const from = feed.results.length;
     await createIaxTrunk({ name: 'iaxprovider', serverHost: '127.0.0.1', serverPort: provider.iaxPort, username: IAX.username, password: IAX.password });
-    await waitTrunk('iaxprovider', (s) => s.status === 'REGISTERED', from, 30_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\ndelivered: ${history('iaxprovider', from)}`);
+    await waitTrunk('iaxprovider', (s) => s.status === 'REGISTERED', from, 30_000).catch(async (e) => {
+      throw new Error(
+        `${(e as Error).message}\ndelivered: ${history('iaxprovider', from)}\nPBX ${await cli(product.pbx, 'iax2 show registry')}\n${await cli(product.pbx, 'iax2 show peers')}\nprovider ${await cli(provider.asterisk, 'iax2 show peers')}`,
+      );
     });
     await setEntries('DialOut', [{ prefix: '9', pattern: 'X.', trunks: ['iaxprovider'] }]);
     const mark = provider.logMark();
@@ -301,14 +311,22 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await product.idle();
     // In: the provider calls 100 over IAX2 through the registered peer.
     await phone100.waitFor(/$/, 100);
-    await provider.asterisk.cli(`channel originate Local/iaxacct-${IAX.username}-100@provider-out application Wait 5`);
+    await provider.callFrom('iax', IAX.username, '100');
     await phone100.waitFor(incomingCall, 10_000);
     await product.idle();
   }, 90_000);
 
   it('12. intrusion protection: 30 wrong REGISTERs ban the address; its right password is refused, another address registers; unban restores', async () => {
     const port = async () => ({ localPort: await freePort(), rtpPort: (await freeUdpRange(8)).start });
-    const attacker = startPhone({ bin: PJSUA!, username: '101', password: 'wrong-guess', registrar: `127.0.0.1:${product.ports.sipUdp}`, sandbox: product.pbx.sandbox, address: '127.0.0.66', ...(await port()) });
+    const attacker = startPhone({
+      bin: PJSUA!,
+      username: '101',
+      password: 'wrong-guess',
+      registrar: `127.0.0.1:${product.ports.sipUdp}`,
+      sandbox: product.pbx.sandbox,
+      address: '127.0.0.66',
+      ...(await port()),
+    });
     try {
       expect((await attacker.waitForRegistration()).ok).toBe(false);
       // Guessing: 29 more REGISTERs with wrong passwords (pjsua's re-register command).
@@ -316,7 +334,11 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
         attacker.send('rr');
         await attacker.waitFor(/registration error|Registration failed|status=403/, 5000).catch(() => undefined);
       }
-      await until(async () => (await product.gql(`{ ipBans(first: 10) { edges { node { address } } } }`)).ipBans.edges.some((e: any) => e.node.address === '127.0.0.66'), 20_000, 'the attacker banned').catch((e) => {
+      await until(
+        async () => (await product.gql(`{ ipBans(first: 10) { edges { node { address } } } }`)).ipBans.edges.some((e: any) => e.node.address === '127.0.0.66'),
+        20_000,
+        'the attacker banned',
+      ).catch((e) => {
         throw new Error(`${(e as Error).message}\n${attacker.tail(30)}`);
       });
     } finally {

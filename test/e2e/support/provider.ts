@@ -38,8 +38,13 @@ export type Provider = {
   /** The PROVIDER-RECEIVED lines logged since `mark` (a line count of the log). */
   received(mark?: number): { account: string; number: string; cid: string; name: string; pin: string }[];
   logMark(): number;
+  /** Starts a call from the provider to `number` through its SIP endpoint or IAX2 peer `through`; the provider's side waits `seconds`. */
+  callFrom(technology: 'sip' | 'iax', through: string, number: string, seconds?: number): Promise<void>;
   stop(): Promise<void>;
 };
+
+/** The provider's context that dials out through one of its SIP endpoints or IAX2 peers. */
+const outContext = (technology: 'sip' | 'iax', name: string) => `provider-out-${technology}-${name}`;
 
 const section = (name: string, lines: [string, string | number][]) => [`[${name}]`, ...lines.map(([k, v]) => `${k}=${v}`), ''].join('\n');
 
@@ -73,6 +78,8 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
         ['aors', a.username],
         ['auth', `${a.username}-auth`],
         ['identify_by', 'username,auth_username'],
+        // Like a provider: the caller ID comes from P-Asserted-Identity when the PBX sends one.
+        ['trust_id_inbound', 'yes'],
         ['disallow', 'all'],
         ['allow', 'ulaw,alaw'],
         ['direct_media', 'no'],
@@ -89,6 +96,8 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
         ['retry_interval', 5],
         ['forbidden_retry_interval', 5],
         ['max_retries', 1000],
+        // The PBX may not know the trunk yet when the provider starts: keep trying.
+        ['auth_rejection_permanent', 'no'],
         ['expiration', 120],
         ['line', 'yes'],
         ['endpoint', r.name],
@@ -109,6 +118,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
         ['aors', r.name],
         ['outbound_auth', `${r.name}-auth`],
         ['from_user', r.username],
+        ['trust_id_inbound', 'yes'],
         ['disallow', 'all'],
         ['allow', 'ulaw,alaw'],
         ['direct_media', 'no'],
@@ -119,8 +129,9 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
 
   const iax = [
     section('general', [
-      ['bindaddr', '127.0.0.1'],
+      // chan_iax2 reads bindport only when it comes before bindaddr.
       ['bindport', ports.iax],
+      ['bindaddr', '127.0.0.1'],
       ['disallow', 'all'],
       ['allow', 'ulaw'],
       ['allow', 'alaw'],
@@ -165,12 +176,11 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
     ' same => n(busy),Busy(5)',
     ' same => n(fail),Hangup(34)',
     '',
-    // Calls the tests start on the provider (channel originate … Local/<n>@provider-out).
-    '[provider-out]',
-    ...(o.registrations ?? []).map((r) => `exten => _sip-${r.name}-X.,1,Dial(PJSIP/\${EXTEN:${`sip-${r.name}-`.length}}@${r.name},30)`),
-    ...(o.iaxPeers ?? []).map((p) => `exten => _iax-${p.name}-X.,1,Dial(IAX2/${p.name}/\${EXTEN:${`iax-${p.name}-`.length}},30)`),
-    ...(o.accounts ?? []).map((a) => `exten => _acct-${a.username}-X.,1,Dial(PJSIP/\${EXTEN:${`acct-${a.username}-`.length}}@${a.username},30)`),
-    ...(o.iaxAccounts ?? []).map((a) => `exten => _iaxacct-${a.username}-X.,1,Dial(IAX2/${a.username}/\${EXTEN:${`iaxacct-${a.username}-`.length}},30)`),
+    // Calls the tests start on the provider: channel originate Local/<number>@<context of the way out> (see callFrom()).
+    ...(o.registrations ?? []).map((r) => `[${outContext('sip', r.name)}]\nexten => _X.,1,Dial(PJSIP/\${EXTEN}@${r.name},30)\n`),
+    ...(o.iaxPeers ?? []).map((p) => `[${outContext('iax', p.name)}]\nexten => _X.,1,Dial(IAX2/${p.name}/\${EXTEN},30)\n`),
+    ...o.accounts.map((a) => `[${outContext('sip', a.username)}]\nexten => _X.,1,Dial(PJSIP/\${EXTEN}@${a.username},30)\n`),
+    ...(o.iaxAccounts ?? []).map((a) => `[${outContext('iax', a.username)}]\nexten => _X.,1,Dial(IAX2/${a.username}/\${EXTEN},30)\n`),
     '',
   ].join('\n');
 
@@ -222,7 +232,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
   ]);
 }
 
-const RECEIVED = /PROVIDER-RECEIVED account=(\S*) number=(\S*) cid=(\S*) name=(.*?) pin=(\S*)"?\)?$/;
+const RECEIVED = /PROVIDER-RECEIVED account=(\S*) number=(\S*) cid=(\S*) name=(.*?) pin=([^\s"]*)/;
 
 export async function startProvider(pbx: Asterisk, options: ProviderOptions): Promise<Provider> {
   const ports = { sip: await freePort(), iax: await freePort(), http: await freePort(), ami: await freePort(), rtp: await freeUdpRange(20) };
@@ -240,6 +250,9 @@ export async function startProvider(pbx: Asterisk, options: ProviderOptions): Pr
         .map((l) => RECEIVED.exec(l))
         .filter((m): m is RegExpExecArray => !!m)
         .map((m) => ({ account: m[1]!, number: m[2]!, cid: m[3]!, name: m[4]!, pin: m[5]! }));
+    },
+    async callFrom(technology, through, number, seconds = 5) {
+      await asterisk.cli(`channel originate Local/${number}@${outContext(technology, through)} application Wait ${seconds}`);
     },
     async stop() {
       if (!running) return;
