@@ -3,6 +3,8 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { lintRendered } from '../src/pbx/lint-rendered.js';
 import { render } from '../src/pbx/render/index.js';
+import { sipDefaults } from '../src/trunks/fields.js';
+import type { SnapshotTrunk } from '../src/trunks/snapshot.js';
 import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
 import { startAriStandin } from '../test/support/ari-standin/index.js';
 import { startTestServer } from '../test/support/server.js';
@@ -26,6 +28,56 @@ export async function benchRenderLint(print: (line: string) => void) {
     if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
   }
   print(`render 4,000 extensions + 100 departments: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+}
+
+/** 4,000 extensions with 200 SIP trunks and 500 dial-rule entries (50 rules of 10, each entry on two trunks), all in DialPlan1. */
+export function trunkingSnapshot() {
+  const snapshot = largeSnapshot(4000, 100);
+  const trunks: SnapshotTrunk[] = Array.from({ length: 200 }, (_, i) => ({
+    ...sipDefaults,
+    id: `trunk-${i}`,
+    kind: 'SIP',
+    name: `Carrier-${i}`,
+    serverHost: `sip${i}.carrier.example`,
+    username: `user${i}`,
+    password: `Secret-${i}`,
+    maxConcurrentCalls: i % 2 ? 30 : null,
+  }));
+  const dialRules = Array.from({ length: 50 }, (_, r) => ({
+    id: `rule-${r}`,
+    name: `Rule-${r}`,
+    entries: Array.from({ length: 10 }, (_, e) => ({
+      id: `entry-${r}-${e}`,
+      prefix: `9${String(r).padStart(2, '0')}${e}`,
+      pattern: 'NXXXXXX.',
+      prependDigits: e % 2 ? '00' : '',
+      pinSetId: null,
+      callerIdSource: 'EXT_CALLER_ID_1' as const,
+      callTimeLimitSeconds: e % 3 ? null : 3600,
+      trunkSelection: 'SEQUENTIAL' as const,
+      trunks: [`trunk-${(r * 10 + e) % 200}`, `trunk-${(r * 10 + e + 1) % 200}`],
+    })),
+  }));
+  snapshot.trunks = trunks;
+  snapshot.dialRules = dialRules;
+  snapshot.dialPermissions = snapshot.dialPermissions.map((p) => ({ ...p, dialRules: dialRules.map((r) => r.id) }));
+  return snapshot;
+}
+
+export async function benchRenderLintTrunks(print: (line: string) => void) {
+  const snapshot = trunkingSnapshot();
+  const renders: number[] = [];
+  const lints: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    const result = render(snapshot);
+    renders.push(performance.now() - t);
+    t = performance.now();
+    const issues = lintRendered(result);
+    lints.push(performance.now() - t);
+    if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
+  }
+  print(`render 4,000 extensions + 200 SIP trunks + 500 dial-rule entries: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
 }
 
 /** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */
