@@ -18,9 +18,9 @@ beforeAll(async () => {
   standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
   ami = await FakeAmiServer.start({ username: 'pbx', secret: 'ami-test-pass' });
   asterisk = new FakeTrunkAsterisk(ami);
-  asterisk.registrations.set('provider-registration', { clientUri: 'sip:alice@sip.example.com:5060', serverUri: 'sip:sip.example.com:5060', endpoint: 'provider', status: 'Registered' });
-  asterisk.endpoints.set('provider', [{ uri: 'sip:sip.example.com:5060', status: 'Reachable', rttUsec: 18000 }]);
-  asterisk.endpoints.set('branch', []);
+  asterisk.registrations.set('provider-registration', { clientUri: 'sip:pbxuser@127.0.0.1:40243', serverUri: 'sip:127.0.0.1:40243', endpoint: 'provider', status: 'Registered' });
+  asterisk.endpoints.set('provider', [{ uri: 'sip:127.0.0.1:40243', status: 'Reachable', rttUsec: 18000 }]);
+  asterisk.endpoints.set('101', []);
   server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', AMI_PORT: String(ami.port), AMI_PASSWORD: 'ami-test-pass' });
   // The trunk rows as the trunk domain writes them; its change notice makes the live status read them.
   const prisma = server.running.services.db.prisma;
@@ -28,8 +28,8 @@ beforeAll(async () => {
   const row = (name: string, mode: string, options: object, enabled = true) => ({ name, kind: 'SIP', mode, enabled, dialPermissionId: permission.id, options: JSON.stringify(options) });
   await prisma.trunk.createMany({
     data: [
-      row('provider', 'CLIENT', { serverHost: 'sip.example.com', serverPort: 5060, username: 'alice' }),
-      row('branch', 'SERVER', {}),
+      row('provider', 'CLIENT', { serverHost: '127.0.0.1', serverPort: 40243, username: 'pbxuser' }),
+      row('101', 'SERVER', {}),
       row('spare', 'CLIENT', { serverHost: 'spare.example.com', serverPort: 5060, username: 'x' }, false),
     ],
   });
@@ -47,11 +47,11 @@ describe('trunkStatuses', () => {
     const result = await server.gql(`{ trunkStatuses { ${FIELDS} } }`, {}, server.adminToken);
     expect(result.errors).toBeUndefined();
     const byName = Object.fromEntries(result.data.trunkStatuses.map((s: { name: string }) => [s.name, s]));
-    expect(Object.keys(byName)).toEqual(['branch', 'provider', 'spare']);
-    expect(byName.provider).toMatchObject({ kind: 'SIP', mode: 'CLIENT', status: 'REGISTERED', latencyMs: 18, serverAddress: 'sip.example.com:5060', peerContact: null, lastFailureReason: null });
+    expect(Object.keys(byName)).toEqual(['101', 'provider', 'spare']);
+    expect(byName.provider).toMatchObject({ kind: 'SIP', mode: 'CLIENT', status: 'REGISTERED', latencyMs: 18, serverAddress: '127.0.0.1:40243', peerContact: null, lastFailureReason: null });
     expect(typeof byName.provider.trunkId).toBe('string');
     expect(Number.isNaN(Date.parse(byName.provider.changedAt))).toBe(false);
-    expect(byName.branch).toMatchObject({ mode: 'SERVER', status: 'UNREGISTERED', peerContact: null });
+    expect(byName['101']).toMatchObject({ mode: 'SERVER', status: 'UNREGISTERED', peerContact: null });
     expect(byName.spare).toMatchObject({ status: 'DISABLED', latencyMs: null });
     const only = await server.gql(`{ trunkStatuses(names: ["spare"]) { name } }`, {}, server.adminToken);
     expect(only.data.trunkStatuses).toEqual([{ name: 'spare' }]);
@@ -78,12 +78,12 @@ describe('trunkStatusChanged', () => {
   });
 
   it("a server-mode trunk shows its peer's contact", async () => {
-    const sub = subscribe(server.graphqlUrl, server.adminToken, WATCH, { names: ['branch'] });
+    const sub = subscribe(server.graphqlUrl, server.adminToken, WATCH, { names: ['101'] });
     try {
       await sub.waitFor((r) => r.data?.trunkStatusChanged?.status === 'UNREGISTERED');
       await asterisk.play('sip-server-peer-registers.txt');
       const registered = await sub.waitFor((r) => r.data?.trunkStatusChanged?.status === 'REGISTERED');
-      expect(registered.data.trunkStatusChanged).toMatchObject({ peerContact: 'sip:branch@198.51.100.7:5062;transport=udp', serverAddress: '198.51.100.7:5062' });
+      expect(registered.data.trunkStatusChanged).toMatchObject({ peerContact: 'sip:101@127.0.0.67:44673;ob', serverAddress: '127.0.0.67:44673' });
       await sub.waitFor((r) => sub.results.indexOf(r) > sub.results.indexOf(registered) && r.data?.trunkStatusChanged?.status === 'UNREGISTERED');
     } finally {
       await sub.close();

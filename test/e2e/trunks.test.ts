@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subscribe, until } from '../support/subscriptions.js';
+import { startAmiRecorder, type AmiRecorder } from './support/ami-recorder.js';
 import { callState, disconnected, e2eBinaries, freePort, freeUdpRange, incomingCall, startPhone, type Phone } from './support/index.js';
-import { ERRORS, startProduct, type Product } from './support/product.js';
+import { AMI_PASSWORD, ERRORS, startProduct, type Product } from './support/product.js';
 import { startProvider, type Provider } from './support/provider.js';
 
 /**
@@ -29,6 +30,10 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
   let provider: Provider;
   let feed: ReturnType<typeof subscribe>;
   const trunkIds = new Map<string, string>();
+  /** PBX_E2E_RECORD_AMI=<dir>: every AMI event and the trunk listings at a few moments, for test/pbx/fixtures/ami-trunks. */
+  let recorder: AmiRecorder | null = null;
+  const LISTINGS = [{ Action: 'PJSIPShowRegistrationsOutbound' }, { Action: 'IAXregistry' }, { Action: 'IAXpeerlist' }];
+  const record = (label: string, endpoints: string[] = []) => recorder?.snapshot(label, [...LISTINGS, ...endpoints.map((e) => ({ Action: 'PJSIPShowEndpoint', Endpoint: e }))]);
   let phone100: Phone;
   let phone101: Phone;
 
@@ -116,15 +121,27 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
       iaxPeers: [{ name: IAX_LINK.name, username: IAX_LINK.name, password: IAX_LINK.password }],
     });
     expect(provider.asterisk.problems(['pjsip.conf', 'iax.conf', 'extensions.conf'])).toEqual([]);
+    // Like any provider or linked PBX: trusted, so that its retries while a trunk is not yet set up never ban it (F-7.7.4).
+    const trusted = await product.gql(`mutation($input: CreateTrustedNetworkInput!) { createTrustedNetwork(input: $input) { ${ERRORS} ... on MutationCreateTrustedNetworkSuccess { data { id } } } }`, {
+      input: { name: 'provider', network: provider.address },
+    });
+    expect(trusted.createTrustedNetwork.__typename).toBe('MutationCreateTrustedNetworkSuccess');
     await product.createExtension('100', { outboundCallerId1: '5550100', outboundCallerId2: '5550199' });
     await product.createExtension('101');
     phone100 = await product.phone('100');
     phone101 = await product.phone('101');
     for (const p of [phone100, phone101]) expect((await p.waitForRegistration()).ok, p.tail()).toBe(true);
     feed = subscribe(product.server.graphqlUrl, product.server.adminToken, STATUS);
+    const dir = process.env.PBX_E2E_RECORD_AMI;
+    if (dir) recorder = await startAmiRecorder({ dir, port: product.ports.ami, username: 'pbx', secret: AMI_PASSWORD });
   }, 120_000);
 
+  beforeEach((ctx) => {
+    recorder?.mark(ctx.task.name);
+  });
+
   afterAll(async () => {
+    await recorder?.stop();
     await feed?.close().catch(() => undefined);
     await provider?.stop();
     await product?.stop();
@@ -134,7 +151,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     const from = feed.results.length;
     await createSipTrunk({
       name: 'provider',
-      serverHost: '127.0.0.1',
+      serverHost: provider.address,
       serverPort: provider.sipPort,
       username: ACCOUNT.username,
       password: ACCOUNT.password,
@@ -153,6 +170,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     expect(withLatency.latencyMs).toBeLessThan(1000);
     const statuses = (await product.gql(`{ trunkStatuses { name status } }`)).trunkStatuses;
     expect(statuses).toContainEqual({ name: 'provider', status: 'REGISTERED' });
+    await record('registered', ['provider']);
   });
 
   it('2. a wrong password shows REJECTED; the right one registers again', async () => {
@@ -162,6 +180,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
       throw new Error(`${(e as Error).message}\ndelivered: ${history('provider', from)}`);
     });
     expect(rejected.lastFailureReason ?? '').not.toBe('');
+    await record('rejected', ['provider']);
     const again = feed.results.length;
     await updateSipTrunk('provider', { password: ACCOUNT.password });
     await waitTrunk('provider', (s) => s.status === 'REGISTERED', again);
@@ -173,6 +192,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await waitTrunk('provider', (s) => s.status === 'UNREACHABLE', from, 40_000).catch((e) => {
       throw new Error(`${(e as Error).message}\ndelivered: ${history('provider', from)}`);
     });
+    await record('unreachable', ['provider']);
     const back = feed.results.length;
     await provider.asterisk.resume();
     await waitTrunk('provider', (s) => s.status === 'REGISTERED', back, 40_000).catch((e) => {
@@ -212,8 +232,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
   }, 90_000);
 
   it('6. the first trunk failing sends the call out on the second', async () => {
-    await createSipTrunk({ name: 'down', serverHost: '127.0.0.1', serverPort: provider.sipPort, username: FAILING.username, password: FAILING.password, fromUser: FAILING.username });
-    await createSipTrunk({ name: 'second', serverHost: '127.0.0.1', serverPort: provider.sipPort, username: SECOND.username, password: SECOND.password, fromUser: SECOND.username });
+    await createSipTrunk({ name: 'down', serverHost: provider.address, serverPort: provider.sipPort, username: FAILING.username, password: FAILING.password, fromUser: FAILING.username });
+    await createSipTrunk({ name: 'second', serverHost: provider.address, serverPort: provider.sipPort, username: SECOND.username, password: SECOND.password, fromUser: SECOND.username });
     await setEntries('DialOut', [{ prefix: '9', pattern: 'X.', trunks: ['down', 'second'] }]);
     const mark = provider.logMark();
     expect(await callOut(phone100, '95550003')).toMatchObject({ code: 200 });
@@ -293,11 +313,12 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await provider.callFrom('sip', LINK.name, '100');
     await phone100.waitFor(incomingCall, 10_000);
     await product.idle();
+    await record('link-registered', [LINK.name]);
   }, 90_000);
 
   it('11. an IAX trunk between the two Asterisks: registers and calls both ways', async () => {
     const from = feed.results.length;
-    await createIaxTrunk({ name: 'iaxprovider', serverHost: '127.0.0.1', serverPort: provider.iaxPort, username: IAX.username, password: IAX.password });
+    await createIaxTrunk({ name: 'iaxprovider', serverHost: provider.address, serverPort: provider.iaxPort, username: IAX.username, password: IAX.password });
     await waitTrunk('iaxprovider', (s) => s.status === 'REGISTERED', from, 30_000).catch(async (e) => {
       throw new Error(
         `${(e as Error).message}\ndelivered: ${history('iaxprovider', from)}\nPBX ${await cli(product.pbx, 'iax2 show registry')}\n${await cli(product.pbx, 'iax2 show peers')}\nprovider ${await cli(provider.asterisk, 'iax2 show peers')}`,
@@ -314,9 +335,43 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await provider.callFrom('iax', IAX.username, '100');
     await phone100.waitFor(incomingCall, 10_000);
     await product.idle();
+    await record('iax-registered');
   }, 90_000);
 
-  it('12. intrusion protection: 30 wrong REGISTERs ban the address; its right password is refused, another address registers; unban restores', async () => {
+  it('12. IAX: a wrong secret shows REJECTED with its cause, the right one registers again; a server-mode IAX trunk sees its peer register', async () => {
+    const from = feed.results.length;
+    await product.mutateApplied(
+      'updateIaxTrunk',
+      `mutation($id: ID!, $input: UpdateIaxTrunkInput!) { updateIaxTrunk(id: $id, input: $input) { ${ERRORS} ... on MutationUpdateIaxTrunkSuccess { data { id } } } }`,
+      { id: trunkIds.get('iaxprovider'), input: { password: 'not-the-secret' } },
+    );
+    const rejected = await waitTrunk('iaxprovider', (s) => s.status === 'REJECTED', from, 30_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\ndelivered: ${history('iaxprovider', from)}\nPBX ${await cli(product.pbx, 'iax2 show registry')}`);
+    });
+    expect(rejected.lastFailureReason ?? '').not.toBe('');
+    await record('iax-rejected');
+    const again = feed.results.length;
+    await product.mutateApplied(
+      'updateIaxTrunk',
+      `mutation($id: ID!, $input: UpdateIaxTrunkInput!) { updateIaxTrunk(id: $id, input: $input) { ${ERRORS} ... on MutationUpdateIaxTrunkSuccess { data { id } } } }`,
+      { id: trunkIds.get('iaxprovider'), input: { password: IAX.password } },
+    );
+    await waitTrunk('iaxprovider', (s) => s.status === 'REGISTERED', again, 30_000);
+
+    // The provider registers to us as IAX_LINK (refused so far: no such peer); once the trunk exists, its next attempt succeeds.
+    const link = feed.results.length;
+    await createIaxTrunk({ name: IAX_LINK.name, mode: 'SERVER', password: IAX_LINK.password });
+    await provider.asterisk.cli('iax2 reload');
+    const registered = await waitTrunk(IAX_LINK.name, (s) => s.status === 'REGISTERED', link, 30_000).catch(async (e) => {
+      throw new Error(
+        `${(e as Error).message}\ndelivered: ${history(IAX_LINK.name, link)}\nPBX ${await cli(product.pbx, 'iax2 show peers')}\nprovider ${await cli(provider.asterisk, 'iax2 show registry')}`,
+      );
+    });
+    expect(registered.peerContact?.replace(/:\d+$/, '')).toBe(provider.address);
+    await record('iax-link-registered');
+  }, 90_000);
+
+  it('13. intrusion protection: 30 wrong REGISTERs ban the address; its right password is refused, another address registers; unban restores', async () => {
     const port = async () => ({ localPort: await freePort(), rtpPort: (await freeUdpRange(8)).start });
     const attacker = startPhone({
       bin: PJSUA!,

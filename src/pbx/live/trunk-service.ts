@@ -300,6 +300,8 @@ export class TrunkStatusService {
         facts.iaxPeer = iaxPeerAfterEvent(facts.iaxPeer, event);
         // Asterisk 22 drops Time from IAX2 PeerStatus: the qualify time comes from IAXpeerlist.
         if ((event.peerStatus === 'Reachable' || event.peerStatus === 'Lagged') && event.timeMs === null) this.scheduleResync();
+        // Its Address has no port either: IAXpeerlist gives the peer's full address.
+        if (event.peerStatus === 'Registered' && event.address && !/:\d+$/.test(event.address)) this.scheduleResync();
         return [trunk.name];
       }
       default:

@@ -201,8 +201,11 @@ export function iaxPeerFromEntry(entry: IaxPeerEntry): IaxPeerFact {
 export function iaxPeerAfterEvent(before: IaxPeerFact | null, event: PeerStatusEvent): IaxPeerFact | null {
   const peer: IaxPeerFact = before ? { ...before } : { reach: 'unknown', latencyMs: null, address: null, rejected: null };
   switch (event.peerStatus) {
-    case 'Registered':
-      return { ...peer, address: event.address ?? peer.address ?? 'unknown address', rejected: null };
+    case 'Registered': {
+      // Recorded on Asterisk 22.10.1: the Address of an IAX2 PeerStatus has no port (IAXpeerlist has it); the same host keeps the known port.
+      const samePlace = event.address && peer.address && peer.address.replace(/:\d+$/, '') === event.address;
+      return { ...peer, address: samePlace ? peer.address : (event.address ?? peer.address ?? 'unknown address'), rejected: null };
+    }
     case 'Unregistered':
       return { ...peer, address: null, reach: 'unknown', latencyMs: null };
     case 'Reachable':
@@ -224,9 +227,13 @@ type Derived = { status: TrunkState; failure: string | null };
 
 /**
  * A registration state to a trunk state. PJSIP says only Registered,
- * Unregistered or Rejected (a 401/403 and a 408 timeout are all Rejected; the
- * SIP code is not in AMI); IAX2 adds Request Sent, Auth. Sent, Timeout and
- * No Authentication. An unknown word is kept in the failure reason.
+ * Unregistered or Rejected (recorded: a 401 after a wrong password gives a
+ * Registry event `Rejected` without Cause; a provider that stops answering
+ * gives no Registry event at all while the registration has not expired, so
+ * UNREACHABLE comes from the contact's qualify); IAX2 adds Request Sent,
+ * Auth. Sent, Timeout and No Authentication (recorded: a wrong secret gives
+ * `Rejected` with Cause `Registration Refused`). An unknown word is kept in
+ * the failure reason.
  */
 export function registrationState(fact: RegistrationFact): Derived {
   const cause = fact.cause && fact.cause !== '<unknown>' ? fact.cause : null;
@@ -288,8 +295,10 @@ export function deriveTrunkStatus(config: TrunkConfig, facts: TrunkFacts, connec
     const server = { latencyMs, serverAddress: configured ?? contactAddress(config.serverUri), peerContact: null };
     if (allUnreachable) return { ...base, ...server, status: 'UNREACHABLE', failure: 'no response (timeout)' };
     if (facts.registration) return { ...base, ...server, ...registrationState(facts.registration) };
-    // No registration object: a trunk used by address is up while its contact answers.
-    return { ...base, ...server, status: live ? 'REGISTERED' : 'UNREGISTERED', failure: null };
+    // Every client-mode SIP trunk renders a registration (trunks/config.ts). Recorded on Asterisk 22.10.1: right after the
+    // reload that creates it, the static contact already answers its qualify while the registration is not listed yet or
+    // listed `Unregistered` (its first REGISTER waits up to max_random_initial_delay): not registered, whatever the contact says.
+    return { ...base, ...server, status: 'UNREGISTERED', failure: null };
   }
 
   const peer = facts.iaxPeer;

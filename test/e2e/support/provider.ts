@@ -33,18 +33,51 @@ export type ProviderOptions = {
 
 export type Provider = {
   asterisk: Asterisk;
+  /** Where the provider's SIP and IAX2 listen and send from. */
+  address: string;
   sipPort: number;
   iaxPort: number;
   /** The PROVIDER-RECEIVED lines logged since `mark` (a line count of the log). */
   received(mark?: number): { account: string; number: string; cid: string; name: string; pin: string }[];
   logMark(): number;
-  /** Starts a call from the provider to `number` through its SIP endpoint or IAX2 peer `through`; the provider's side waits `seconds`. */
-  callFrom(technology: 'sip' | 'iax', through: string, number: string, seconds?: number): Promise<void>;
+  /**
+   * Starts a call from the provider to `number` through its SIP endpoint or
+   * IAX2 peer `through`, from `callerId` (digits, or `anonymous`) when given;
+   * once answered the provider's side waits `seconds`.
+   */
+  callFrom(technology: 'sip' | 'iax', through: string, number: string, options?: { callerId?: string; seconds?: number }): Promise<void>;
+  /** How the provider's calls ended (DIALSTATUS and cause), from `mark` on. */
+  dialStatuses(mark?: number): { number: string; status: string; cause: string }[];
   stop(): Promise<void>;
 };
 
-/** The provider's context that dials out through one of its SIP endpoints or IAX2 peers. */
-const outContext = (technology: 'sip' | 'iax', name: string) => `provider-out-${technology}-${name}`;
+/**
+ * The provider sends and listens on an address of its own, as a real one
+ * would: the PBX can trust it (F-7.7.4) without trusting its phones, which
+ * use 127.0.0.1.
+ */
+export const PROVIDER_ADDRESS = '127.0.0.2';
+
+/** The name of the provider's context that dials out through one of its SIP endpoints or IAX2 peers. */
+const outContextName = (technology: 'sip' | 'iax', name: string) => `provider-out-${technology}-${name}`;
+
+/**
+ * That context: the extension is `<number>` or `<caller>*<number>` (the caller
+ * ID to present; `anonymous` for none). The outcome is logged as
+ * `PROVIDER-DIALSTATUS <number> <DIALSTATUS> <HANGUPCAUSE>`.
+ */
+function outContext(technology: 'sip' | 'iax', name: string, dial: string): string {
+  return [
+    `[${outContextName(technology, name)}]`,
+    'exten => _[0-9a-z].,1,Set(PROVIDER_NUMBER=${IF($[${FIELDQTY(EXTEN,*)} < 2]?${EXTEN}:${CUT(EXTEN,*,2)})})',
+    ' same => n,GotoIf($[${FIELDQTY(EXTEN,*)} < 2]?dial)',
+    ' same => n,ExecIf($["${CUT(EXTEN,*,1)}" = "anonymous"]?Set(CALLERID(all)=):Set(CALLERID(all)=${CUT(EXTEN,*,1)} <${CUT(EXTEN,*,1)}>))',
+    ' same => n,ExecIf($["${CUT(EXTEN,*,1)}" = "anonymous"]?Set(CALLERID(num-pres)=prohib))',
+    ` same => n(dial),Dial(${dial},30)`,
+    ' same => n,NoOp(PROVIDER-DIALSTATUS ${PROVIDER_NUMBER} ${DIALSTATUS} ${HANGUPCAUSE})',
+    '',
+  ].join('\n');
+}
 
 const section = (name: string, lines: [string, string | number][]) => [`[${name}]`, ...lines.map(([k, v]) => `${k}=${v}`), ''].join('\n');
 
@@ -57,7 +90,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
     section('transport-udp', [
       ['type', 'transport'],
       ['protocol', 'udp'],
-      ['bind', `0.0.0.0:${ports.sip}`],
+      ['bind', `${PROVIDER_ADDRESS}:${ports.sip}`],
     ]),
     ...o.accounts.flatMap((a) => [
       section(a.username, [
@@ -131,7 +164,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
     section('general', [
       // chan_iax2 reads bindport only when it comes before bindaddr.
       ['bindport', ports.iax],
-      ['bindaddr', '127.0.0.1'],
+      ['bindaddr', PROVIDER_ADDRESS],
       ['disallow', 'all'],
       ['allow', 'ulaw'],
       ['allow', 'alaw'],
@@ -176,11 +209,11 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
     ' same => n(busy),Busy(5)',
     ' same => n(fail),Hangup(34)',
     '',
-    // Calls the tests start on the provider: channel originate Local/<number>@<context of the way out> (see callFrom()).
-    ...(o.registrations ?? []).map((r) => `[${outContext('sip', r.name)}]\nexten => _X.,1,Dial(PJSIP/\${EXTEN}@${r.name},30)\n`),
-    ...(o.iaxPeers ?? []).map((p) => `[${outContext('iax', p.name)}]\nexten => _X.,1,Dial(IAX2/${p.name}/\${EXTEN},30)\n`),
-    ...o.accounts.map((a) => `[${outContext('sip', a.username)}]\nexten => _X.,1,Dial(PJSIP/\${EXTEN}@${a.username},30)\n`),
-    ...(o.iaxAccounts ?? []).map((a) => `[${outContext('iax', a.username)}]\nexten => _X.,1,Dial(IAX2/${a.username}/\${EXTEN},30)\n`),
+    // Calls the tests start on the provider: channel originate Local/[<caller>*]<number>@<context of the way out> (see callFrom()).
+    ...(o.registrations ?? []).map((r) => outContext('sip', r.name, `PJSIP/\${PROVIDER_NUMBER}@${r.name}`)),
+    ...(o.iaxPeers ?? []).map((p) => outContext('iax', p.name, `IAX2/${p.name}/\${PROVIDER_NUMBER}`)),
+    ...o.accounts.map((a) => outContext('sip', a.username, `PJSIP/\${PROVIDER_NUMBER}@${a.username}`)),
+    ...(o.iaxAccounts ?? []).map((a) => outContext('iax', a.username, `IAX2/${a.username}/\${PROVIDER_NUMBER}`)),
     '',
   ].join('\n');
 
@@ -240,6 +273,7 @@ export async function startProvider(pbx: Asterisk, options: ProviderOptions): Pr
   let running = true;
   return {
     asterisk,
+    address: PROVIDER_ADDRESS,
     sipPort: ports.sip,
     iaxPort: ports.iax,
     logMark: () => asterisk.logLines().length,
@@ -251,8 +285,17 @@ export async function startProvider(pbx: Asterisk, options: ProviderOptions): Pr
         .filter((m): m is RegExpExecArray => !!m)
         .map((m) => ({ account: m[1]!, number: m[2]!, cid: m[3]!, name: m[4]!, pin: m[5]! }));
     },
-    async callFrom(technology, through, number, seconds = 5) {
-      await asterisk.cli(`channel originate Local/${number}@${outContext(technology, through)} application Wait ${seconds}`);
+    async callFrom(technology, through, number, options = {}) {
+      const extension = options.callerId ? `${options.callerId}*${number}` : number;
+      await asterisk.cli(`channel originate Local/${extension}@${outContextName(technology, through)} application Wait ${options.seconds ?? 5}`);
+    },
+    dialStatuses(mark = 0) {
+      return asterisk
+        .logLines()
+        .slice(mark)
+        .map((l) => /PROVIDER-DIALSTATUS (\S+) (\S*) (\S*)/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => ({ number: m[1]!, status: m[2]!, cause: m[3]! }));
     },
     async stop() {
       if (!running) return;

@@ -8,29 +8,56 @@ import { wireMessage, type FakeAmiServer, type FakeConnection } from './fake-ami
  * registrations (PJSIPShowRegistrationsOutbound), endpoints with their
  * contacts (PJSIPShowEndpoint), IAX2 registrations (IAXregistry) and peers
  * (IAXpeerlist), answered from a state that `play()` keeps in step with the
- * events it sends. Field names are Asterisk 22's (see
+ * events it sends. Field names are Asterisk 22's; play() sends recorded events byte for byte and serveRecorded() answers an action with a recorded listing (see
  * test/pbx/fixtures/ami-trunks/README.md for where each comes from).
  */
 
 export const TRUNK_SEQUENCES_DIR = path.resolve(fileURLToPath(new URL('../fixtures/ami-trunks', import.meta.url)));
 
+/** One recorded event: its text as Asterisk sent it (LF line ends) and its fields. */
+export type RecordedEvent = { raw: string; fields: Record<string, string> };
+
+function fieldsOf(block: string): Record<string, string> {
+  const message: Record<string, string> = {};
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) message[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+  }
+  return message;
+}
+
 /** The events of a fixture file: `#` lines are comments, a blank line ends an event. */
-export function readTrunkSequence(file: string): Record<string, string>[] {
+export function readTrunkEvents(file: string): RecordedEvent[] {
   const text = readFileSync(path.join(TRUNK_SEQUENCES_DIR, file), 'utf8');
   return text
     .split('\n')
     .filter((line) => !line.startsWith('#'))
     .join('\n')
-    .split(/\n\s*\n/)
+    .split(/\n\n/)
     .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const message: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const colon = line.indexOf(':');
-        if (colon > 0) message[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
-      }
-      return message;
-    });
+    .map((block) => ({ raw: block.replace(/^\n+|\n+$/g, ''), fields: fieldsOf(block) }));
+}
+
+export function readTrunkSequence(file: string): Record<string, string>[] {
+  return readTrunkEvents(file).map((e) => e.fields);
+}
+
+/** A recorded listing (`listing-*.txt`): the request sent and the response with its events, as recorded. */
+export function readTrunkListing(file: string): { request: Record<string, string>; messages: Record<string, string>[]; wireFor(actionId: string): string } {
+  const text = readFileSync(path.join(TRUNK_SEQUENCES_DIR, file), 'utf8');
+  const [requestPart, responsePart] = text.split('# response\n');
+  if (requestPart === undefined || responsePart === undefined) throw new Error(`${file}: no "# response" section`);
+  const request = fieldsOf(requestPart.replace('# request\n', '').trim());
+  const recordedId = request.ActionID ?? '';
+  const withId = (id: string) => responsePart.split(`ActionID: ${recordedId}\n`).join(`ActionID: ${id}\n`);
+  return {
+    request,
+    messages: responsePart
+      .split('\n\n')
+      .filter((b) => b.trim() !== '')
+      .map(fieldsOf),
+    wireFor: (id) => withId(id).replace(/\n/g, '\r\n'),
+  };
 }
 
 export type FakeRegistration = { clientUri: string; serverUri: string; endpoint: string; status: string };
@@ -47,20 +74,37 @@ export class FakeTrunkAsterisk {
   readonly iaxPeers = new Map<string, FakeIaxPeer>();
   /** Whether chan_iax2 is loaded; when not, its actions are unknown commands. */
   iaxLoaded = true;
+  /** Recorded listings answered as they are (ActionID replaced), by `Action` or `Action Endpoint`, instead of the state. */
+  readonly recorded = new Map<string, string>();
 
   constructor(private readonly ami: FakeAmiServer) {
-    ami.on('PJSIPShowRegistrationsOutbound', (request, connection) => this.showRegistrations(request.ActionID ?? '', connection));
-    ami.on('PJSIPShowEndpoint', (request, connection) => this.showEndpoint(request.ActionID ?? '', request.Endpoint ?? '', connection));
-    ami.on('IAXregistry', (request, connection) => this.iaxRegistryList(request.ActionID ?? '', connection));
-    ami.on('IAXpeerlist', (request, connection) => this.iaxPeerList(request.ActionID ?? '', connection));
+    const answer = (key: string, id: string, connection: FakeConnection, otherwise: () => Promise<void>) => {
+      const file = this.recorded.get(key);
+      return file ? connection.send(readTrunkListing(file).wireFor(id)) : otherwise();
+    };
+    ami.on('PJSIPShowRegistrationsOutbound', (request, connection) =>
+      answer('PJSIPShowRegistrationsOutbound', request.ActionID ?? '', connection, () => this.showRegistrations(request.ActionID ?? '', connection)),
+    );
+    ami.on('PJSIPShowEndpoint', (request, connection) =>
+      answer(`PJSIPShowEndpoint ${request.Endpoint ?? ''}`, request.ActionID ?? '', connection, () => this.showEndpoint(request.ActionID ?? '', request.Endpoint ?? '', connection)),
+    );
+    ami.on('IAXregistry', (request, connection) => answer('IAXregistry', request.ActionID ?? '', connection, () => this.iaxRegistryList(request.ActionID ?? '', connection)));
+    ami.on('IAXpeerlist', (request, connection) => answer('IAXpeerlist', request.ActionID ?? '', connection, () => this.iaxPeerList(request.ActionID ?? '', connection)));
   }
 
-  /** Sends the events of a fixture file (or the ones given) in order, updating the state as Asterisk would. */
-  async play(sequence: string | Record<string, string>[], options: { delayMs?: number } = {}): Promise<void> {
-    const events = typeof sequence === 'string' ? readTrunkSequence(sequence) : sequence;
-    for (const event of events) {
-      this.track(event);
-      await this.ami.broadcast(wireMessage(event));
+  /** Answers the listing's action with the recorded response from now on. */
+  serveRecorded(file: string): void {
+    const { request } = readTrunkListing(file);
+    this.recorded.set(request.Action === 'PJSIPShowEndpoint' ? `PJSIPShowEndpoint ${request.Endpoint ?? ''}` : (request.Action ?? ''), file);
+  }
+
+  /** Sends the events of a fixture file as recorded (CRLF), or the ones given, in order, updating the state as Asterisk would. */
+  async play(sequence: string | Array<Record<string, string> | RecordedEvent>, options: { delayMs?: number } = {}): Promise<void> {
+    const events = typeof sequence === 'string' ? readTrunkEvents(sequence) : sequence;
+    for (const item of events) {
+      const event = typeof item.raw === 'string' && typeof item.fields === 'object' ? (item as RecordedEvent) : null;
+      this.track(event ? event.fields : (item as Record<string, string>));
+      await this.ami.broadcast(event ? `${event.raw.replace(/\n/g, '\r\n')}\r\n\r\n` : wireMessage(item as Record<string, string>));
       if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     }
   }
