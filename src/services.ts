@@ -15,6 +15,7 @@ import { TrunkService } from './trunks/service.js';
 import { DialPermissionService } from './dial-permissions/service.js';
 import { DialRuleService } from './dial-rules/service.js';
 import { PinSetService } from './pin-sets/service.js';
+import { InboundService } from './inbound/service.js';
 import { FeatureCodeService } from './feature-codes/service.js';
 import { ConfigApplier, type ApplyReport } from './pbx/apply/applier.js';
 import { asteriskConnection } from './pbx/connection-settings.js';
@@ -29,6 +30,12 @@ import { readSnapshot } from './pbx/snapshot.js';
 import { SettingsService } from './settings/service.js';
 import { SettingsStore } from './settings/store.js';
 import { SecurityService } from './security/service.js';
+import { TimeRuleService } from './time-rules/service.js';
+import { OfficePauseService } from './office-pause/service.js';
+import { InboundCallService } from './pbx/live/call-service.js';
+import { BlacklistService } from './blacklist/service.js';
+import { WhitelistService } from './whitelists/service.js';
+import { listenForBlacklistCodes } from './blacklist/stasis.js';
 
 /** The domain services one server instance runs with. */
 export type Services = ReturnType<typeof createServices>;
@@ -57,6 +64,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source) => bus.publish('configChanged', { source }));
+  if (ari) listenForBlacklistCodes(ari, new BlacklistService(db, changes), log);
   void (async () => {
     for await (const event of bus.subscribe('configChanged')) {
       if (lease.held()) applier.markChanged();
@@ -75,12 +83,18 @@ export function createServices(config: Config, db: Database, log: Logger) {
     applier,
     settings: new SettingsService(db, store, changes),
     security: new SecurityService({ db, store, changes, bus, log, lease, ami }),
+    officePause: new OfficePauseService({ db, changes, bus, log, ari }),
+    inboundCalls: new InboundCallService({ ari, bus, log }),
     extensions: new ExtensionService(db, store, changes),
     departments: new DepartmentService(db, store, changes),
     trunks: new TrunkService(db, store, changes),
     dialRules: new DialRuleService(db, store, changes),
     dialPermissions: new DialPermissionService(db, store, changes),
     pinSets: new PinSetService(db, store, changes),
+    timeRules: new TimeRuleService(db, store, changes),
+    inbound: new InboundService(db, changes),
+    blacklist: new BlacklistService(db, changes),
+    whitelists: new WhitelistService(db, store, changes),
     featureCodes: new FeatureCodeService(db, store, changes, log),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),

@@ -29,7 +29,8 @@ function departmentBody(d: SnapshotDepartment, members: { number: string; record
   return context(departmentContexts.department(d.number), [
     exten('s', [
       `Set(__PICKUPMARK=${d.number})`,
-      `Set(__PBX_ALERT_INFO=${d.distinctiveRing ? dialplanSafe(d.distinctiveRing, 'distinctive ring') : ''})`,
+      // The department's own ring wins; without one, the ring of the route that brought the call stays.
+      ...(d.distinctiveRing ? [`Set(__PBX_ALERT_INFO=${dialplanSafe(d.distinctiveRing, 'distinctive ring')})`] : []),
       'GotoIf($["${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
       label('ring', 'NoOp(Department ' + d.number + ')'),
       ...dials,

@@ -21,7 +21,7 @@ export async function renderDestinations(tx: Tx, ownerKind: string): Promise<Map
     for (const [slot, d] of slots) {
       const target = domains.destination(d.type)?.target;
       const number = target?.kind === 'object' ? (numbers.get(`${target.objectKind}:${d.target}`) ?? null) : d.target;
-      rendered.set(slot, { type: d.type, number, parameters: d.parameters });
+      rendered.set(slot, { type: d.type, number, targetId: target?.kind === 'object' ? d.target : null, parameters: d.parameters });
     }
     result.set(ownerId, rendered);
   }

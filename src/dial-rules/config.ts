@@ -2,7 +2,9 @@ import { pinContexts } from '../pin-sets/config.js';
 import { context, exten, label } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { RenderError } from '../pbx/render/text.js';
+import { timeCheckStep, timeStateVariable } from '../time-rules/config.js';
 import { trunkDialTarget, trunkNamePattern, type SnapshotTrunkCore } from '../trunks/contract.js';
+import { outboundWhitelistVariable, whitelistContextPrefix } from '../whitelists/config.js';
 import { entriesOverlap, entryExtension, entryLanguage, patternProblem, prefixPattern, prependPattern } from './patterns.js';
 import { snapshotTrunks, type SnapshotDialRule, type SnapshotDialRuleEntry } from './snapshot.js';
 
@@ -11,6 +13,8 @@ export function dialRuleContext(id: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new RenderError(`dial rule id ${JSON.stringify(id)} cannot name a dialplan context`);
   return `pbx-dialrule-${id}`;
 }
+
+const outboundWhitelistCheck = `GotoIf($["\${${outboundWhitelistVariable}}" != "" & !\${DIALPLAN_EXISTS(${whitelistContextPrefix}\${${outboundWhitelistVariable}},\${EXTEN},1)}]?not-listed)`;
 
 /** The GROUP() category that counts a trunk's outbound calls (maxConcurrentCalls). */
 export const trunkCallGroup = 'pbx-trunk-calls';
@@ -49,18 +53,27 @@ function callerIdStep(trunk: SnapshotTrunkCore): string {
  * another trunk would ring the same person again. A busy callee is passed
  * on as busy; when no trunk takes the call, the caller hears congestion.
  */
-export function entryDialplan(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[]): string {
+export function entryDialplan(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], offHours?: string[]): string {
   const prefix = checked(entry.prefix, prefixPattern, 'dial rule prefix');
   const problem = patternProblem(entry.pattern);
   if (problem) throw new RenderError(`dial rule pattern ${JSON.stringify(entry.pattern)}: ${problem}`);
   const name = entryExtension(prefix, entry.pattern);
+  const body = entryBody(entry, trunks, prefix);
+  if (!entry.timeRuleId || !offHours) return exten(name, body);
+  // F-4.3.2.a: outside the time rule's working time (holidays included) the entry is not used: the call goes where `offHours` sends it.
+  return exten(name, [timeCheckStep(entry.timeRuleId), `GotoIf($["\${${timeStateVariable}}" = "WORK"]?work)`, ...offHours, label('work', body[0]!), ...body.slice(1)]);
+}
+
+function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], prefix: string): string[] {
   const usable = usableTrunks(entry, trunks);
-  if (!usable.length) return exten(name, ['NoOp(No trunk carries this dial rule entry)', 'Congestion(5)', 'Hangup()']);
+  if (!usable.length) return ['NoOp(No trunk carries this dial rule entry)', 'Congestion(5)', 'Hangup()'];
   const prepend = checked(entry.prependDigits, prependPattern, 'dial rule prepend digits');
   const limit = entry.callTimeLimitSeconds;
   if (limit !== null && (!Number.isInteger(limit) || limit < 60 || limit > 3600)) throw new RenderError(`dial rule call time limit ${limit} is not 60–3600`);
   const options = `T${limit !== null ? `L(${limit * 1000})` : ''}`;
   const steps = [
+    // An extension linked to an OUTBOUND whitelist (its endpoint sets the list's id) dials only listed numbers, as dialled (F-4.5.10).
+    outboundWhitelistCheck,
     `Set(PBX_DIALNUM=${prepend}\${EXTEN:${prefix.length}})`,
     `Set(PBX_CID=\${PBX_CID${entry.callerIdSource === 'EXT_CALLER_ID_2' ? 2 : 1}})`,
     'Set(PBX_ORIGCID=${CALLERID(num)})',
@@ -81,18 +94,48 @@ export function entryDialplan(entry: SnapshotDialRuleEntry, trunks: SnapshotTrun
     steps.push(`Dial(${trunkDialTarget(trunk, '${PBX_DIALNUM}')},,${options})`, `GotoIf($["\${DIALSTATUS}" != "CHANUNAVAIL" & "\${DIALSTATUS}" != "CONGESTION"]?done)`);
   });
   steps.push(label('failed', 'Congestion(5)'), 'Hangup()', label('done', 'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)'), 'Hangup()', label('busy', 'Busy(5)'), 'Hangup()');
-  return exten(name, steps);
+  steps.push(label('not-listed', 'NoOp(Number not on the whitelist)'), 'Busy(2)', 'Hangup(21)');
+  return steps;
 }
 
-/** One context per dial rule, its entries in order (Asterisk still tries the more specific pattern first). */
+/**
+ * The contexts of one dial rule: its entries in order (Asterisk still tries
+ * the more specific pattern first). An entry with a time rule (F-4.3.2.a)
+ * first asks the rule whether it is working time; outside it the number is
+ * dialled again in a copy of the rule's context without the entries of that
+ * time rule (`<context>-off<mask>`, one bit per time rule known to be outside
+ * working time), so the next entry that matches takes the call, or the caller
+ * hears congestion when none does. The copies are only those a call can
+ * reach, at most 2^n - 1 for n time rules (the service allows 4).
+ */
+function ruleContexts(rule: SnapshotDialRule, trunks: SnapshotTrunkCore[]): string[] {
+  const timeRules = [...new Set(rule.entries.map((e) => e.timeRuleId).filter((id): id is string => !!id))];
+  const bit = (id: string) => 1 << timeRules.indexOf(id);
+  const contextOf = (mask: number) => (mask ? `${dialRuleContext(rule.id)}-off${mask}` : dialRuleContext(rule.id));
+  const entriesOf = (mask: number) => rule.entries.filter((e) => !e.timeRuleId || !(mask & bit(e.timeRuleId)));
+  const contexts: string[] = [];
+  const queued = new Set([0]);
+  for (const queue = [0]; queue.length;) {
+    const mask = queue.shift()!;
+    const blocks = entriesOf(mask).map((entry) => {
+      if (!entry.timeRuleId) return entryDialplan(entry, trunks);
+      const next = mask | bit(entry.timeRuleId);
+      const others = entriesOf(next);
+      if (others.length && !queued.has(next)) {
+        queued.add(next);
+        queue.push(next);
+      }
+      const goOn = others.length ? [`GotoIf(\${DIALPLAN_EXISTS(${contextOf(next)},\${EXTEN},1)}?${contextOf(next)},\${EXTEN},1)`] : [];
+      return entryDialplan(entry, trunks, [...goOn, 'Congestion(5)', 'Hangup()']);
+    });
+    contexts.push(context(contextOf(mask), blocks));
+  }
+  return contexts;
+}
+
 export function dialRuleDialplan(snapshot: PbxSnapshot): string[] {
   const trunks = snapshotTrunks(snapshot);
-  return snapshot.dialRules.map((rule) =>
-    context(
-      dialRuleContext(rule.id),
-      rule.entries.map((e) => entryDialplan(e, trunks)),
-    ),
-  );
+  return snapshot.dialRules.flatMap((rule) => ruleContexts(rule, trunks));
 }
 
 const describeEntry = (rule: SnapshotDialRule, index: number) => `dial rule ${rule.name} entry ${index + 1} (${rule.entries[index]!.prefix}|${rule.entries[index]!.pattern})`;

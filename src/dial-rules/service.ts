@@ -8,6 +8,7 @@ import { readFeatureCodes } from '../feature-codes/service.js';
 import { featureCodeSpec } from '../feature-codes/table.js';
 import { rangeLabels } from '../numbering/ranges.js';
 import { findPinSetId } from '../pin-sets/service.js';
+import { findTimeRuleId } from '../time-rules/refs.js';
 import { compileName } from '../pbx/lint/patterns.js';
 import type { NumberingPlan } from '../settings/schemas.js';
 import type { SettingsStore } from '../settings/store.js';
@@ -36,6 +37,8 @@ export type DialRuleEntryInput = {
   trunkSelection?: TrunkSelection;
   /** Names or global IDs of trunks, in the order they are tried. */
   trunks?: string[];
+  /** Name or global ID of a time rule outside whose working time the entry is not used; null or absent for always. */
+  timeRule?: string | null;
 };
 
 export type DialRuleInput = { name?: string; entries?: DialRuleEntryInput[] };
@@ -49,7 +52,15 @@ type ResolvedEntry = {
   callTimeLimitSeconds: number | null;
   trunkSelection: TrunkSelection;
   trunkIds: string[];
+  timeRuleId: string | null;
 };
+
+/**
+ * The distinct time rules of one dial rule's entries: the dialplan holds one
+ * copy of the rule's entries per combination of them that is outside working
+ * time (src/dial-rules/config.ts), so their number is kept small.
+ */
+export const MAX_TIME_RULES_PER_DIAL_RULE = 4;
 
 /** The id of a dial rule named by its global ID or its name, or null. */
 export async function findDialRuleId(tx: Tx, ref: string): Promise<string | null> {
@@ -135,6 +146,7 @@ export class DialRuleService {
         callTimeLimitSeconds: input.callTimeLimitSeconds ?? null,
         trunkSelection: input.trunkSelection ?? 'SEQUENTIAL',
         trunkIds: [],
+        timeRuleId: null,
       };
       const before = issues.issues.length;
       for (const key of ['prefix', 'prependDigits', 'callTimeLimitSeconds'] as const) {
@@ -155,6 +167,13 @@ export class DialRuleService {
       if (input.pinSet) {
         entry.pinSetId = await findPinSetId(tx, input.pinSet);
         if (!entry.pinSetId) issues.add([...path, 'pinSet'], `no PIN set ${input.pinSet} exists`, 'NOT_FOUND');
+      }
+      if (input.timeRule) {
+        entry.timeRuleId = await findTimeRuleId(tx, input.timeRule);
+        if (!entry.timeRuleId) issues.add([...path, 'timeRule'], `no time rule ${input.timeRule} exists`, 'NOT_FOUND');
+        else if (new Set([...resolved.map((r) => r.timeRuleId), entry.timeRuleId].filter(Boolean)).size > MAX_TIME_RULES_PER_DIAL_RULE) {
+          issues.add([...path, 'timeRule'], `the entries of a dial rule may use at most ${MAX_TIME_RULES_PER_DIAL_RULE} different time rules`, 'OUT_OF_BOUNDS');
+        }
       }
       for (const [t, ref] of (input.trunks ?? []).entries()) {
         const trunk = await findTrunk(tx, ref);

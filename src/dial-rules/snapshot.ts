@@ -20,6 +20,8 @@ export type SnapshotDialRuleEntry = {
   trunkSelection: TrunkSelection;
   /** Trunk ids in the order they are tried. */
   trunks: string[];
+  /** Outside the working time of this time rule (holidays included) the entry is not used (F-4.3.2.a); absent or null: always used. */
+  timeRuleId?: string | null;
 };
 
 /** A dial rule (F-4.3.2): its entries in order. */
@@ -56,6 +58,7 @@ export async function readDialRuleSlice(tx: Tx): Promise<{ dialRules: SnapshotDi
         callTimeLimitSeconds: e.callTimeLimitSeconds,
         trunkSelection: e.trunkSelection as TrunkSelection,
         trunks: e.trunks.map((t) => t.trunkId),
+        timeRuleId: e.timeRuleId,
       })),
     })),
   };

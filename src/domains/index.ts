@@ -9,7 +9,12 @@ import { securityDomain } from '../security/domain.js';
 import { dialPermissionsDomain } from '../dial-permissions/domain.js';
 import { dialRulesDomain } from '../dial-rules/domain.js';
 import { pinSetsDomain } from '../pin-sets/domain.js';
+import { inboundDomain } from '../inbound/domain.js';
+import { timeRulesDomain } from '../time-rules/domain.js';
 import { domains } from './registry.js';
+import { blacklistDomain } from '../blacklist/domain.js';
+import { whitelistsDomain } from '../whitelists/domain.js';
+import { officePauseDomain } from '../office-pause/domain.js';
 
 /**
  * The domains this server runs with, one line each. The order is the order
@@ -27,5 +32,10 @@ domains
   .register(dialPermissionsDomain);
 domains.register(trunksDomain);
 domains.register(securityDomain);
+domains.register(timeRulesDomain);
+domains.register(inboundDomain);
+domains.register(officePauseDomain);
+domains.register(blacklistDomain);
+domains.register(whitelistsDomain);
 
 export { domains };

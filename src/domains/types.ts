@@ -38,6 +38,22 @@ export type DomainModule = {
   dialplan?: DialplanContribution;
   /** What its numbers and codes must reach in the dialplan, for the check before applying (D4). */
   expectations?(snapshot: PbxSnapshot, registry: DomainRegistry): NumberExpectation[];
+  /** Its steps of inbound routing: each trunk's inbound context runs them by `order` (the plan is in src/inbound/order.ts). */
+  inboundSteps?: InboundStep[];
+};
+
+/**
+ * A step of inbound routing (src/inbound/order.ts): by default a Gosub into
+ * `context` at s,1, which returns to let the call go on, or ends the call or
+ * jumps away to decide it. The domain that registers a step renders its context.
+ */
+export type InboundStep = {
+  /** The place in the fixed plan: 10 blacklist, 20 anonymous callers, 30 office pause, 40 DID route. */
+  order: number;
+  context: string;
+  description: string;
+  /** Its lines in a trunk's inbound context (pure); default `Gosub(<context>,s,1)`. None: the step is left out (e.g. a switch is off). */
+  lines?(snapshot: PbxSnapshot): string[];
 };
 
 /** An internal-call right of dial permissions: `name` is its GraphQL Boolean field on DialPermission. */
@@ -88,7 +104,13 @@ export type DestinationTarget =
   | { kind: 'none' };
 
 /** A destination as the renderer sees it: the kind, the number (or text) it goes to, and its parameters. */
-export type RenderDestination = { type: string; number: string | null; parameters?: Record<string, unknown> };
+export type RenderDestination = {
+  type: string;
+  number: string | null;
+  /** The target object's id, for kinds whose objects have no number (e.g. a time rule). */
+  targetId?: string | null;
+  parameters?: Record<string, unknown>;
+};
 
 /** Changes to an object that referrers may refuse. */
 export type ReferenceChange = 'delete' | 'renumber' | 'update';

@@ -14,6 +14,10 @@ export type BusTopics = {
   configChanged: { source: string };
   /** An address banned or unbanned (F-7.7.3). */
   ipBan: import('../security/service.js').IpBanEvent;
+  /** Office pause switched (by the API or a phone) or its destination changed (F-4.2.4.a). */
+  officePause: import('../office-pause/service.js').OfficePauseState;
+  /** An inbound call started, changed state or ended. */
+  inboundCall: import('../pbx/live/calls.js').InboundCall;
 };
 export type BusTopic = keyof BusTopics;
 
@@ -25,6 +29,8 @@ export type BusTopic = keyof BusTopics;
 const conflationKey: { [T in BusTopic]?: (payload: BusTopics[T]) => string } = {
   extensionStatus: (payload) => payload.number,
   trunkStatus: (payload) => payload.name,
+  officePause: () => 'officePause',
+  inboundCall: (payload) => payload.channelId,
 };
 /** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
 const MAX_PENDING = 1000;
@@ -121,7 +127,7 @@ export function createEventBus(redisUrl?: string, log: Logger = createLogger('wa
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus'];
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus', 'officePause', 'inboundCall'];
   let closed = false;
   reportConnection(publisher, 'publisher', log);
   reportConnection(subscriber, 'subscriber', log);

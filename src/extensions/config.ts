@@ -1,9 +1,11 @@
 import { digits, exten, label, context } from '../pbx/render/dialplan-text.js';
 import { availableTransports } from '../pbx/render/pjsip.js';
 import { permissionContext } from '../dial-permissions/context.js';
+import { departmentContexts } from '../departments/config.js';
 import { Composed, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
+import { anyLinked, extensionWhitelist, outboundWhitelistVariable, whitelistContextPrefix, whitelistId } from '../whitelists/config.js';
 
 /** Asterisk configuration of IP extensions (F-4.1.2): PJSIP objects, mailboxes, IAX2 friends and their dialplan. */
 
@@ -23,6 +25,12 @@ function acl(ext: SnapshotExtension, snapshot: PbxSnapshot): [string, string][] 
   const permits = ext.trustedAddresses.length ? ext.trustedAddresses : !ext.remoteRegistration && snapshot.settings.sip.localNets.length ? [...snapshot.settings.sip.localNets, '127.0.0.0/8'] : [];
   if (!permits.length) return [];
   return [['deny', '0.0.0.0/0.0.0.0'], ['deny', '::/0'], ...permits.map((p): [string, string] => ['permit', p])];
+}
+
+/** `PBX_WHITELIST_OUT=<id>` for an extension linked to an OUTBOUND whitelist (F-4.5.10). */
+function outboundWhitelist(snapshot: PbxSnapshot, ext: SnapshotExtension): Composed | undefined {
+  const list = extensionWhitelist(snapshot, ext);
+  return list?.direction === 'OUTBOUND' ? new Composed(`${outboundWhitelistVariable}=${whitelistId(list.id)}`) : undefined;
 }
 
 const callerId = (ext: SnapshotExtension) => new Composed(`"${safe(ext.name, `extension ${ext.number} name`)}" <${safe(ext.number, 'extension number')}>`);
@@ -62,6 +70,8 @@ function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<
     // Dial rules send one of the extension's outbound caller IDs, as each entry says (F-4.3.2.a).
     ['set_var', ext.outboundCallerId1 ? new Composed(`PBX_CID1=${dialplanSafe(ext.outboundCallerId1, `extension ${n} outbound caller ID 1`)}`) : undefined],
     ['set_var', ext.outboundCallerId2 ? new Composed(`PBX_CID2=${dialplanSafe(ext.outboundCallerId2, `extension ${n} outbound caller ID 2`)}`) : undefined],
+    // An OUTBOUND whitelist: dial rules let it dial only the numbers of that list (F-4.5.10).
+    ['set_var', outboundWhitelist(snapshot, ext)],
     ...acl(ext, snapshot),
   ];
   return section(n, options);
@@ -171,6 +181,7 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
         ['language', e.language === 'DEFAULT' ? undefined : e.language],
         ['requirecalltoken', false],
         ['transfer', 'mediaonly'],
+        ['setvar', outboundWhitelist(snapshot, e)],
       ]),
     );
   return { parts };
@@ -184,18 +195,23 @@ export function iaxFriends(snapshot: PbxSnapshot): { parts: string[] } {
  * it receives or the caller records calls it makes. The PBX settings add the
  * anonymous-caller check, the jitter buffer and ringback music.
  * ARG1 = number, ARG2 = 1 with voicemail, ARG3 = the callee's recording mode,
- * ARG4 = 1 when the extension may also register over IAX2.
+ * ARG4 = 1 when the extension may also register over IAX2, ARG5 = the id of
+ * its INBOUND whitelist, if any (F-4.5.10).
  */
 function dialExtensionContext(snapshot: PbxSnapshot): string {
   const pbx = snapshot.settings.pbx;
   const operator = pressZeroOperator(snapshot);
+  const inboundWhitelists = anyLinked(snapshot, 'INBOUND');
   const options = `tT${pbx.ringbackMusic ? `m(${dialplanSafe(pbx.ringbackMusicClass, 'ringback music class')})` : ''}`;
   return context(extensionContexts.dialExtension, [
     exten('s', [
       'Set(__PICKUPMARK=${ARG1})',
       ...(pbx.blockAnonymous ? ['GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?anonymous)'] : []),
       ...(pbx.jitterBuffer ? ['Set(JITTERBUFFER(adaptive)=default)'] : []),
-      'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
+      // The last caller from outside, for the code that blacklists it (F-4.7.e *76); only digits, * # + are kept.
+      'ExecIf($["${PBX_TRUNK}" != ""]?Set(DB(pbx-lastcaller/${ARG1})=${FILTER(0-9*#+,${CALLERID(num)})}))',
+      ...(inboundWhitelists ? ['GotoIf($["${ARG5}" != ""]?whitelist)'] : []),
+      label('checked', 'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)'),
       label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
       'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
       // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered. The jump keeps
@@ -206,7 +222,8 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       // The ring time of a Destination that names one (PBX_RINGTIME_FOR), else the global one.
       'Set(RINGTIME=${IF($["${PBX_RINGTIME_FOR}" = ""]?${PBX_RINGTIME}:${PBX_RINGTIME_FOR})})',
       // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
-      `Dial(\${CONTACTS},\${RINGTIME},${options})`,
+      // The ring tone of the route that took the call (Alert-Info), through the departments' pre-dial handler.
+      `Dial(\${CONTACTS},\${RINGTIME},${options}\${IF($["\${PBX_ALERT_INFO}" = ""]?:b(${departmentContexts.alertInfo}^s^1(\${PBX_ALERT_INFO})))})`,
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
       // The prompt is said twice at most: a caller who missed it the first time hears it again.
@@ -223,6 +240,16 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       label('record', 'MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)'),
       'Goto(dial)',
       ...(pbx.blockAnonymous ? [label('anonymous', 'Playback(privacy-unident)'), 'Hangup(21)'] : []),
+      // An INBOUND whitelist (ARG5 = its id): only a caller whose number, unaltered by the filter, is listed gets through (F-4.5.10).
+      ...(inboundWhitelists
+        ? [
+            label('whitelist', 'Set(PBX_WLNUM=${FILTER(0-9*#+,${CALLERID(num)})})'),
+            `GotoIf($[\${LEN(\${PBX_WLNUM})} = \${LEN(\${CALLERID(num)})} & \${DIALPLAN_EXISTS(${whitelistContextPrefix}\${ARG5},\${PBX_WLNUM},1)}]?checked)`,
+            'NoOp(Caller not on the whitelist)',
+            'Busy(2)',
+            'Hangup(21)',
+          ]
+        : []),
     ]),
     ...(operator ? [operatorExten(operator)] : []),
   ]);
@@ -231,16 +258,25 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
 /** Extension `o`: where 0 leads, from VoiceMail (its operator option) or after the press-0 prompt. */
 const operatorExten = (operator: string) => exten('o', [`Goto(${extensionContexts.extensions},${digits(operator, 'operator extension')},1)`]);
 
-function extensionsContext(extensions: SnapshotExtension[]): string {
-  const blocks = extensions.map((ext) => {
+function extensionsContext(snapshot: PbxSnapshot): string {
+  const blocks = snapshot.extensions.map((ext) => {
     const n = digits(ext.number, 'extension');
     if (!ext.enabled) return `exten => ${n},hint,PJSIP/${n}\n` + exten(n, [`NoOp(Extension ${n} is disabled)`, 'Congestion(5)', 'Hangup()']);
     return (
       `exten => ${n},hint,PJSIP/${n}\n` +
-      exten(n, [`Gosub(${extensionContexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}))`, 'Hangup()'])
+      exten(n, [
+        `Gosub(${extensionContexts.dialExtension},s,1(${n},${ext.voicemailEnabled ? 1 : 0},${dialplanSafe(ext.recording, 'recording')},${ext.iax2Enabled ? 1 : 0}${inboundArg(snapshot, ext)}))`,
+        'Hangup()',
+      ])
     );
   });
   return context(extensionContexts.extensions, blocks);
+}
+
+/** `,<id>` (ARG5) for an extension linked to an INBOUND whitelist, else nothing. */
+function inboundArg(snapshot: PbxSnapshot, ext: SnapshotExtension): string {
+  const list = extensionWhitelist(snapshot, ext);
+  return list?.direction === 'INBOUND' ? `,${whitelistId(list.id)}` : '';
 }
 
 /** A mailbox reached directly (a Destination of kind VOICEMAIL): the unavailable greeting at 1, the busy greeting at `busy`. */
@@ -260,5 +296,5 @@ function ringForContext(): string {
 export function extensionDialplan(snapshot: PbxSnapshot): string[] {
   // Only a destination naming an extension jumps to the ring-time context: without extensions it has nowhere to go.
   const ringFor = snapshot.extensions.length ? [ringForContext()] : [];
-  return [extensionsContext(snapshot.extensions), dialExtensionContext(snapshot), ...ringFor, voicemailContext(snapshot)];
+  return [extensionsContext(snapshot), dialExtensionContext(snapshot), ...ringFor, voicemailContext(snapshot)];
 }

@@ -75,6 +75,12 @@ export const extensionFieldSchemas = {
   sendRpid: z.boolean().describe('Send Remote-Party-ID; excludes sendPai'),
   rtpTimeoutSeconds: z.number().int().min(0).max(3600).describe('Hang up when RTP stops for this long (0 = never)'),
   inbandProgress: z.boolean().describe('Send ringback in the audio stream'),
+  whitelist: z
+    .string()
+    .max(64, 'at most 64 characters')
+    .describe(
+      'Name or ID of the whitelist it links to (F-4.5.10); null or empty: none. An INBOUND list lets only listed callers reach it (every caller, internal extensions too); an OUTBOUND list lets it dial out only listed numbers',
+    ),
   codecs: z.array(z.enum(audioCodecs)).min(1, 'at least one codec').refine(uniqueList, 'each codec once').describe('Audio codecs in order of preference'),
 } as const;
 
@@ -116,6 +122,7 @@ export const extensionDefaults: Omit<ExtensionFields, 'number' | 'name' | 'passw
   rtpTimeoutSeconds: 60,
   inbandProgress: false,
   codecs: ['ALAW', 'ULAW', 'G729'],
+  whitelist: '',
 };
 
 /** Fields that differ per user, so batch add and batch edit cannot set them (F-4.1.2.d). */

@@ -3,20 +3,21 @@ import type { ExtensionFields } from './fields.js';
 
 export type { ExtensionRow };
 
-/** Domain fields → database columns (lists as JSON text; the dial permission as its id). */
-export function toRowData(fields: ExtensionFields, dialPermissionId: string) {
-  const { dialPermission: _name, pickupGroups, trustedAddresses, codecs, ...scalars } = fields;
+/** Domain fields → database columns (lists as JSON text; the dial permission and the whitelist as their ids). */
+export function toRowData(fields: ExtensionFields, dialPermissionId: string, whitelistId: string | null) {
+  const { dialPermission: _name, whitelist: _whitelist, pickupGroups, trustedAddresses, codecs, ...scalars } = fields;
   return {
     ...scalars,
     dialPermissionId,
+    whitelistId,
     pickupGroups: JSON.stringify(pickupGroups),
     trustedAddresses: JSON.stringify(trustedAddresses),
     codecs: JSON.stringify(codecs),
   };
 }
 
-/** Database row → domain fields. */
-export function fromRow(row: ExtensionRow, dialPermissionName: string): ExtensionFields {
+/** Database row → domain fields; `whitelistName` is '' when it links to none. */
+export function fromRow(row: ExtensionRow, dialPermissionName: string, whitelistName: string): ExtensionFields {
   return {
     number: row.number,
     enabled: row.enabled,
@@ -54,6 +55,7 @@ export function fromRow(row: ExtensionRow, dialPermissionName: string): Extensio
     rtpTimeoutSeconds: row.rtpTimeoutSeconds,
     inbandProgress: row.inbandProgress,
     codecs: parseList(row.codecs, `codecs of extension ${row.number}`),
+    whitelist: whitelistName,
   };
 }
 

@@ -16,6 +16,7 @@ import { fromRow, toRowData, type ExtensionRow } from './rows.js';
 import { randomSipPassword } from './secrets.js';
 import { validateExtension } from './validate.js';
 import { dialableNumber } from '../validation/charsets.js';
+import { findWhitelistId } from '../whitelists/service.js';
 
 export type ExtensionInput = Partial<ExtensionFields>;
 export type CallerIdStep = 'INCREMENT_1' | 'SAME';
@@ -155,6 +156,10 @@ export class ExtensionService {
     for (const p of planned) {
       if (!known.has(p.fields.dialPermission)) issues.push({ path: [...p.path, 'dialPermission'], message: `no dial permission named ${p.fields.dialPermission}`, code: 'NOT_FOUND' });
     }
+    const whitelists = await this.whitelistIds(tx, planned);
+    for (const p of planned) {
+      if (p.fields.whitelist && !whitelists.has(p.fields.whitelist)) issues.push({ path: [...p.path, 'whitelist'], message: `no whitelist named ${p.fields.whitelist}`, code: 'NOT_FOUND' });
+    }
     return issues;
   }
 
@@ -184,13 +189,13 @@ export class ExtensionService {
       if (forbidden.length) throw new NotPermittedError(`An extension user may change only ${selfServiceExtensionFields.join(', ')}`, ['input', forbidden[0]!]);
     }
     const row = await this.db.prisma.$transaction(async (tx) => {
-      const current = await tx.extension.findUnique({ where: { id }, include: { dialPermission: { select: { name: true } } } });
+      const current = await tx.extension.findUnique({ where: { id }, include: { dialPermission: { select: { name: true } }, whitelist: { select: { name: true } } } });
       if (!current) throw new NotFoundError('Extension', id);
       // The SIP password is no API password: it may not become the login password either.
       if (input.password && current.loginPasswordHash && (await verifyPassword(current.loginPasswordHash, input.password))) {
         throw ValidationError.single(['input', 'password'], 'must differ from the API login password', 'SAME_AS_LOGIN_PASSWORD');
       }
-      const merged = { ...fromRow(current, current.dialPermission.name), ...pick(input, changed) };
+      const merged = { ...fromRow(current, current.dialPermission.name, current.whitelist?.name ?? ''), ...pick(input, changed) };
       return this.writeUpdate(tx, current, merged, ['input'], changed);
     });
     this.emit({ kind: 'updated', ids: [row.id] });
@@ -202,14 +207,18 @@ export class ExtensionService {
     const shared = rejectPerUserFields(input.fields, ['input', 'fields']);
     const sharedKeys = definedKeys(shared);
     const rows = await this.db.prisma.$transaction(async (tx) => {
-      const current = await tx.extension.findMany({ where: { id: { in: ids } }, include: { dialPermission: { select: { name: true } } }, orderBy: { number: 'asc' } });
+      const current = await tx.extension.findMany({
+        where: { id: { in: ids } },
+        include: { dialPermission: { select: { name: true } }, whitelist: { select: { name: true } } },
+        orderBy: { number: 'asc' },
+      });
       const missing = ids.filter((id) => !current.some((c) => c.id === id));
       if (missing.length) throw new NotFoundError('Extension', missing[0]!);
       const callerIds1 = callerIdSequence(input.startCallerId1, input.callerIdStep1, current.length, ['input', 'startCallerId1']);
       const callerIds2 = callerIdSequence(input.startCallerId2, input.callerIdStep2, current.length, ['input', 'startCallerId2']);
       const issues: FieldIssue[] = [];
       const merged = current.map((row, i) => {
-        const fields = { ...fromRow(row, row.dialPermission.name), ...pick(shared, sharedKeys) };
+        const fields = { ...fromRow(row, row.dialPermission.name, row.whitelist?.name ?? ''), ...pick(shared, sharedKeys) };
         if (callerIds1) fields.outboundCallerId1 = callerIds1[i]!;
         if (callerIds2) fields.outboundCallerId2 = callerIds2[i]!;
         issues.push(...validateExtension(fields, ['input', 'extensions', String(i)]));
@@ -256,6 +265,8 @@ export class ExtensionService {
     if (issues.length) throw new ValidationError(issues);
     const permission = await tx.dialPermission.findUnique({ where: { name: merged.dialPermission }, select: { id: true } });
     if (!permission) throw ValidationError.single([...path, 'dialPermission'], `no dial permission named ${merged.dialPermission}`, 'NOT_FOUND');
+    const whitelistId = merged.whitelist ? await findWhitelistId(tx, merged.whitelist) : null;
+    if (merged.whitelist && !whitelistId) throw ValidationError.single([...path, 'whitelist'], `no whitelist named ${merged.whitelist}`, 'NOT_FOUND');
     const label = `Extension ${current.number}`;
     if (merged.number !== current.number) {
       const referrers = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'renumber');
@@ -263,7 +274,7 @@ export class ExtensionService {
       await claimNumber(tx, merged.number, 'EXTENSION', current.id, [...path, 'number']);
     }
     // The SIP password is not an API credential: its change leaves the API sessions (see setExtensionLoginPassword).
-    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id) });
+    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id, whitelistId) });
     // What routes here is checked again against the new values (e.g. a no-answer target of its voicemail).
     const broken = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'update');
     if (broken.length) throw new ReferencedError(label, broken, 'changed so');
@@ -273,11 +284,12 @@ export class ExtensionService {
   /** Writes rows that passed checkPlanned in the same transaction; the new ids in number order. */
   private async writePlanned(tx: Tx, planned: PlannedExtension[]): Promise<string[]> {
     const permissionIds = await this.dialPermissionIds(tx, planned);
+    const whitelistIds = await this.whitelistIds(tx, planned);
     const ids: string[] = [];
     const data = planned.map((p) => {
       const id = newId();
       ids.push(id);
-      return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!) };
+      return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!, p.fields.whitelist ? whitelistIds.get(p.fields.whitelist)! : null) };
     });
     await claimNumbers(
       tx,
@@ -294,6 +306,17 @@ export class ExtensionService {
     const names = [...new Set(planned.map((p) => p.fields.dialPermission))];
     const rows = await tx.dialPermission.findMany({ where: { name: { in: names } }, select: { id: true, name: true } });
     return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
+  /** The ids of the whitelists the rows name (by name or global ID), by the reference given. */
+  private async whitelistIds(tx: Tx, planned: PlannedExtension[]): Promise<Map<string, string>> {
+    const refs = [...new Set(planned.map((p) => p.fields.whitelist).filter(Boolean))];
+    const found = new Map<string, string>();
+    for (const ref of refs) {
+      const id = await findWhitelistId(tx, ref);
+      if (id) found.set(ref, id);
+    }
+    return found;
   }
 
   private emit(change: ExtensionChange): void {

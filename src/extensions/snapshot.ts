@@ -12,6 +12,6 @@ declare module '../pbx/render/snapshot.js' {
 }
 
 export async function readExtensionSlice(tx: Tx): Promise<{ extensions: SnapshotExtension[] }> {
-  const rows = await tx.extension.findMany({ include: { dialPermission: { select: { name: true } } }, orderBy: { number: 'asc' } });
-  return { extensions: rows.map((r) => ({ id: r.id, ...fromRow(r, r.dialPermission.name) })) };
+  const rows = await tx.extension.findMany({ include: { dialPermission: { select: { name: true } }, whitelist: { select: { name: true } } }, orderBy: { number: 'asc' } });
+  return { extensions: rows.map((r) => ({ id: r.id, ...fromRow(r, r.dialPermission.name, r.whitelist?.name ?? '') })) };
 }

@@ -17,9 +17,9 @@ const kinds: ColumnKinds = {
 const MAX_ROWS = 10_000;
 
 export async function exportExtensions(prisma: PrismaClient, format: FileFormat) {
-  const rows = await prisma.extension.findMany({ include: { dialPermission: { select: { name: true } } }, orderBy: { number: 'asc' } });
+  const rows = await prisma.extension.findMany({ include: { dialPermission: { select: { name: true } }, whitelist: { select: { name: true } } }, orderBy: { number: 'asc' } });
   const table = rows.map((row) => {
-    const fields = fromRow(row, row.dialPermission.name);
+    const fields = fromRow(row, row.dialPermission.name, row.whitelist?.name ?? '');
     return columns.map((c) => cellText(kinds, c, fields[c]));
   });
   return toFile(format, columns, table, 'extensions', 'extensions');

@@ -18,5 +18,6 @@ export function asteriskConnection(config: Config): AsteriskConnection {
     amiPort: config.asterisk.amiPort,
     amiUsername: config.asterisk.amiUsername,
     amiPassword: config.asterisk.amiPassword ?? loadSecret(config.dataDir, 'ami-password', 24),
+    ariApp: config.asterisk.ariApp,
   };
 }

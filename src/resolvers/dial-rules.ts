@@ -9,6 +9,7 @@ import { audited, mutationErrors } from './errors.js';
 import { DeletedRef, deletedPayload } from './extensions.js';
 import { decodeId, encodeGlobalId } from './ids.js';
 import { PinSetRef } from './pin-sets.js';
+import { TimeRuleRef } from './time-rules.js';
 import { selection } from './selection.js';
 
 const read = { perm: 'settings:read' } as const;
@@ -39,6 +40,7 @@ type EntryRow = {
   callTimeLimitSeconds: number | null;
   trunkSelection: string;
   trunks: TrunkLink[];
+  timeRule: { id: string; name: string; workScheduleId: string; holidayId: string | null } | null;
 };
 
 const DialRuleTrunkRef = builder.objectRef<TrunkLink['trunk']>('DialRuleTrunk').implement({
@@ -61,10 +63,16 @@ const DialRuleEntryRef = builder.objectRef<EntryRow>('DialRuleEntry').implement(
     callTimeLimitSeconds: t.int({ nullable: true, description: dialRuleFieldSchemas.callTimeLimitSeconds.description, resolve: (e) => e.callTimeLimitSeconds }),
     trunkSelection: t.field({ type: TrunkSelectionEnum, resolve: (e) => e.trunkSelection as TrunkSelection }),
     trunks: t.field({ type: [DialRuleTrunkRef], description: 'In the order they are tried; none: the entry answers with congestion', resolve: (e) => e.trunks.map((l) => l.trunk) }),
+    timeRule: t.field({
+      type: TimeRuleRef,
+      nullable: true,
+      description: 'Outside the working time of this time rule (holidays included) the entry is not used: the next entry that matches takes the call, or the caller hears congestion (F-4.3.2.a)',
+      resolve: (e) => e.timeRule,
+    }),
   }),
 });
 
-const entryInclude = { pinSet: true, trunks: { orderBy: { position: 'asc' }, include: { trunk: { select: { id: true, name: true, enabled: true, kind: true } } } } } as const;
+const entryInclude = { pinSet: true, timeRule: true, trunks: { orderBy: { position: 'asc' }, include: { trunk: { select: { id: true, name: true, enabled: true, kind: true } } } } } as const;
 
 /** The warnings of one rule: computed against every rule and trunk, as the apply report has them. */
 async function warningsOf(prisma: PrismaClient, ruleId: string): Promise<string[]> {
@@ -82,6 +90,7 @@ async function warningsOf(prisma: PrismaClient, ruleId: string): Promise<string[
       callTimeLimitSeconds: e.callTimeLimitSeconds,
       trunkSelection: e.trunkSelection as TrunkSelection,
       trunks: e.trunks.map((t) => t.trunkId),
+      timeRuleId: e.timeRuleId,
     })),
   }));
   const trunks = await prisma.trunk.findMany({ select: { id: true, name: true, enabled: true } });
@@ -127,6 +136,7 @@ const DialRuleEntryInput = builder.inputType('DialRuleEntryInput', {
     callTimeLimitSeconds: t.int({ required: false, description: dialRuleFieldSchemas.callTimeLimitSeconds.description }),
     trunkSelection: t.field({ type: TrunkSelectionEnum, required: false, description: 'Default SEQUENTIAL' }),
     trunks: t.stringList({ required: false, description: 'Names or IDs of trunks, in the order they are tried' }),
+    timeRule: t.string({ required: false, description: 'Name or ID of a time rule: outside its working time (holidays included) the entry is not used; none when absent or null' }),
   }),
 });
 
@@ -138,9 +148,9 @@ const CreateDialRuleInput = builder.inputType('CreateDialRuleInput', { fields: D
 const UpdateDialRuleInput = builder.inputType('UpdateDialRuleInput', { description: 'Only the fields given change', fields: DialRuleFields(false) });
 
 type EntryArgs = { pattern: string } & Record<string, unknown>;
-/** Absent and null mean the default, except for the two fields where null means none. */
+/** Absent and null mean the default, except for the fields where null means none. */
 const entryInput = (e: EntryArgs): DialRuleEntryInput =>
-  Object.fromEntries(Object.entries(e).filter(([k, v]) => v !== undefined && (v !== null || k === 'callTimeLimitSeconds' || k === 'pinSet'))) as DialRuleEntryInput;
+  Object.fromEntries(Object.entries(e).filter(([k, v]) => v !== undefined && (v !== null || k === 'callTimeLimitSeconds' || k === 'pinSet' || k === 'timeRule'))) as DialRuleEntryInput;
 const ruleInput = (input: { name?: string | null; entries?: EntryArgs[] | null }) => ({
   ...(input.name != null ? { name: input.name } : {}),
   ...(input.entries != null ? { entries: input.entries.map(entryInput) } : {}),

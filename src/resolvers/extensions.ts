@@ -33,7 +33,8 @@ const ExtensionOrderFieldEnum = builder.enumType('ExtensionOrderField', { values
 export const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
 
 /** The GraphQL type of each extension field, in one table for outputs and inputs alike. */
-const fieldTypes: Record<Exclude<ExtensionFieldName, 'password' | 'voicemailPin' | 'dialPermission'>, unknown> & Record<'password' | 'voicemailPin' | 'dialPermission', 'String'> = {
+const fieldTypes: Record<Exclude<ExtensionFieldName, 'password' | 'voicemailPin' | 'dialPermission' | 'whitelist'>, unknown> &
+  Record<'password' | 'voicemailPin' | 'dialPermission' | 'whitelist', 'String'> = {
   number: 'String',
   enabled: 'Boolean',
   name: 'String',
@@ -70,6 +71,7 @@ const fieldTypes: Record<Exclude<ExtensionFieldName, 'password' | 'voicemailPin'
   rtpTimeoutSeconds: 'Int',
   inbandProgress: 'Boolean',
   codecs: [AudioCodecEnum],
+  whitelist: 'String',
 };
 const fieldNames = Object.keys(fieldTypes) as ExtensionFieldName[];
 const secretFields = new Set<ExtensionFieldName>(['password', 'voicemailPin']);
@@ -85,7 +87,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
   fields: (t) => ({
     ...Object.fromEntries(
       fieldNames
-        .filter((name) => name !== 'dialPermission')
+        .filter((name) => name !== 'dialPermission' && name !== 'whitelist')
         .map((name) => {
           const type = tableType(fieldTypes[name]);
           if (secretFields.has(name)) {
@@ -111,6 +113,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
     ),
     passwordStrength: t.field({ type: PasswordStrengthEnum, resolve: (ext) => passwordStrength(ext.password) }),
     dialPermission: t.relation('dialPermission'),
+    whitelist: t.relation('whitelist', { nullable: true, description: 'The whitelist it links to (F-4.5.10), or null' }),
     departments: t.field({
       type: [namedType('Department')],
       description: 'Departments this extension is a member of',
@@ -291,7 +294,13 @@ function loadExtensions(ctx: Context, query: object, ids: string[]) {
   return ctx.services.db.prisma.extension.findMany({ ...selection(query), where: { id: { in: ids } }, orderBy: { number: 'asc' } });
 }
 
-const clean = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as ExtensionInput;
+/** The fields given; a whitelist given as null becomes '' (none), so null clears it. */
+const clean = <T extends object>(input: T) =>
+  Object.fromEntries(
+    Object.entries(input)
+      .map(([k, v]) => [k, k === 'whitelist' && v === null ? '' : v])
+      .filter(([, v]) => v !== null && v !== undefined),
+  ) as ExtensionInput;
 
 builder.mutationFields((t) => ({
   createExtension: t.prismaField({

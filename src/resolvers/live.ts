@@ -11,10 +11,15 @@ import type { BusTopic, BusTopics } from '../events/bus.js';
  * every change of a watched one (conflated per key by the bus). It subscribes
  * before reading the current state, so no change falls in between.
  */
-export async function* currentThenChanges<T extends BusTopic>(ctx: Context, topic: T, current: () => BusTopics[T][], watched: (payload: BusTopics[T]) => boolean): AsyncGenerator<BusTopics[T]> {
+export async function* currentThenChanges<T extends BusTopic>(
+  ctx: Context,
+  topic: T,
+  current: () => BusTopics[T][] | Promise<BusTopics[T][]>,
+  watched: (payload: BusTopics[T]) => boolean,
+): AsyncGenerator<BusTopics[T]> {
   const changes = ctx.services.bus.subscribe(topic);
   try {
-    for (const state of current()) yield state;
+    for (const state of await current()) yield state;
     while (true) {
       const next = await changes.next();
       if (next.done) return;

@@ -6,6 +6,7 @@ import './extensions.js';
 import './departments.js';
 import './trunks.js';
 import './pin-sets.js';
+import './time-rules.js';
 import './dial-rules.js';
 import './dial-permissions.js';
 import './settings.js';
@@ -16,6 +17,11 @@ import './pbx.js';
 import './live.js';
 import './security.js';
 import './trunk-status.js';
+import './office-pause.js';
+import './inbound-calls.js';
+import './inbound.js';
+import './blacklist.js';
+import './whitelists.js';
 
 /** The whole GraphQL schema, assembled from one module per domain. */
 export const schema = builder.toSchema({ sortSchema: true });

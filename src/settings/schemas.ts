@@ -32,6 +32,22 @@ export const numberingPlanSchema = z.object({
 export type NumberingPlan = z.infer<typeof numberingPlanSchema>;
 
 /**
+ * An IANA zone name that this system knows (Intl throws on an unknown one).
+ * Intl ignores case but Asterisk opens the zone file by its name, so the
+ * name must be spelt as Intl spells it back (an alias such as
+ * Asia/Calcutta may come back under its other name: that is accepted).
+ */
+function knownTimeZone(zone: string): boolean {
+  if (!zone) return true;
+  try {
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    return resolved === zone || resolved.toLowerCase() !== zone.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * F-4.6.1, the switches whose features exist. The manual's other switches
  * arrive with their features: trunk transfers, early media, auto-answer,
  * forwarded caller IDs, Diversion and P-Preferred-Identity headers with their
@@ -59,6 +75,13 @@ export const pbxSchema = z.object({
     .boolean()
     .default(false)
     .describe('Unanswered callers of an extension may press 0 for the operator extension: in its voicemail, or, with voicemail off, after the prompt "press 0 to reach an operator" [M-30]'),
+  timezone: z
+    .string()
+    .max(64)
+    .regex(/^([A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*)?$/, 'an IANA time zone name such as Asia/Shanghai')
+    .refine(knownTimeZone, 'not a time zone name known to this system (IANA, spelt with its capitals, e.g. Europe/Berlin)')
+    .default('')
+    .describe("IANA time zone (e.g. Asia/Shanghai) in which time rules (F-4.2.3) read the clock; empty for the host's zone"),
 });
 export type PbxSettings = z.infer<typeof pbxSchema>;
 

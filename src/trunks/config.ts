@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { permissionContext } from '../dial-permissions/context.js';
+import { inboundContexts } from '../inbound/contract.js';
 import { availableTransports } from '../pbx/render/pjsip.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { Composed, RenderError, safe, section, type OptionValue } from '../pbx/render/text.js';
@@ -106,7 +107,8 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
   const endpoint: [string, OptionValue][] = [
     ['type', 'endpoint'],
     ['transport', transport],
-    ['context', permissionContext(t.dialPermission)],
+    // A provider's calls start in the trunk's inbound context (src/inbound/order.ts); another PBX's in its dial permission's (M-40).
+    ['context', registers ? inboundContexts.trunk(name) : permissionContext(t.dialPermission)],
     ['disallow', 'all'],
     ['allow', allow(t, t.videoCodec)],
     ['aors', trunkObjects.endpoint(name)],
@@ -196,7 +198,7 @@ export function trunkIax(snapshot: PbxSnapshot): { parts: string[] } {
           ['username', client ? sipUserPart(t.username, `${what} username`) : undefined],
           ['secret', secret],
           ['auth', secret ? 'md5' : undefined],
-          ['context', permissionContext(t.dialPermission)],
+          ['context', client ? inboundContexts.trunk(t.name) : permissionContext(t.dialPermission)],
           ['disallow', 'all'],
           ['allow', allow(t, null)],
           ['language', t.language === 'DEFAULT' ? undefined : t.language],

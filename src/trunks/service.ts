@@ -3,6 +3,8 @@ import type { ConfigChanges } from '../events/changes.js';
 import { ConflictError, NotFoundError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { findReferrers } from '../destinations/referrers.js';
+import { deleteDestinations } from '../destinations/store.js';
+import { inboundOwners } from '../inbound/contract.js';
 import type { SettingsStore } from '../settings/store.js';
 import { checkField } from '../validation/issues.js';
 import type { TrunkKind } from './contract.js';
@@ -86,6 +88,8 @@ export class TrunkService {
       const target = rows.length === 1 ? `Trunk ${rows[0]!.name}` : 'These trunks';
       const referrers = await findReferrers(tx, { settings: this.settings }, 'TRUNK', ids, 'delete');
       if (referrers.length) throw new ReferencedError(target, referrers);
+      // The inbound route goes with its trunk (cascade), and so does its Destination row.
+      await deleteDestinations(tx, inboundOwners.trunkRoute, ids);
       await tx.trunk.deleteMany({ where: { id: { in: ids } } });
       return ids;
     });

@@ -22,7 +22,8 @@ describe('feature codes (F-4.7)', () => {
     expect(list).toHaveLength(46);
     expect(list.find((c: any) => c.key === 'dndOn')).toEqual({ key: 'dndOn', code: '*74', defaultCode: '*74', group: 'F-4.7.k', phase: 'IDLE', takesNumber: false, rendered: true });
     expect(list.find((c: any) => c.key === 'pickupDirected')).toMatchObject({ code: '**', takesNumber: true, rendered: true });
-    expect(list.find((c: any) => c.key === 'officePauseOn')).toMatchObject({ code: '*81', rendered: false });
+    expect(list.find((c: any) => c.key === 'officePauseOn')).toMatchObject({ code: '*81', rendered: true });
+    expect(list.find((c: any) => c.key === 'softphoneWakeAlways')).toMatchObject({ code: '*19', rendered: false });
     expect(list.find((c: any) => c.key === 'cancelTransfer')).toMatchObject({ code: '*', phase: 'ATXFER', rendered: true });
   });
 
@@ -48,9 +49,9 @@ describe('feature codes (F-4.7)', () => {
     expect(features).toContain('pickupexten=\n');
     expect(features).toContain('atxferabort=*9');
     // Codes of features that do not exist are stored and listed, not rendered.
-    ok(await gql(UPDATE, { input: { codes: [{ key: 'officePauseOn', code: '*82' }] } }), 'updateFeatureCodes');
-    expect((await gql(`{ featureCodes { key code } }`)).data.featureCodes.find((c: any) => c.key === 'officePauseOn').code).toBe('*82');
-    expect(await rendered('extensions.conf')).not.toContain('*82');
+    ok(await gql(UPDATE, { input: { codes: [{ key: 'softphoneWakeAlways', code: '*29' }] } }), 'updateFeatureCodes');
+    expect((await gql(`{ featureCodes { key code } }`)).data.featureCodes.find((c: any) => c.key === 'softphoneWakeAlways').code).toBe('*29');
+    expect(await rendered('extensions.conf')).not.toContain('*29');
   });
 
   it('refuses clashes within a phase, malformed codes and unknown keys, naming the field; nothing is written', async () => {

@@ -90,7 +90,7 @@ describe('SIP trunks (F-4.3.1.b)', () => {
     expect(pjsip).toContain('[Provider-B-registration]\ntype=registration\ntransport=transport-udp\noutbound_auth=Provider-B-auth\nserver_uri=sip:sip.provider.example:5060\n');
     expect(pjsip).toContain('client_uri=sip:4930123456@sip.provider.example:5060\n');
     expect(pjsip).toContain('[Provider-B-auth]\ntype=auth\nauth_type=userpass\nusername=4930123456\npassword=Pr0vider!secret\n');
-    expect(pjsip).toMatch(/\[Provider-B\]\ntype=endpoint\n[^[]*context=pbx-permission-DialPlan1\n[^[]*from_user=4930123456\n[^[]*rtp_symmetric=yes\n[^[]*set_var=PBX_RECORDING=OUTBOUND\n/);
+    expect(pjsip).toMatch(/\[Provider-B\]\ntype=endpoint\n[^[]*context=pbx-inbound-Provider-B\n[^[]*from_user=4930123456\n[^[]*rtp_symmetric=yes\n[^[]*set_var=PBX_RECORDING=OUTBOUND\n/);
     expect(pjsip).toContain('[Provider-B-identify]\ntype=identify\nendpoint=Provider-B\nmatch=192.0.2.0/24\n');
   });
 
@@ -240,7 +240,7 @@ describe('IAX trunks (F-4.3.1.d)', () => {
     ok(await gql(CREATE_IAX, { input: { name: 'branch2', mode: 'SERVER', password: 'Branch2-secret' } }), 'createIaxTrunk');
     const iax = await rendered('iax.conf');
     expect(iax).toContain('[general](+)\nregister => branch1:Iax-secret1@pbx.hq.example:4569\n');
-    expect(iax).toContain('[hq]\ntype=friend\nhost=pbx.hq.example\nport=4569\nusername=branch1\nsecret=Iax-secret1\nauth=md5\ncontext=pbx-permission-DialPlan1\n');
+    expect(iax).toContain('[hq]\ntype=friend\nhost=pbx.hq.example\nport=4569\nusername=branch1\nsecret=Iax-secret1\nauth=md5\ncontext=pbx-inbound-hq\n');
     expect(iax).toContain('[branch2]\ntype=friend\nhost=dynamic\nsecret=Branch2-secret\nauth=md5\n');
     const list = await gql(`{ trunks(first: 10, kind: IAX) { totalCount edges { node { __typename name } } } }`);
     expect(list.data.trunks).toEqual({ totalCount: 2, edges: [{ node: { __typename: 'IaxTrunk', name: 'branch2' } }, { node: { __typename: 'IaxTrunk', name: 'hq' } }] });
@@ -311,7 +311,8 @@ describe('what refers to trunks', () => {
   it('a dial permission a trunk uses reports the trunk as its referrer', async () => {
     const prisma = server.running.services.db.prisma;
     const permission = await prisma.dialPermission.create({ data: { name: 'TrunkInbound' } });
-    const trunk = ok(await createSip(client('PermUser', { dialPermission: 'TrunkInbound' })), 'createSipTrunk');
+    // Calls from a server-mode trunk start in its dial permission's context (a client-mode trunk's in its inbound context).
+    const trunk = ok(await createSip({ name: 'PermUser', mode: 'SERVER', password: 'Perm-pass1', dialPermission: 'TrunkInbound' }), 'createSipTrunk');
     expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('context=pbx-permission-TrunkInbound\n');
     const referrers = await prisma.$transaction((tx) => findReferrers(tx, { settings: server.running.services.settings.store }, 'DIAL_PERMISSION', [permission.id], 'delete'));
     expect(referrers).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'TRUNK', label: 'SIP trunk PermUser uses it as its dial permission' })]));

@@ -330,7 +330,12 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await until(() => provider.received(mark).length > 0, 10_000, 'the provider received the IAX call');
     expect(provider.received(mark)[0]).toMatchObject({ account: IAX.username, number: '5550008' });
     await product.idle();
-    // In: the provider calls 100 over IAX2 through the registered peer.
+    // In: the provider calls in over IAX2 through the registered peer; the trunk's inbound route rings 100.
+    await product.mutateApplied(
+      'setInboundRoute',
+      `mutation($trunk: ID!, $input: InboundRouteInput!) { setInboundRoute(trunk: $trunk, input: $input) { ${ERRORS} ... on MutationSetInboundRouteSuccess { data { id } } } }`,
+      { trunk: trunkIds.get('iaxprovider'), input: { destination: { type: 'EXTENSION', target: '100' } } },
+    );
     await phone100.waitFor(/$/, 100);
     await provider.callFrom('iax', IAX.username, '100');
     await phone100.waitFor(incomingCall, 10_000);

@@ -77,6 +77,23 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
     return list.map((d) => ({ name: d.name, state: d.state }));
   }
 
+  /** The state of any device (GET /deviceStates/{name}), e.g. `Custom:officepause`; UNKNOWN when never set. */
+  async getDeviceState(name: string): Promise<string> {
+    const device = await this.requireClient().deviceStates.get({ deviceName: name });
+    return device.state;
+  }
+
+  /**
+   * Sets a custom device state (`Custom:…`). ARI's PUT /deviceStates controls only `Stasis:` devices
+   * (409 Uncontrolled device), so this writes the DEVICE_STATE() function through POST /asterisk/variable
+   * (pbx_builtin_setvar_helper writes a name ending in `)` as a function), as the dialplan's Set() does;
+   * Asterisk then announces it with DeviceStateChanged and keeps it in its astdb.
+   */
+  async setCustomDeviceState(name: string, state: string): Promise<void> {
+    if (!/^Custom:[A-Za-z0-9_-]+$/.test(name) || !/^[A-Z_]+$/.test(state)) throw new Error(`not a custom device state: ${name}=${state}`);
+    await this.requireClient().asterisk.setGlobalVar({ variable: `DEVICE_STATE(${name})`, value: state });
+  }
+
   async listChannels(): Promise<AriChannel[]> {
     const list = await this.requireClient().channels.list();
     return list.map((c) => ({
@@ -86,7 +103,53 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
       caller: { name: c.caller?.name ?? '', number: c.caller?.number ?? '' },
       connected: { name: c.connected?.name ?? '', number: c.connected?.number ?? '' },
       dialplan: c.dialplan ? { context: c.dialplan.context, exten: c.dialplan.exten } : undefined,
+      creationtime: c.creationtime,
+      channelvars: c.channelvars ? Object.fromEntries(Object.entries(c.channelvars).map(([k, v]) => [k, String(v ?? '')])) : undefined,
     }));
+  }
+
+  // Channels that the dialplan hands to this application with Stasis() (feature codes such as the blacklist's, F-4.7.e):
+  // 'stasisStart' is emitted with each StasisStart event (also emitted as 'event').
+
+  /** POST /channels/{id}/answer. */
+  async answerChannel(channelId: string): Promise<void> {
+    await this.requireClient().channels.answer({ channelId });
+  }
+
+  /**
+   * POST /channels/{id}/play of `media` (e.g. `sound:beep`); resolves when
+   * its PlaybackFinished arrives, or after `timeoutMs` (a channel that hangs
+   * up sends none).
+   */
+  async playOnChannel(channelId: string, media: string, timeoutMs = 15_000): Promise<void> {
+    const client = this.requireClient();
+    const playbackId = `pbx-${channelId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    let onEvent: (event: AriEvent) => void = () => undefined;
+    const finished = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      onEvent = (event) => {
+        if (event.type === 'PlaybackFinished' && (event as { playback?: { id?: string } }).playback?.id === playbackId) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.on('event', onEvent);
+    });
+    try {
+      await client.channels.play({ channelId, media, playbackId });
+      await finished;
+    } finally {
+      this.off('event', onEvent);
+    }
+  }
+
+  /** DELETE /channels/{id}; a channel that is gone already is no error. */
+  async hangupChannel(channelId: string, reason: 'normal' | 'rejected' = 'normal'): Promise<void> {
+    try {
+      await this.requireClient().channels.hangup({ channelId, reason });
+    } catch (error) {
+      if (!/not found/i.test(String((error as Error).message ?? error))) throw error;
+    }
   }
 
   private requireClient(): Client {
@@ -121,7 +184,11 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
       }
       this.client = client;
       // ari-client emits every event under '*' too; its typings do not list it.
-      (client as unknown as EventEmitter).on('*', (event: AriEvent) => this.emit('event', plain(event)));
+      (client as unknown as EventEmitter).on('*', (event: AriEvent) => {
+        const data = plain(event);
+        this.emit('event', data);
+        if (data.type === 'StasisStart') this.emit('stasisStart', data);
+      });
       client.on('WebSocketConnected', () => this.markUp());
       client.on('WebSocketReconnecting', () => this.markDown());
       client.on('WebSocketMaxRetries', () => {

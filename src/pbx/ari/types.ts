@@ -8,6 +8,10 @@ export type AriChannel = {
   caller: { name: string; number: string };
   connected: { name: string; number: string };
   dialplan?: { context: string; exten: string };
+  /** When it was created (ARI Date, e.g. 2026-11-26T07:05:55.124+0000). */
+  creationtime?: string;
+  /** The variables ari.conf's `channelvars` names, with their values on this channel ('' when unset). */
+  channelvars?: Record<string, string>;
 };
 
 export type AriEvent =

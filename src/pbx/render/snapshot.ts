@@ -12,6 +12,8 @@ export type AsteriskConnection = {
   amiPort: number;
   amiUsername: string;
   amiPassword: string;
+  /** This server's ARI application (ARI_APP): where Stasis() hands calls to the server (blacklist codes). */
+  ariApp?: string;
 };
 
 /**

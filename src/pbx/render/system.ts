@@ -1,3 +1,4 @@
+import { liveChannelVariables } from '../live/calls.js';
 import type { PbxSnapshot } from './snapshot.js';
 import { file, section } from './text.js';
 
@@ -33,6 +34,8 @@ export function renderAri(snapshot: PbxSnapshot): string {
     section('general', [
       ['enabled', true],
       ['pretty', false],
+      // Channel objects (listings and events) carry these, so the live calls survive a reconnect.
+      ['channelvars', liveChannelVariables.join(',')],
     ]),
     section(c.ariUsername, [
       ['type', 'user'],

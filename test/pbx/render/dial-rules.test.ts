@@ -85,7 +85,9 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
   it('an entry strips its prefix, prepends, sets the caller ID and tries its trunks in order, skipping a full one and failing over only when a trunk cannot carry the call', () => {
     const out = extenOf(contextOf(dialplan, 'pbx-dialrule-rule1'), '_9X.');
     const steps = out.trim().split('\n');
-    expect(steps[0]).toBe('exten => _9X.,1,Set(PBX_DIALNUM=${EXTEN:1})');
+    // First the OUTBOUND whitelist check (F-4.5.10; test/pbx/render/blacklist-whitelists.test.ts).
+    expect(steps[0]).toBe('exten => _9X.,1,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
+    expect(steps[1]).toBe(' same => n,Set(PBX_DIALNUM=${EXTEN:1})');
     expect(out).toContain('Set(PBX_CID=${PBX_CID1})');
     // Carrier-A: at most 2 calls; a full trunk is skipped to Carrier-B.
     expect(out).toContain(' same => n,GotoIf($[${GROUP_COUNT(Carrier-A@pbx-trunk-calls)} >= 2]?trunk2)\n same => n,Set(GROUP(pbx-trunk-calls)=Carrier-A)');
@@ -127,9 +129,11 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
 
   it('each permission includes the contexts of the rights it grants, then its rules in order; one without allowPickup has no pickup include', () => {
     expect(contextOf(dialplan, 'pbx-permission-DialPlan1')).toBe(
-      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-dialrule-rule1\ninclude => pbx-dialrule-rule2\n',
+      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-dialrule-rule1\ninclude => pbx-dialrule-rule2\n',
     );
-    expect(contextOf(dialplan, 'pbx-permission-Lobby')).toBe('[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-dialrule-rule2\n');
+    expect(contextOf(dialplan, 'pbx-permission-Lobby')).toBe(
+      '[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-dialrule-rule2\n',
+    );
     expect(result.files.get('pjsip.conf')).toContain('[101]\ntype=endpoint\ntransport=transport-tcp\ncontext=pbx-permission-Lobby');
     // Asterisk's own pickup, which would bypass the permission, is off.
     expect(result.files.get('features.conf')).toContain('pickupexten=\n');

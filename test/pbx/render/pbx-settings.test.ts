@@ -17,7 +17,16 @@ function renderWith(pbx: Partial<PbxSettings>) {
 
 describe('PbxSettings reach the configuration, field by field', () => {
   it('offers only fields that do something', () => {
-    expect(Object.keys(pbxSchema.shape).sort()).toEqual(['blockAnonymous', 'globalRingSeconds', 'jitterBuffer', 'operatorExtension', 'pressZeroToOperator', 'ringbackMusic', 'ringbackMusicClass']);
+    expect(Object.keys(pbxSchema.shape).sort()).toEqual([
+      'blockAnonymous',
+      'globalRingSeconds',
+      'jitterBuffer',
+      'operatorExtension',
+      'pressZeroToOperator',
+      'ringbackMusic',
+      'ringbackMusicClass',
+      'timezone',
+    ]);
   });
 
   it('globalRingSeconds: the ring time of calls to extensions', () => {
@@ -27,8 +36,10 @@ describe('PbxSettings reach the configuration, field by field', () => {
   });
 
   it('ringbackMusic and ringbackMusicClass: Dial plays that music class instead of ringback', () => {
-    expect(renderWith({}).dialExtension).toContain('Dial(${CONTACTS},${RINGTIME},tT)');
-    expect(renderWith({ ringbackMusic: true, ringbackMusicClass: 'jazz' }).dialExtension).toContain('Dial(${CONTACTS},${RINGTIME},tTm(jazz))');
+    // The options end with the pre-dial handler that sends the route's ring tone (Alert-Info), when there is one.
+    const alertInfo = '${IF($["${PBX_ALERT_INFO}" = ""]?:b(pbx-alert-info^s^1(${PBX_ALERT_INFO})))}';
+    expect(renderWith({}).dialExtension).toContain(`Dial(\${CONTACTS},\${RINGTIME},tT${alertInfo})`);
+    expect(renderWith({ ringbackMusic: true, ringbackMusicClass: 'jazz' }).dialExtension).toContain(`Dial(\${CONTACTS},\${RINGTIME},tTm(jazz)${alertInfo})`);
   });
 
   it('blockAnonymous: a call without a caller ID is rejected before anything rings', () => {

@@ -43,8 +43,12 @@ describe('render: dial permissions (F-4.3.3)', () => {
     expect(sectionOf(files.get('pjsip.conf')!, '100', 'endpoint').get('context')).toEqual(['pbx-permission-DialPlan1']);
     expect(sectionOf(files.get('pjsip.conf')!, '101', 'endpoint').get('context')).toEqual(['pbx-permission-Sales_2']);
     const dialplan = files.get('extensions.conf')!;
-    expect(dialplan).toContain('[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\n\n');
-    expect(dialplan).toContain('[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\n\n');
+    expect(dialplan).toContain(
+      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\n\n',
+    );
+    expect(dialplan).toContain(
+      '[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\n\n',
+    );
   });
 
   it('a permission name that cannot name a context stops the render', () => {

@@ -84,7 +84,8 @@ describe('SIP trunks in pjsip.conf (F-4.3.1.b)', () => {
     expect(value('ITSP-1-identify', 'match')).toBe('192.0.2.0/24');
     const endpoint = readAsteriskConfig(pjsip).filter((v) => v.category === 'ITSP-1');
     const get = (key: string) => endpoint.filter((v) => v.name === key).map((v) => v.value);
-    expect(get('context')).toEqual(['pbx-permission-Inbound']);
+    // A provider's calls start in the trunk's inbound context (src/inbound/order.ts).
+    expect(get('context')).toEqual(['pbx-inbound-ITSP-1']);
     expect(get('allow')).toEqual(['g722,alaw,h264']);
     expect(get('contact')).toEqual(['sip:sip.provider.example:5060']);
     expect(get('qualify_frequency')).toEqual(['30']);
@@ -179,7 +180,7 @@ describe('IAX trunks in iax.conf (F-4.3.1.d)', () => {
       'Iax-secret1',
       'md5',
       'ulaw,gsm',
-      'pbx-permission-DialPlan1',
+      'pbx-inbound-hq',
       'PBX_RECORDING=INBOUND',
     ]);
   });

@@ -65,6 +65,14 @@ export class ApplicationRegistry {
     }
   }
 
+  /** Sends to the application `app` only (StasisStart, StasisEnd); false when no socket holds it. */
+  publishTo(app: string, event: AriEvent): boolean {
+    const registration = this.registrations.get(app);
+    if (!registration) return false;
+    this.deliver(registration.session, event, app);
+    return true;
+  }
+
   list(): ApplicationJson[] {
     return this.sorted().map(([name, registration]) => applicationJson(name, registration.subscribeAll));
   }

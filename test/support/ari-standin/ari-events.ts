@@ -140,6 +140,23 @@ export function applicationReplaced(): AriEvent {
   };
 }
 
+/** A channel enters a Stasis application: sent to that application only (events-stasis-playback-dtmf.jsonl). */
+export const stasisStart = (channel: ChannelRecord, args: readonly string[]): AriEvent => standardEvent('StasisStart', { args: [...args], channel: channelJson(channel) });
+
+export const stasisEnd = (channel: ChannelRecord): AriEvent => standardEvent('StasisEnd', { channel: channelJson(channel) });
+
+export interface PlaybackJson {
+  id: string;
+  media_uri: string;
+  target_uri: string;
+  language: string;
+  state: 'queued' | 'playing' | 'done' | 'failed';
+}
+
+export const playbackStarted = (playback: PlaybackJson): AriEvent => standardEvent('PlaybackStarted', { playback: { ...playback } });
+
+export const playbackFinished = (playback: PlaybackJson): AriEvent => standardEvent('PlaybackFinished', { playback: { ...playback } });
+
 /** The event types this stand-in can emit; events.json must describe every one. */
 export const EMITTED_EVENT_TYPES = [
   'ApplicationReplaced',
@@ -159,6 +176,10 @@ export const EMITTED_EVENT_TYPES = [
   'DeviceStateChanged',
   'Dial',
   'PeerStatusChange',
+  'PlaybackFinished',
+  'PlaybackStarted',
+  'StasisEnd',
+  'StasisStart',
 ] as const;
 
 // Texts of main/channel.c's causes table for the causes this stand-in produces.

@@ -1,10 +1,12 @@
 import type { ConnectionInfo } from './applications.js';
 import type { CallHandle } from './call-model.js';
 import { AriHttpServer, type BootPhase } from './http-server.js';
+import type { InboundCallOptions } from './inbound-call.js';
 import type { RegisterOptions } from './registration-flow.js';
+import type { StasisCallHandle } from './stasis-flow.js';
 import { StandinRuntime, type ReloadAttempt, type ReloadFailureStatus, type ResolvedOptions } from './runtime.js';
 
-export type { BootPhase, CallHandle, ConnectionInfo, RegisterOptions, ReloadAttempt, ReloadFailureStatus };
+export type { BootPhase, CallHandle, ConnectionInfo, InboundCallOptions, RegisterOptions, ReloadAttempt, ReloadFailureStatus, StasisCallHandle };
 
 export interface AriStandinOptions {
   username: string;
@@ -27,6 +29,8 @@ export interface AriStandinOptions {
   /** extensions.conf [globals]: each pbx_config reload sends one ChannelVarset (no `channel`) per entry. */
   globals?: Readonly<Record<string, string>>;
   dialplanContext?: string;
+  /** ari.conf `channelvars`: every Channel object carries these variables. */
+  channelvars?: readonly string[];
   sipDomain?: string;
   version?: string;
   /** Modules that exist; reloading another one answers 404. Unset: every name exists. */
@@ -60,10 +64,23 @@ export interface AriStandin {
   hangup(call: CallHandle, options?: { by?: 'caller' | 'callee' }): void;
   /** `from` dials `to`, which rings and rejects the call with 486 Busy Here. */
   busy(from: string, to: string): CallHandle;
+  /**
+   * `from` dials `exten`, whose dialplan runs Answer() then Stasis(app, args...):
+   * the application gets StasisStart, or STASISSTATUS=FAILED when no socket holds it.
+   */
+  enterStasis(from: string, exten: string, app: string, args: readonly string[]): StasisCallHandle;
   /** The call a channel (e.g. one from POST /channels) belongs to. */
   callByChannel(channelId: string): CallHandle | undefined;
   /** Emits `count` DeviceStateChanged events (`Custom:burst-<i>`, or `<devicePrefix><i>`) back to back. */
   burstDeviceStates(count: number, devicePrefix?: string): void;
+  /** The dialplan writes DEVICE_STATE(<name>) (e.g. a phone dials *81): only `Custom:` devices; kept over restarts (astdb). */
+  setCustomDeviceState(name: string, state: string): void;
+  /** A provider's call arrives on the trunk endpoint `trunk` and its inbound context sets __PBX_TRUNK and __PBX_DID; returns the channel id. */
+  inboundCall(options: InboundCallOptions): string;
+  /** The trunk's channel is answered. */
+  answerInbound(channelId: string): void;
+  /** The provider hangs up the trunk's channel. */
+  hangupInbound(channelId: string): void;
   /** Modules reloaded successfully, in order. */
   readonly reloads: readonly string[];
   readonly reloadAttempts: readonly ReloadAttempt[];
@@ -95,6 +112,7 @@ function resolveOptions(options: AriStandinOptions): ResolvedOptions {
     version: options.version ?? '22.10.1',
     sipDomain: options.sipDomain ?? '127.0.0.1',
     dialplanContext: options.dialplanContext ?? 'internal',
+    channelvars: options.channelvars ?? [],
     endpoints: (options.endpoints ?? []).map((endpoint) =>
       typeof endpoint === 'string' ? { resource: endpoint, callerName: '' } : { resource: endpoint.resource, callerName: endpoint.callerName ?? '', maxContacts: endpoint.maxContacts },
     ),
@@ -133,7 +151,12 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
     busy: (from, to) => runtime.busy(from, to),
     callByChannel: (channelId) => runtime.callByChannel(channelId),
+    enterStasis: (from, exten, app, args) => runtime.enterStasis(from, exten, app, args),
     burstDeviceStates: (count, devicePrefix) => runtime.burstDeviceStates(count, devicePrefix),
+    setCustomDeviceState: (name, state) => runtime.writeCustomDeviceState(name, state),
+    inboundCall: (inboundOptions) => runtime.inboundCall(inboundOptions),
+    answerInbound: (channelId) => runtime.answerInbound(channelId),
+    hangupInbound: (channelId) => runtime.hangupInbound(channelId),
     get reloads() {
       return runtime.reloads;
     },

@@ -2,7 +2,7 @@
 // Swagger documents ari-client builds its API from and the REST router, so the
 // two cannot disagree.
 
-export type ResourceName = 'asterisk' | 'endpoints' | 'channels' | 'bridges' | 'deviceStates' | 'events' | 'applications';
+export type ResourceName = 'asterisk' | 'endpoints' | 'channels' | 'bridges' | 'playbacks' | 'deviceStates' | 'events' | 'applications';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -105,6 +105,15 @@ export const OPERATIONS = [
       [409, 'Module could not be reloaded.'],
     ],
   ),
+  op(
+    'asterisk.setGlobalVar',
+    'POST',
+    '/asterisk/variable',
+    'void',
+    'Set the value of a global variable.',
+    [query('variable', 'string', { required: true }), query('value')],
+    [[400, 'Missing variable parameter.']],
+  ),
   op('endpoints.list', 'GET', '/endpoints', 'List[Endpoint]', 'List all endpoints.'),
   op('endpoints.listByTech', 'GET', '/endpoints/{tech}', 'List[Endpoint]', 'List available endoints for a given endpoint technology.', [pathParam('tech')], [[404, 'Endpoints not found']]),
   op(
@@ -160,8 +169,35 @@ export const OPERATIONS = [
       [404, 'Channel not found'],
     ],
   ),
+  op(
+    'channels.answer',
+    'POST',
+    '/channels/{channelId}/answer',
+    'void',
+    'Answer a channel.',
+    [pathParam('channelId')],
+    [
+      [404, 'Channel not found'],
+      [409, 'Channel not in a Stasis application'],
+      [412, 'Channel in invalid state'],
+    ],
+  ),
+  op(
+    'channels.play',
+    'POST',
+    '/channels/{channelId}/play',
+    'Playback',
+    'Start playback of media.',
+    [pathParam('channelId'), query('media', 'string', { required: true, allowMultiple: true }), query('lang'), query('offsetms', 'int'), query('skipms', 'int'), query('playbackId')],
+    [
+      [404, 'Channel not found'],
+      [409, 'Channel not in a Stasis application'],
+      [412, 'Channel in invalid state'],
+    ],
+  ),
   op('bridges.list', 'GET', '/bridges', 'List[Bridge]', 'List all active bridges in Asterisk.'),
   op('bridges.get', 'GET', '/bridges/{bridgeId}', 'Bridge', 'Get bridge details.', [pathParam('bridgeId')], [[404, 'Bridge not found']]),
+  op('playbacks.get', 'GET', '/playbacks/{playbackId}', 'Playback', "Get a playback's details.", [pathParam('playbackId')], [[404, 'The playback cannot be found']]),
   op('deviceStates.list', 'GET', '/deviceStates', 'List[DeviceState]', 'List all ARI controlled device states.'),
   op('deviceStates.get', 'GET', '/deviceStates/{deviceName}', 'DeviceState', 'Retrieve the current state of a device.', [pathParam('deviceName')]),
   op(
@@ -211,6 +247,7 @@ export const RESOURCE_DESCRIPTIONS: Readonly<Record<ResourceName, string>> = {
   endpoints: 'Endpoint resources',
   channels: 'Channel resources',
   bridges: 'Bridge resources',
+  playbacks: 'Playback control resources',
   deviceStates: 'Device state resources',
   events: 'WebSocket resource',
   applications: 'Stasis application resources',

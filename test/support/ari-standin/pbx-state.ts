@@ -43,6 +43,10 @@ export interface ChannelRecord {
   idleApp: { app_name: string; app_data: string };
   creationtime: string;
   createdAtMs: number;
+  /** Channel variables set by the flows that model them, by name without the inheritance underscores. */
+  variables: Map<string, string>;
+  /** ari.conf `channelvars`: the variables every Channel object carries. */
+  ariVars: readonly string[];
 }
 
 export interface BridgeRecord {
@@ -63,6 +67,8 @@ export interface PbxConfig {
   endpoints: readonly EndpointConfig[];
   queues: Readonly<Record<string, readonly string[]>>;
   dialplanContext: string;
+  /** ari.conf `channelvars`. */
+  channelvars: readonly string[];
 }
 
 /**
@@ -122,6 +128,8 @@ export class PbxState {
       idleApp: { app_name: '', app_data: '' },
       creationtime: ariTimestamp(now),
       createdAtMs: now.getTime(),
+      variables: new Map(),
+      ariVars: this.config.channelvars,
     };
     this.channels.set(channel.id, channel);
     return channel;
@@ -177,6 +185,7 @@ export function channelJson(channel: ChannelRecord): ChannelJson {
     dialplan: { ...channel.dialplan },
     creationtime: channel.creationtime,
     language: 'en',
+    ...(channel.ariVars.length ? { channelvars: Object.fromEntries(channel.ariVars.map((name) => [name, channel.variables.get(name) ?? ''])) } : {}),
   };
 }
 

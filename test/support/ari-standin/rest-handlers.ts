@@ -58,6 +58,14 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
       return outcome.status === 204 ? noContent() : ariError(outcome.status, outcome.message);
     },
 
+    // ast_ari_asterisk_set_global_var: 400 without a name; pbx_builtin_setvar_helper's outcome is not reported.
+    'asterisk.setGlobalVar': (request) => {
+      const variable = param(request, 'variable');
+      if (!variable) return ariError(400, 'Variable name is required');
+      const outcome = runtime.setGlobalVariable(variable, param(request, 'value') ?? '');
+      return outcome === 'done' ? noContent() : ariError(501, `ARI stand-in: writing ${variable} is not modelled`, 'Not Implemented');
+    },
+
     'endpoints.list': () => ok(endpointList(runtime)),
 
     'endpoints.listByTech': (request) => (pathVar(request, 'tech') === TECHNOLOGY ? ok(endpointList(runtime)) : ariError(404, `No Endpoints found - invalid tech ${pathVar(request, 'tech')}`)),
@@ -85,6 +93,27 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
       const cause = hangupCause(query.get('reason'), query.get('reason_code'));
       if (typeof cause !== 'number') return cause;
       return runtime.hangupChannel(channelId, cause) ? noContent() : ariError(404, 'Channel not found');
+    },
+
+    'channels.answer': (request) => {
+      const status = runtime.answerChannel(pathVar(request, 'channelId'));
+      if (status === 404) return ariError(404, 'Channel not found');
+      if (status === 409) return ariError(409, 'Channel not in Stasis application');
+      return noContent();
+    },
+
+    'channels.play': (request) => {
+      const media = param(request, 'media');
+      if (!media) return ariError(400, 'media: Missing required parameter');
+      const playback = runtime.playOnChannel(pathVar(request, 'channelId'), media, param(request, 'playbackId'));
+      if (playback === 404) return ariError(404, 'Channel not found');
+      if (playback === 409) return ariError(409, 'Channel not in Stasis application');
+      return { status: 201, body: playback };
+    },
+
+    'playbacks.get': (request) => {
+      const playback = runtime.playback(pathVar(request, 'playbackId'));
+      return playback ? ok(playback) : ariError(404, 'Playback not found');
     },
 
     'bridges.list': () => ok(runtime.state.newestFirst(runtime.state.bridges.values()).map(bridgeJson)),

@@ -5,11 +5,14 @@ import { ApplicationRegistry } from './applications.js';
 import type { Call, CallHandle } from './call-model.js';
 import { answerCallee, answerOriginated, originateCall, placeCall, type OriginateRequest } from './call-setup.js';
 import { hangupCall, rejectBusy } from './call-teardown.js';
-import { initialDeviceStates, mailboxId, publishMailboxDeviceState } from './device-states.js';
+import { initialDeviceStates, isDeviceState, mailboxId, publishMailboxDeviceState } from './device-states.js';
+import { answerInbound, arriveFromTrunk, endInbound, type InboundCallOptions } from './inbound-call.js';
 import type { FlowContext } from './flow-context.js';
 import { PbxState, type EndpointConfig } from './pbx-state.js';
 import { qualifyContact, registerContact, unregisterContact, type RegisterOptions } from './registration-flow.js';
 import type { ChannelJson } from './snapshots.js';
+import { answerStasis, enterStasis, hangupStasis, playOnStasis, type StasisCall } from './stasis-flow.js';
+import type { PlaybackJson } from './ari-events.js';
 
 export interface ResolvedOptions {
   username: string;
@@ -18,6 +21,8 @@ export interface ResolvedOptions {
   version: string;
   sipDomain: string;
   dialplanContext: string;
+  /** ari.conf `channelvars`. */
+  channelvars: readonly string[];
   endpoints: readonly EndpointConfig[];
   queues: Readonly<Record<string, readonly string[]>>;
   /** Mailboxes (`100@default`) whose `MWI:` device exists from the start. */
@@ -59,6 +64,7 @@ export class StandinRuntime {
   readonly reloadAttempts: ReloadAttempt[] = [];
   private readonly configuredEndpoints: EndpointConfig[];
   private readonly calls = new Map<string, Call>();
+  private readonly stasisCalls = new Map<string, StasisCall>();
   private readonly reloadFailures = new Map<string, ReloadFailureStatus>();
   private reloadChain: Promise<unknown> = Promise.resolve();
   private generation = 0;
@@ -84,14 +90,18 @@ export class StandinRuntime {
     this.generation++;
     this.applications.clear();
     this.calls.clear();
+    this.stasisCalls.clear();
     this.state = new PbxState({
       endpoints: this.configuredEndpoints,
       queues: this.options.queues,
       dialplanContext: this.options.dialplanContext,
+      channelvars: this.options.channelvars,
     });
     for (const mailbox of this.options.mailboxes) this.state.mailboxes.set(mailboxId(mailbox), 0);
     if (previous) {
       for (const [mailbox, waiting] of previous.mailboxes) this.state.mailboxes.set(mailbox, waiting);
+      // func_devstate keeps custom device states in astdb (CustomDevstate) and restores them at load.
+      for (const [name, value] of previous.customDevices) this.state.customDevices.set(name, value);
       for (const [resource, before] of previous.endpoints) {
         const endpoint = this.state.endpoints.get(resource);
         if (!endpoint) continue;
@@ -102,6 +112,7 @@ export class StandinRuntime {
       }
     }
     initialDeviceStates(this.state);
+    for (const [name, value] of this.state.customDevices) this.state.publishedDeviceStates.set(name, value);
     this.flow = {
       state: this.state,
       emit: (event) => this.applications.publish(event),
@@ -187,6 +198,52 @@ export class StandinRuntime {
     }
   }
 
+  /**
+   * DEVICE_STATE(Custom:<name>) written (by the dialplan's Set(), e.g. a phone
+   * dialling *81, or POST /asterisk/variable): func_devstate stores it in
+   * astdb; a name without `Custom:` is refused (a warning only), an unknown
+   * value reads as UNKNOWN. Announced when the state changes.
+   */
+  writeCustomDeviceState(name: string, value: string): void {
+    if (!name.startsWith('Custom:')) return;
+    const state = isDeviceState(value) ? value : 'UNKNOWN';
+    this.state.customDevices.set(name, state);
+    if (this.state.publishedDeviceStates.get(name) === state) return;
+    this.state.publishedDeviceStates.set(name, state);
+    this.flow.emit(deviceStateChanged(name, state));
+  }
+
+  /** POST /asterisk/variable: pbx_builtin_setvar_helper(NULL, …): a name ending in `)` writes a function. */
+  setGlobalVariable(variable: string, value: string): 'done' | 'not-modelled' {
+    if (!variable.endsWith(')')) {
+      this.flow.emit(globalVarset(variable, value));
+      return 'done';
+    }
+    const device = /^DEVICE_STATE\((.*)\)$/.exec(variable)?.[1];
+    if (device === undefined) return 'not-modelled';
+    this.writeCustomDeviceState(device, value);
+    return 'done';
+  }
+
+  /** A call from a provider arrives on the trunk's endpoint; returns its channel id. */
+  inboundCall(options: InboundCallOptions): string {
+    return arriveFromTrunk(this.flow, options).id;
+  }
+
+  answerInbound(channelId: string): void {
+    answerInbound(this.flow, this.requireChannel(channelId));
+  }
+
+  hangupInbound(channelId: string): void {
+    endInbound(this.flow, this.requireChannel(channelId));
+  }
+
+  private requireChannel(channelId: string) {
+    const channel = this.state.channels.get(channelId);
+    if (!channel) throw new Error(`ARI stand-in: no channel ${channelId}`);
+    return channel;
+  }
+
   originate(request: OriginateRequest): ChannelJson {
     const { call, response } = originateCall(this.flow, request);
     this.track(call);
@@ -200,8 +257,53 @@ export class StandinRuntime {
     return response;
   }
 
+  /** `from` dials `exten`, whose dialplan answers and runs Stasis(app, args...). */
+  enterStasis(from: string, exten: string, app: string, args: readonly string[]): StasisCall {
+    const call = enterStasis(this.flow, (name, event) => this.applications.publishTo(name, event), from, exten, app, args);
+    this.stasisCalls.set(call.channelId, call);
+    return call;
+  }
+
+  /** The live channel `channelId` if it is in a Stasis application (undefined: no such channel; null: not in Stasis). */
+  private stasisCall(channelId: string): StasisCall | null | undefined {
+    if (!this.state.channels.has(channelId)) return undefined;
+    const call = this.stasisCalls.get(channelId);
+    return call && call.status === 'in-stasis' ? call : null;
+  }
+
+  /** POST /channels/{id}/answer: 404 without the channel, 409 when it is not in Stasis. */
+  answerChannel(channelId: string): 204 | 404 | 409 {
+    const call = this.stasisCall(channelId);
+    if (call === undefined) return 404;
+    if (call === null) return 409;
+    answerStasis(this.flow, call);
+    return 204;
+  }
+
+  /** POST /channels/{id}/play: 404 without the channel, 409 when it is not in Stasis. */
+  playOnChannel(channelId: string, media: string, playbackId: string | undefined): PlaybackJson | 404 | 409 {
+    const call = this.stasisCall(channelId);
+    if (call === undefined) return 404;
+    if (call === null) return 409;
+    return playOnStasis(this.flow, call, media, playbackId);
+  }
+
+  /** GET /playbacks/{id}: a playback still queued or playing. */
+  playback(playbackId: string): PlaybackJson | undefined {
+    for (const call of this.stasisCalls.values()) {
+      const playback = call.playbacks.get(playbackId);
+      if (playback) return { ...playback };
+    }
+    return undefined;
+  }
+
   /** DELETE /channels/{id}; false when no such channel is up. */
   hangupChannel(channelId: string, cause: number): boolean {
+    const stasis = this.stasisCalls.get(channelId);
+    if (stasis && stasis.status !== 'ended' && this.state.channels.has(channelId)) {
+      hangupStasis(this.flow, (name, event) => this.applications.publishTo(name, event), stasis, cause);
+      return true;
+    }
     const found = this.findLiveCall(channelId);
     if (!found) return false;
     hangupCall(this.flow, found.call, { leg: found.leg, via: 'ari', cause });

@@ -26,6 +26,8 @@ export interface ChannelJson {
   dialplan: DialplanJson;
   creationtime: string;
   language: string;
+  /** Present when ari.conf names `channelvars`: each of them, '' when unset. */
+  channelvars?: Record<string, string>;
 }
 
 export interface EndpointJson {

@@ -62,6 +62,10 @@ const EVENT_MODELS: Readonly<Record<EventModelName, ModelSpec>> = {
     },
   },
   PeerStatusChange: { description: 'The state of a peer associated with an endpoint has changed.', properties: { endpoint: 'Endpoint', peer: 'Peer' } },
+  PlaybackFinished: { description: 'Event showing the completion of a media playback operation.', properties: { playback: 'Playback' } },
+  PlaybackStarted: { description: 'Event showing the start of a media playback operation.', properties: { playback: 'Playback' } },
+  StasisEnd: { description: 'Notification that a channel has left a Stasis application.', properties: { channel: 'Channel' } },
+  StasisStart: { description: 'Notification that a channel has entered a Stasis application.', properties: { args: 'List[string]', channel: 'Channel', replace_channel: 'Channel?' } },
 };
 
 export const MODELS: Readonly<Record<ResourceName, Readonly<Record<string, ModelSpec>>>> = {
@@ -137,6 +141,12 @@ export const MODELS: Readonly<Record<ResourceName, Readonly<Record<string, Model
         video_source_id: 'string?',
         creationtime: 'Date',
       },
+    },
+  },
+  playbacks: {
+    Playback: {
+      description: 'Object representing the playback of media to a channel',
+      properties: { id: 'string', media_uri: 'string', next_media_uri: 'string?', target_uri: 'string', language: 'string?', state: 'string' },
     },
   },
   deviceStates: {
