@@ -46,6 +46,8 @@ export type Provider = {
    * once answered the provider's side waits `seconds`.
    */
   callFrom(technology: 'sip' | 'iax', through: string, number: string, options?: { callerId?: string; seconds?: number }): Promise<void>;
+  /** Hangs up every call of the provider. */
+  hangupAll(): Promise<void>;
   /** How the provider's calls ended (DIALSTATUS and cause), from `mark` on. */
   dialStatuses(mark?: number): { number: string; status: string; cause: string }[];
   stop(): Promise<void>;
@@ -73,7 +75,8 @@ function outContext(technology: 'sip' | 'iax', name: string, dial: string): stri
     ' same => n,GotoIf($[${FIELDQTY(EXTEN,*)} < 2]?dial)',
     ' same => n,ExecIf($["${CUT(EXTEN,*,1)}" = "anonymous"]?Set(CALLERID(all)=):Set(CALLERID(all)=${CUT(EXTEN,*,1)} <${CUT(EXTEN,*,1)}>))',
     ' same => n,ExecIf($["${CUT(EXTEN,*,1)}" = "anonymous"]?Set(CALLERID(num-pres)=prohib))',
-    ` same => n(dial),Dial(${dial},30)`,
+    // g: go on after the far end hangs up, so the outcome is logged for answered calls too.
+    ` same => n(dial),Dial(${dial},30,g)`,
     ' same => n,NoOp(PROVIDER-DIALSTATUS ${PROVIDER_NUMBER} ${DIALSTATUS} ${HANGUPCAUSE})',
     '',
   ].join('\n');
@@ -288,6 +291,9 @@ export async function startProvider(pbx: Asterisk, options: ProviderOptions): Pr
     async callFrom(technology, through, number, options = {}) {
       const extension = options.callerId ? `${options.callerId}*${number}` : number;
       await asterisk.cli(`channel originate Local/${extension}@${outContextName(technology, through)} application Wait ${options.seconds ?? 5}`);
+    },
+    async hangupAll() {
+      await asterisk.cli('channel request hangup all');
     },
     dialStatuses(mark = 0) {
       return asterisk
