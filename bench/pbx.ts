@@ -80,6 +80,51 @@ export async function benchRenderLintTrunks(print: (line: string) => void) {
   print(`render 4,000 extensions + 200 SIP trunks + 500 dial-rule entries: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
 }
 
+/** The trunking snapshot plus 200 time rules and 5,000 DID routes, half of them to a time rule, and a route per trunk. */
+export function inboundSnapshot() {
+  const snapshot = trunkingSnapshot();
+  const extension = (i: number) => ({ type: 'EXTENSION', number: snapshot.extensions[i % snapshot.extensions.length]!.number });
+  snapshot.timeRules = Array.from({ length: 200 }, (_, i) => ({
+    id: `rule-${i}`,
+    name: `Rule-${i}`,
+    work: (['MON', 'TUE', 'WED', 'THU', 'FRI'] as const).flatMap((weekday) => [
+      { weekday, start: '09:00', end: '12:00' },
+      { weekday, start: '13:00', end: '18:00' },
+    ]),
+    holidays: [
+      { start: '2026-12-24', end: '2027-01-02' },
+      { start: '2027-05-01', end: '2027-05-05' },
+    ],
+    workDestination: extension(i),
+    offHoursDestination: extension(i + 1),
+    holidayDestination: { type: 'HANGUP', number: null },
+  }));
+  snapshot.didRoutes = Array.from({ length: 5000 }, (_, i) => ({
+    id: `did-${i}`,
+    did: `8533${String(i).padStart(4, '0')}`,
+    destination: i % 2 ? extension(i) : { type: 'TIME_RULE', number: null, targetId: `rule-${i % 200}` },
+    alertInfo: i % 3 ? '' : 'ring2',
+  }));
+  snapshot.inboundRoutes = snapshot.trunks.map((t, i) => ({ trunkId: t.id, destination: { type: 'TIME_RULE', number: null, targetId: `rule-${i % 200}` }, alertInfo: '' }));
+  return snapshot;
+}
+
+export async function benchRenderLintInbound(print: (line: string) => void) {
+  const snapshot = inboundSnapshot();
+  const renders: number[] = [];
+  const lints: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    const result = render(snapshot);
+    renders.push(performance.now() - t);
+    t = performance.now();
+    const issues = lintRendered(result);
+    lints.push(performance.now() - t);
+    if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
+  }
+  print(`the same + 5,000 DID routes + 200 time rules + a route per trunk: render ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+}
+
 /** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */
 export async function benchOneChange(print: (line: string) => void) {
   const results: Record<number, number[]> = {};

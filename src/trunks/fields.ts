@@ -85,7 +85,13 @@ export const commonFieldSchemas = {
     .describe('Trunk name, unique regardless of case: its Asterisk id. Starts with a letter; letters A–Z, digits, _ and - only; at most 40 characters'),
   enabled: z.boolean().describe('A disabled trunk neither registers nor carries calls'),
   mode: z.enum(['CLIENT', 'SERVER']).describe('CLIENT: this PBX registers to the far end (an ITSP or another PBX); SERVER: the far end registers to this PBX or is known by its address'),
-  dialPermission: z.string().min(1, 'required').max(64).describe('Name of the dial permission (F-4.3.3) calls arriving from this trunk start in; DialPlan1 by default'),
+  dialPermission: z
+    .string()
+    .min(1, 'required')
+    .max(64)
+    .describe(
+      'Name of the dial permission (F-4.3.3) that calls from a SERVER-mode peer (another PBX) start in: it dials our numbers by it. CLIENT-mode trunks route their calls by inbound routing instead. DialPlan1 by default',
+    ),
   maxConcurrentCalls: z.number().int().min(1, 'at least 1').max(10000, 'at most 10000').nullable().describe('Simultaneous outbound calls allowed; null for no limit'),
   callerIdPreference: z.enum(['TRUNK', 'EXTENSION']).describe("Whose outbound caller ID wins on calls out through this trunk: the trunk's or the extension's"),
   outboundCallerId: z.string().max(32, 'at most 32 characters').regex(charset.phone.pattern, charset.phone.rule).describe(`The trunk's outbound caller ID. ${charset.phone.rule}; empty for none`),
