@@ -2,7 +2,7 @@
 import { WebSocketServer, WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { lintRendered } from '../src/pbx/lint-rendered.js';
-import { render } from '../src/pbx/render/index.js';
+import { render, type PbxSnapshot } from '../src/pbx/render/index.js';
 import { sipDefaults } from '../src/trunks/fields.js';
 import type { SnapshotTrunk } from '../src/trunks/snapshot.js';
 import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
@@ -14,8 +14,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-export async function benchRenderLint(print: (line: string) => void) {
-  const snapshot = largeSnapshot(4000, 100);
+/** Renders and checks a snapshot 5 times; prints the medians under `label`. */
+async function measureRenderLint(print: (line: string) => void, label: string, snapshot: PbxSnapshot) {
   const renders: number[] = [];
   const lints: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -27,7 +27,11 @@ export async function benchRenderLint(print: (line: string) => void) {
     lints.push(performance.now() - t);
     if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
   }
-  print(`render 4,000 extensions + 100 departments: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+  print(`${label}: render ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+}
+
+export async function benchRenderLint(print: (line: string) => void) {
+  await measureRenderLint(print, 'render 4,000 extensions + 100 departments', largeSnapshot(4000, 100));
 }
 
 /** 4,000 extensions with 200 SIP trunks and 500 dial-rule entries (50 rules of 10, each entry on two trunks), all in DialPlan1. */
@@ -65,19 +69,7 @@ export function trunkingSnapshot() {
 }
 
 export async function benchRenderLintTrunks(print: (line: string) => void) {
-  const snapshot = trunkingSnapshot();
-  const renders: number[] = [];
-  const lints: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    let t = performance.now();
-    const result = render(snapshot);
-    renders.push(performance.now() - t);
-    t = performance.now();
-    const issues = lintRendered(result);
-    lints.push(performance.now() - t);
-    if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
-  }
-  print(`render 4,000 extensions + 200 SIP trunks + 500 dial-rule entries: ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+  await measureRenderLint(print, '4,000 extensions + 200 SIP trunks + 500 dial-rule entries', trunkingSnapshot());
 }
 
 /** The trunking snapshot plus 200 time rules and 5,000 DID routes, half of them to a time rule, and a route per trunk. */
@@ -110,19 +102,7 @@ export function inboundSnapshot() {
 }
 
 export async function benchRenderLintInbound(print: (line: string) => void) {
-  const snapshot = inboundSnapshot();
-  const renders: number[] = [];
-  const lints: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    let t = performance.now();
-    const result = render(snapshot);
-    renders.push(performance.now() - t);
-    t = performance.now();
-    const issues = lintRendered(result);
-    lints.push(performance.now() - t);
-    if (issues.length) throw new Error(`lint: ${issues[0]!.message}`);
-  }
-  print(`the same + 5,000 DID routes + 200 time rules + a route per trunk: render ${ms(median(renders))}; dialplan check: ${ms(median(lints))} (medians of 5)`);
+  await measureRenderLint(print, 'the same + 5,000 DID routes + 200 time rules + a route per trunk', inboundSnapshot());
 }
 
 /** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */

@@ -405,48 +405,22 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
       await attacker.stop();
     }
     await until(async () => (await product.configuration()).appliedRevision === (await product.configuration()).revision, 10_000, 'the ban applied');
-    const banned = startPhone({
-      bin: PJSUA!,
-      username: '101',
-      password: 'Secret-101',
-      registrar: `127.0.0.1:${product.ports.sipUdp}`,
-      sandbox: product.pbx.sandbox,
-      address: '127.0.0.66',
-      ...(await port()),
-    });
-    try {
-      expect((await banned.waitForRegistration(10_000)).ok, banned.tail()).toBe(false);
-    } finally {
-      await banned.stop();
-    }
-    const other = startPhone({
-      bin: PJSUA!,
-      username: '101',
-      password: 'Secret-101',
-      registrar: `127.0.0.1:${product.ports.sipUdp}`,
-      sandbox: product.pbx.sandbox,
-      address: '127.0.0.67',
-      ...(await port()),
-    });
-    try {
-      expect((await other.waitForRegistration(10_000)).ok, other.tail()).toBe(true);
-    } finally {
-      await other.stop();
-    }
+    /** Whether 101's right password registers from `address`. */
+    const registersFrom = async (address: string) => {
+      const p = startPhone({ bin: PJSUA!, username: '101', password: 'Secret-101', registrar: `127.0.0.1:${product.ports.sipUdp}`, sandbox: product.pbx.sandbox, address, ...(await port()) });
+      try {
+        const registration = await p.waitForRegistration(10_000);
+        return { ok: registration.ok, tail: p.tail() };
+      } finally {
+        await p.stop();
+      }
+    };
+    const banned = await registersFrom('127.0.0.66');
+    expect(banned.ok, banned.tail).toBe(false);
+    const other = await registersFrom('127.0.0.67');
+    expect(other.ok, other.tail).toBe(true);
     await product.mutateApplied('unbanIp', `mutation { unbanIp(address: "127.0.0.66") { ${ERRORS} ... on MutationUnbanIpSuccess { data { count } } } }`);
-    const again = startPhone({
-      bin: PJSUA!,
-      username: '101',
-      password: 'Secret-101',
-      registrar: `127.0.0.1:${product.ports.sipUdp}`,
-      sandbox: product.pbx.sandbox,
-      address: '127.0.0.66',
-      ...(await port()),
-    });
-    try {
-      expect((await again.waitForRegistration(10_000)).ok, again.tail()).toBe(true);
-    } finally {
-      await again.stop();
-    }
+    const again = await registersFrom('127.0.0.66');
+    expect(again.ok, again.tail).toBe(true);
   }, 120_000);
 });
