@@ -1,5 +1,5 @@
 import { destinationTarget } from '../destinations/render.js';
-import { context, digits, exten, label } from '../pbx/render/dialplan-text.js';
+import { context, digits, exten, label, recordingStep, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe } from '../pbx/render/text.js';
 import type { SnapshotDepartment } from './snapshot.js';
@@ -13,9 +13,6 @@ export const departmentContexts = {
   alertInfo: 'pbx-alert-info',
 } as const;
 
-const recordsReceived = (mode: string) => mode === 'INBOUND' || mode === 'BOTH';
-const RECORDING_FILE = '${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav';
-
 /**
  * F-4.1.1: ring the members by strategy, each for ringTimeSeconds, then the
  * no-answer destination. Each member is rung through a Local channel into
@@ -24,7 +21,7 @@ const RECORDING_FILE = '${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${
  * call would; the caller's own recording starts here.
  */
 function departmentBody(d: SnapshotDepartment, members: { number: string; recording: string }[]): string {
-  const locals = members.map((m) => `Local/${digits(m.number, 'member')}@${recordsReceived(m.recording) ? departmentContexts.memberRecorded : departmentContexts.member}/n`);
+  const locals = members.map((m) => `Local/${digits(m.number, 'member')}@${records(m.recording, 'INBOUND') ? departmentContexts.memberRecorded : departmentContexts.member}/n`);
   const dials = d.ringStrategy === 'RING_ALL' ? (locals.length ? [`Dial(${locals.join('&')},${d.ringTimeSeconds})`] : []) : locals.map((l) => `Dial(${l},${d.ringTimeSeconds})`);
   return context(departmentContexts.department(d.number), [
     exten('s', [
@@ -35,7 +32,7 @@ function departmentBody(d: SnapshotDepartment, members: { number: string; record
       label('ring', 'NoOp(Department ' + d.number + ')'),
       ...dials,
       destinationTarget(d.noAnswer),
-      label('record', `MixMonitor(\${STRFTIME(\${EPOCH},,%Y%m%d-%H%M%S)}-\${CALLERID(num)}-${d.number}-\${UNIQUEID}.wav,b)`),
+      label('record', recordingStep(d.number)),
       'Goto(ring)',
     ]),
   ]);
@@ -52,7 +49,7 @@ function memberContexts(): string[] {
         'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
         'GotoIf($["${CONTACTS}" = ""]?busy)',
         'GotoIf($["${ARG2}" != "1"]?dial)',
-        `MixMonitor(${RECORDING_FILE},b)`,
+        recordingStep('${ARG1}'),
         label('dial', 'GotoIf($["${PBX_ALERT_INFO}" = ""]?plain)'),
         `Dial(\${CONTACTS},,tTb(${departmentContexts.alertInfo}^s^1(\${PBX_ALERT_INFO})))`,
         'Return()',

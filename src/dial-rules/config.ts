@@ -1,5 +1,5 @@
 import { pinContexts } from '../pin-sets/config.js';
-import { context, exten, label } from '../pbx/render/dialplan-text.js';
+import { context, coreContexts, exten, label, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { RenderError } from '../pbx/render/text.js';
 import { timeCheckStep, timeStateVariable } from '../time-rules/config.js';
@@ -78,19 +78,22 @@ function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], pr
     `Set(PBX_CID=\${PBX_CID${entry.callerIdSource === 'EXT_CALLER_ID_2' ? 2 : 1}})`,
     'Set(PBX_ORIGCID=${CALLERID(num)})',
     ...(entry.pinSetId ? [`Gosub(${pinContexts.check},s,1(${pinContexts.set(entry.pinSetId)}))`] : []),
+    // An extension that records the calls it makes (its endpoint sets PBX_RECORDING) records its outside calls too.
+    `GosubIf($["\${PBX_RECORDING}" = "OUTBOUND" | "\${PBX_RECORDING}" = "BOTH"]?${coreContexts.recordCall},s,1(\${PBX_DIALNUM}))`,
   ];
   usable.forEach((trunk, index) => {
     checked(trunk.name, trunkNamePattern, 'trunk name');
     const next = index + 1 < usable.length ? `trunk${index + 2}` : 'failed';
     const first = (step: string) => (index > 0 ? label(`trunk${index + 1}`, step) : step);
     const max = trunk.maxConcurrentCalls;
-    if (max !== null) {
-      if (!Number.isInteger(max) || max < 1) throw new RenderError(`trunk ${trunk.name}: maxConcurrentCalls ${max} is not a positive whole number`);
-      steps.push(first(`GotoIf($[\${GROUP_COUNT(${trunk.name}@${trunkCallGroup})} >= ${max}]?${next})`), `Set(GROUP(${trunkCallGroup})=${trunk.name})`);
-    } else {
-      steps.push(first(callerIdStep(trunk)));
-    }
-    if (max !== null) steps.push(callerIdStep(trunk));
+    if (max !== null && (!Number.isInteger(max) || max < 1)) throw new RenderError(`trunk ${trunk.name}: maxConcurrentCalls ${max} is not a positive whole number`);
+    const trunkSteps = [
+      ...(max !== null ? [`GotoIf($[\${GROUP_COUNT(${trunk.name}@${trunkCallGroup})} >= ${max}]?${next})`, `Set(GROUP(${trunkCallGroup})=${trunk.name})`] : []),
+      callerIdStep(trunk),
+      // A trunk that records its outbound calls (the recording then goes on if the call fails over to the next trunk).
+      ...(records(trunk.recording, 'OUTBOUND') ? [`Gosub(${coreContexts.recordCall},s,1(\${PBX_DIALNUM}))`] : []),
+    ];
+    steps.push(first(trunkSteps[0]!), ...trunkSteps.slice(1));
     steps.push(`Dial(${trunkDialTarget(trunk, '${PBX_DIALNUM}')},,${options})`, `GotoIf($["\${DIALSTATUS}" != "CHANUNAVAIL" & "\${DIALSTATUS}" != "CONGESTION"]?done)`);
   });
   steps.push(label('failed', 'Congestion(5)'), 'Hangup()', label('done', 'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)'), 'Hangup()', label('busy', 'Busy(5)'), 'Hangup()');

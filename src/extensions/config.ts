@@ -1,4 +1,4 @@
-import { digits, exten, label, context } from '../pbx/render/dialplan-text.js';
+import { digits, exten, label, context, recordingStep } from '../pbx/render/dialplan-text.js';
 import { availableTransports } from '../pbx/render/pjsip.js';
 import { permissionContext } from '../dial-permissions/context.js';
 import { departmentContexts } from '../departments/config.js';
@@ -237,7 +237,7 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       'Return()',
       label('vm-busy', 'VoiceMail(${ARG1}@default,b)'),
       'Return()',
-      label('record', 'MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)'),
+      label('record', recordingStep('${ARG1}')),
       'Goto(dial)',
       ...(pbx.blockAnonymous ? [label('anonymous', 'Playback(privacy-unident)'), 'Hangup(21)'] : []),
       // An INBOUND whitelist (ARG5 = its id): only a caller whose number, unaltered by the filter, is listed gets through (F-4.5.10).

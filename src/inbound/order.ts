@@ -2,7 +2,7 @@ import { destinationTarget } from '../destinations/render.js';
 import type { DomainRegistry } from '../domains/registry.js';
 import type { InboundStep, RenderDestination } from '../domains/types.js';
 import { extensionContexts } from '../extensions/config.js';
-import { context, digits, exten, label } from '../pbx/render/dialplan-text.js';
+import { context, coreContexts, digits, exten, label, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe, RenderError } from '../pbx/render/text.js';
 import type { SnapshotTrunk } from '../trunks/snapshot.js';
@@ -119,7 +119,9 @@ function iaxEntries(): Entries {
 export function trunkInboundContext(snapshot: PbxSnapshot, registry: DomainRegistry, trunk: SnapshotTrunk): string {
   const { patterns, sSteps } = trunk.kind === 'SIP' ? sipEntries(trunk) : iaxEntries();
   const steps = inboundSteps(registry).flatMap((s) => (s.lines ? s.lines(snapshot) : [`Gosub(${s.context},s,1)`]));
-  const route = [label('route', `Set(__${inboundVariables.trunk}=${dialplanSafe(trunk.name, 'trunk name')})`), ...steps, ...trunkRouteSteps(snapshot, trunk)];
+  // A trunk that records its inbound calls records them from here, whichever step takes the call.
+  const record = records(trunk.recording, 'INBOUND') ? [`Gosub(${coreContexts.recordCall},s,1(\${${inboundVariables.did}}))`] : [];
+  const route = [label('route', `Set(__${inboundVariables.trunk}=${dialplanSafe(trunk.name, 'trunk name')})`), ...record, ...steps, ...trunkRouteSteps(snapshot, trunk)];
   return context(inboundContexts.trunk(trunk.name), [...patterns, exten('s', [...sSteps, ...route])]);
 }
 

@@ -128,8 +128,6 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
     ['rewrite_contact', t.nat],
     ['direct_media', false],
     ['language', t.language === 'DEFAULT' ? undefined : t.language],
-    // The dialplan reads the recording mode of calls from this trunk from its channel, as for extensions.
-    ['set_var', new Composed(`PBX_RECORDING=${safe(t.recording, `${what} recording`)}`)],
   ];
   parts.push(`; trunk ${safe(name, 'trunk name')} (SIP, ${t.mode.toLowerCase()} mode)\n` + section(trunkObjects.endpoint(name), endpoint), section(trunkObjects.endpoint(name), aor));
   if (t.remoteAddresses.length) {
@@ -203,7 +201,6 @@ export function trunkIax(snapshot: PbxSnapshot): { parts: string[] } {
           ['allow', allow(t, null)],
           ['language', t.language === 'DEFAULT' ? undefined : t.language],
           ['qualify', true],
-          ['setvar', new Composed(`PBX_RECORDING=${safe(t.recording, `${what} recording`)}`)],
         ]),
     );
   }

@@ -32,6 +32,8 @@ export type SnapshotTrunkCore = {
   callerIdPreference: CallerIdPreference;
   /** The trunk's own outbound caller ID; empty: none. */
   outboundCallerId: string;
+  /** Which calls through the trunk are recorded: INBOUND in its inbound context, OUTBOUND by the dial rules that send calls out through it. */
+  recording: 'OFF' | 'INBOUND' | 'OUTBOUND' | 'BOTH';
 };
 
 /** The Dial() target that sends `number` (a dialplan expression such as `${NUMBER}`) out through a trunk. */

@@ -90,7 +90,9 @@ describe('SIP trunks (F-4.3.1.b)', () => {
     expect(pjsip).toContain('[Provider-B-registration]\ntype=registration\ntransport=transport-udp\noutbound_auth=Provider-B-auth\nserver_uri=sip:sip.provider.example:5060\n');
     expect(pjsip).toContain('client_uri=sip:4930123456@sip.provider.example:5060\n');
     expect(pjsip).toContain('[Provider-B-auth]\ntype=auth\nauth_type=userpass\nusername=4930123456\npassword=Pr0vider!secret\n');
-    expect(pjsip).toMatch(/\[Provider-B\]\ntype=endpoint\n[^[]*context=pbx-inbound-Provider-B\n[^[]*from_user=4930123456\n[^[]*rtp_symmetric=yes\n[^[]*set_var=PBX_RECORDING=OUTBOUND\n/);
+    expect(pjsip).toMatch(/\[Provider-B\]\ntype=endpoint\n[^[]*context=pbx-inbound-Provider-B\n[^[]*from_user=4930123456\n[^[]*rtp_symmetric=yes\n/);
+    // Its recording mode is the dialplan's (dial rules record its outbound calls), not a variable of its channel.
+    expect(pjsip).not.toContain('PBX_RECORDING');
     expect(pjsip).toContain('[Provider-B-identify]\ntype=identify\nendpoint=Provider-B\nmatch=192.0.2.0/24\n');
   });
 

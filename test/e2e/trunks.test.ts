@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subscribe, until } from '../support/subscriptions.js';
 import { startAmiRecorder, type AmiRecorder } from './support/ami-recorder.js';
@@ -208,6 +210,19 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await until(() => provider.received(mark).length > 0, 10_000, 'the provider received the call');
     expect(provider.received(mark)[0]).toMatchObject({ account: ACCOUNT.username, number: '005551234', cid: '5550199' });
     await product.idle();
+  });
+
+  it('4b. a trunk that records its outbound calls: the call through it is recorded into the monitor spool', async () => {
+    await updateSipTrunk('provider', { recording: 'OUTBOUND' });
+    const monitor = path.join(product.pbx.spoolDir, 'monitor');
+    const before = existsSync(monitor) ? readdirSync(monitor) : [];
+    expect(await callOut(phone100, '95551235')).toMatchObject({ code: 200 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await product.idle();
+    // Named by time, caller, the number sent out and the call's unique id; one file although the entry asks once per trunk.
+    await until(() => existsSync(monitor) && readdirSync(monitor).some((f) => !before.includes(f) && /-5550199-005551235-.*\.wav$/.test(f)), 5000, 'a recording of the call out');
+    expect(readdirSync(monitor).filter((f) => !before.includes(f))).toHaveLength(1);
+    await updateSipTrunk('provider', { recording: 'OFF' });
   });
 
   it('5. an entry with a PIN set asks for a PIN: a right one goes out (the PIN is the account code), a wrong one does not', async () => {

@@ -3,7 +3,15 @@
 /** Dialplan contexts of the core, named here once; domains name their own. */
 export const coreContexts = {
   internal: 'pbx-internal',
+  /** Gosub s,1(<callee>): records the call once (MixMonitor on the calling channel), however many features ask for it. */
+  recordCall: 'pbx-record-call',
 } as const;
+
+/** Whether a recording mode (RecordingMode of extensions and trunks) records calls in this direction. */
+export const records = (mode: string, direction: 'INBOUND' | 'OUTBOUND') => mode === direction || mode === 'BOTH';
+
+/** Starts recording the call on this channel into the monitor spool, named by time, caller, `callee` and unique id. */
+export const recordingStep = (callee: string) => `MixMonitor(\${STRFTIME(\${EPOCH},,%Y%m%d-%H%M%S)}-\${CALLERID(num)}-${callee}-\${UNIQUEID}.wav,b)`;
 
 export type Line = string;
 

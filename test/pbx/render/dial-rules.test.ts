@@ -77,6 +77,20 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
   const result = render(dialingSnapshot());
   const dialplan = result.files.get('extensions.conf')!;
 
+  it('records outside calls once: when the calling extension records the calls it makes, and before each trunk that records outbound calls', () => {
+    const recorded = dialingSnapshot();
+    recorded.trunks = recorded.trunks.map((t) => (t.name === 'Carrier-B' ? { ...t, recording: 'OUTBOUND' } : t));
+    const entry = extenOf(contextOf(render(recorded).files.get('extensions.conf')!, 'pbx-dialrule-rule1'), '_9X.');
+    expect(entry).toContain('same => n,GosubIf($["${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?pbx-record-call,s,1(${PBX_DIALNUM}))');
+    const [carrierA, carrierB] = entry.split('n(trunk2)');
+    expect(carrierA).not.toMatch(/Gosub\(pbx-record-call/);
+    expect(carrierB).toMatch(/Gosub\(pbx-record-call,s,1\(\$\{PBX_DIALNUM\}\)\)\n same => n,Dial\(PJSIP\/\$\{PBX_DIALNUM\}@Carrier-B/);
+    // The recording context starts MixMonitor only the first time it is asked in a call.
+    expect(contextOf(dialplan, 'pbx-record-call')).toBe(
+      '[pbx-record-call]\nexten => s,1,GotoIf($["${PBX_RECORDING_ON}" != ""]?done)\n same => n,Set(PBX_RECORDING_ON=1)\n same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)\n same => n(done),Return()\n',
+    );
+  });
+
   it('matches the golden files and passes the dialplan check', () => {
     expectGolden(goldenDir, 'dialing', new Map([['extensions.conf', dialplan]]));
     expect(lintRendered(result)).toEqual([]);

@@ -89,7 +89,9 @@ describe('SIP trunks in pjsip.conf (F-4.3.1.b)', () => {
     expect(get('allow')).toEqual(['g722,alaw,h264']);
     expect(get('contact')).toEqual(['sip:sip.provider.example:5060']);
     expect(get('qualify_frequency')).toEqual(['30']);
-    expect(get('set_var')).toEqual(['PBX_RECORDING=BOTH']);
+    // Recording (BOTH) is the dialplan's: calls from the trunk are recorded in its inbound context, calls out by the dial rules.
+    expect(get('set_var')).toEqual([]);
+    expect(result.files.get('extensions.conf')).toMatch(/\[pbx-inbound-ITSP-1\][\s\S]*?Set\(__PBX_TRUNK=ITSP-1\)\n same => n,Gosub\(pbx-record-call,s,1\(\$\{PBX_DID\}\)\)/);
     expect(get('outbound_auth')).toEqual(['ITSP-1-auth']);
     expect(get('auth')).toEqual([]);
   });
@@ -181,8 +183,10 @@ describe('IAX trunks in iax.conf (F-4.3.1.d)', () => {
       'md5',
       'ulaw,gsm',
       'pbx-inbound-hq',
-      'PBX_RECORDING=INBOUND',
+      undefined,
     ]);
+    // Its recording mode INBOUND records calls from the far end in its inbound context.
+    expect(result.files.get('extensions.conf')).toMatch(/\[pbx-inbound-hq\][\s\S]*?same => n\(route\),Set\(__PBX_TRUNK=hq\)\n same => n,Gosub\(pbx-record-call,s,1\(\$\{PBX_DID\}\)\)/);
   });
 
   it('a server trunk: the far end registers to it by the trunk name', () => {
