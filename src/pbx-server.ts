@@ -7,6 +7,9 @@ import { createServices, type Services } from './services.js';
 import { startApp, type App } from './server/app.js';
 import { stopQrRendering } from './extensions/qr.js';
 
+/** How long one step of stopping may take before the next one goes ahead. */
+const STOP_STEP_MS = 10_000;
+
 export type RunningServer = { app: App; services: Services; config: Config; stop(): Promise<void> };
 
 /** Migrates, bootstraps and starts one server. Used by main.ts and by the tests. */
@@ -16,6 +19,19 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   const db = openDatabase(config.database);
   await bootstrap(db.prisma, config.adminPassword, log, print);
   const services = createServices(config, db, log);
+  const bounded = async (what: string, step: () => Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_STEP_MS)));
+    const outcome = await Promise.race([
+      step().then(
+        () => 'done' as const,
+        (err: unknown) => (log.warn({ err }, `stopping: ${what} failed`), 'done' as const),
+      ),
+      late,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'late') log.error(`stopping: ${what} did not finish within ${STOP_STEP_MS / 1000} s; going on without it`);
+  };
   await services.lease.start();
   // The configuration on disk follows the database from the first moment, with or without Asterisk.
   if (services.lease.held()) await services.applier.applyNow();
@@ -28,12 +44,13 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
     config,
     async stop() {
       services.applier.stop();
-      await services.live.stop();
-      await services.lease.stop();
-      await app.close();
-      await stopQrRendering();
-      await services.bus.close();
-      await db.close();
+      // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
+      await bounded('live state', () => services.live.stop());
+      await bounded('lease', () => services.lease.stop());
+      await bounded('HTTP server', () => app.close());
+      await bounded('QR workers', () => stopQrRendering());
+      await bounded('event bus', () => services.bus.close());
+      await bounded('database', () => db.close());
     },
   };
 }
