@@ -24,6 +24,7 @@ const envSchema = z.object({
   MAX_IP_EXTENSIONS: z.coerce.number().int().min(1).default(5000),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   ASTERISK_CONFIG_DIR: z.string().optional(),
+  SOUNDS_DIR: z.string().optional(),
   ARI_URL: z.string().url('ARI_URL must be a URL such as http://127.0.0.1:8088').optional(),
   ARI_USERNAME: z
     .string()
@@ -60,6 +61,8 @@ export type Config = {
   port: number;
   host: string;
   dataDir: string;
+  /** The sound library's files (prompts, music on hold), converted for Asterisk, which must be able to read them at the same path. */
+  soundsDir: string;
   database: { provider: 'sqlite'; file: string; url: string } | { provider: 'postgres'; url: string };
   adminPassword?: string;
   tokenSecret?: string;
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir,
+    soundsDir: resolve(e.SOUNDS_DIR ?? resolve(dataDir, 'sounds')),
     database: databaseFrom(e.DATABASE_URL, dataDir),
     adminPassword: e.ADMIN_PASSWORD,
     tokenSecret: e.TOKEN_SECRET,

@@ -19,5 +19,6 @@ export function asteriskConnection(config: Config): AsteriskConnection {
     amiUsername: config.asterisk.amiUsername,
     amiPassword: config.asterisk.amiPassword ?? loadSecret(config.dataDir, 'ami-password', 24),
     ariApp: config.asterisk.ariApp,
+    soundsDir: config.soundsDir,
   };
 }

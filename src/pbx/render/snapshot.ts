@@ -14,6 +14,8 @@ export type AsteriskConnection = {
   amiPassword: string;
   /** This server's ARI application (ARI_APP): where Stasis() hands calls to the server (blacklist codes). */
   ariApp?: string;
+  /** The sound library's folder (SOUNDS_DIR), which Asterisk reads prompts and music from by absolute path; absent in hand-made test snapshots. */
+  soundsDir?: string;
 };
 
 /**
