@@ -157,7 +157,7 @@ describe('ARI stand-in', () => {
     expect(listing.swaggerVersion).toBe('1.1');
     expect(listing.basePath).toBe(`${standin.url}/ari`);
     const resources = listing.apis.map((api) => /\/api-docs\/(\w+)\.\{format\}/.exec(api.path)?.[1]);
-    expect(resources).toEqual(['asterisk', 'endpoints', 'channels', 'bridges', 'playbacks', 'deviceStates', 'events', 'applications']);
+    expect(resources).toEqual(['asterisk', 'endpoints', 'channels', 'bridges', 'recordings', 'playbacks', 'deviceStates', 'events', 'applications']);
     for (const resource of resources) {
       const doc = (await rest(standin, 'GET', `/ari/api-docs/${resource}.json`)).body as { resourcePath: string };
       expect(doc.resourcePath).toBe(`/api-docs/${resource}.{format}`);

@@ -47,7 +47,12 @@ export const extensionFieldSchemas = {
     .describe('E-mail address for QR codes and voicemail notices; empty for none'),
   outboundCallerId1: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Caller ID on trunks (dial rules use it by default). ${charset.phone.rule}; empty for none`),
   outboundCallerId2: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Second caller ID, chosen per dial rule. ${charset.phone.rule}; empty for none`),
-  mohClass: z.string().min(1).max(64).regex(charset.identifier.pattern, charset.identifier.rule).describe(`Music on hold class. ${charset.identifier.rule}`),
+  mohClass: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(charset.identifier.pattern, charset.identifier.rule)
+    .describe(`Name of the music-on-hold class (F-4.4.1) its held callers hear; default by default. ${charset.identifier.rule}`),
   voicemailEnabled: z.boolean().describe('Voicemail on busy and no answer'),
   voicemailPin: z
     .string()

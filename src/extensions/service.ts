@@ -17,6 +17,7 @@ import { randomSipPassword } from './secrets.js';
 import { validateExtension } from './validate.js';
 import { dialableNumber } from '../validation/charsets.js';
 import { findWhitelistId } from '../whitelists/service.js';
+import { existingMohClassNames } from '../sounds/refs.js';
 
 export type ExtensionInput = Partial<ExtensionFields>;
 export type CallerIdStep = 'INCREMENT_1' | 'SAME';
@@ -160,6 +161,13 @@ export class ExtensionService {
     for (const p of planned) {
       if (p.fields.whitelist && !whitelists.has(p.fields.whitelist)) issues.push({ path: [...p.path, 'whitelist'], message: `no whitelist named ${p.fields.whitelist}`, code: 'NOT_FOUND' });
     }
+    const mohClasses = await existingMohClassNames(
+      tx,
+      planned.map((p) => p.fields.mohClass),
+    );
+    for (const p of planned) {
+      if (!mohClasses.has(p.fields.mohClass)) issues.push({ path: [...p.path, 'mohClass'], message: `no music-on-hold class named ${p.fields.mohClass}`, code: 'NOT_FOUND' });
+    }
     return issues;
   }
 
@@ -267,6 +275,9 @@ export class ExtensionService {
     if (!permission) throw ValidationError.single([...path, 'dialPermission'], `no dial permission named ${merged.dialPermission}`, 'NOT_FOUND');
     const whitelistId = merged.whitelist ? await findWhitelistId(tx, merged.whitelist) : null;
     if (merged.whitelist && !whitelistId) throw ValidationError.single([...path, 'whitelist'], `no whitelist named ${merged.whitelist}`, 'NOT_FOUND');
+    if (merged.mohClass !== current.mohClass && !(await existingMohClassNames(tx, [merged.mohClass])).has(merged.mohClass)) {
+      throw ValidationError.single([...path, 'mohClass'], `no music-on-hold class named ${merged.mohClass}`, 'NOT_FOUND');
+    }
     const label = `Extension ${current.number}`;
     if (merged.number !== current.number) {
       const referrers = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'renumber');

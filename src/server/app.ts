@@ -10,6 +10,8 @@ import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin } from './plugins.js';
+import { serveSoundLibrary } from '../sounds/http.js';
+import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
 const codes = new Map<unknown, string>([
   [NotPermittedError, 'FORBIDDEN'],
@@ -93,6 +95,7 @@ export async function startApp(services: Services, options: { port: number; host
     cors: corsFor(config.corsOrigins),
     logging: false,
     multipart: true,
+    maxRequestBodySize: maxMultipartBodyBytes,
     context: ({ request, req, connectionParams }) => {
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
@@ -123,6 +126,7 @@ export async function startApp(services: Services, options: { port: number; host
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
+    if (serveSoundLibrary(services, req, res)) return;
     void yoga.handle(req, res, { req, res });
   });
 

@@ -112,6 +112,8 @@ describe('create and update', () => {
       inbandProgress: true,
       codecs: ['G722', 'OPUS', 'ULAW'],
     };
+    // mohClass names a class of the sound library (F-4.4.1).
+    ok(await server.gql(`mutation { createMohClass(input: { name: "jazz" }) { ${ERROR_FIELDS} ... on MutationCreateMohClassSuccess { data { id } } } }`, {}, server.adminToken), 'createMohClass');
     const ext = ok(await create(input), 'createExtension');
     const { password: _p, ...rest } = input;
     expect(ext).toMatchObject({ ...rest, passwordStrength: 'WEAK' });

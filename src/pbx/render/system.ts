@@ -69,13 +69,3 @@ export function renderManager(snapshot: PbxSnapshot): string {
 export function renderModules(): string {
   return file(section('modules', [['autoload', true]]));
 }
-
-/** musiconhold.conf: the built-in class `default` from the installed prompts. */
-export function renderMusicOnHold(): string {
-  return file(
-    section('default', [
-      ['mode', 'files'],
-      ['directory', 'moh'],
-    ]),
-  );
-}

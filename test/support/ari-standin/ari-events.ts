@@ -62,7 +62,8 @@ export const channelDialplan = (channel: ChannelRecord): AriEvent =>
   });
 
 export interface HangupRequest {
-  cause: number;
+  /** Absent when a phone's BYE ends a channel in Stasis (seen on Asterisk 22.10.1). */
+  cause?: number;
   techCause?: number;
   soft?: boolean;
 }
@@ -72,7 +73,7 @@ export const channelHangupRequest = (channel: ChannelRecord, request: HangupRequ
     'ChannelHangupRequest',
     { channel: channelJson(channel) },
     {
-      cause: request.cause,
+      ...(request.cause === undefined ? {} : { cause: request.cause }),
       ...(request.techCause === undefined ? {} : { tech_cause: request.techCause }),
       ...(request.soft ? { soft: true } : {}),
     },
@@ -148,14 +149,41 @@ export const stasisEnd = (channel: ChannelRecord): AriEvent => standardEvent('St
 export interface PlaybackJson {
   id: string;
   media_uri: string;
+  /** The next URI of a playback of several (POST /channels/{id}/play with a list). */
+  next_media_uri?: string;
   target_uri: string;
   language: string;
-  state: 'queued' | 'playing' | 'done' | 'failed';
+  state: 'queued' | 'playing' | 'continuing' | 'done' | 'failed';
 }
 
 export const playbackStarted = (playback: PlaybackJson): AriEvent => standardEvent('PlaybackStarted', { playback: { ...playback } });
 
 export const playbackFinished = (playback: PlaybackJson): AriEvent => standardEvent('PlaybackFinished', { playback: { ...playback } });
+
+/** One URI of a playback of several ended and the next one starts. */
+export const playbackContinuing = (playback: PlaybackJson): AriEvent => standardEvent('PlaybackContinuing', { playback: { ...playback } });
+
+/** A key pressed on the phone, sent once it is released (events-stasis-playback-dtmf.jsonl). */
+export const channelDtmfReceived = (channel: ChannelRecord, digit: string, durationMs: number): AriEvent =>
+  standardEvent('ChannelDtmfReceived', { digit, duration_ms: durationMs, channel: channelJson(channel) });
+
+/** A LiveRecording (recordings.json) as res_stasis_recording reports it. */
+export interface LiveRecordingJson {
+  name: string;
+  format: string;
+  state: 'queued' | 'recording' | 'done' | 'failed' | 'canceled';
+  target_uri: string;
+  duration?: number;
+  talking_duration?: number;
+  silence_duration?: number;
+  cause?: string;
+}
+
+export const recordingStarted = (recording: LiveRecordingJson): AriEvent => standardEvent('RecordingStarted', { recording: { ...recording } });
+
+export const recordingFinished = (recording: LiveRecordingJson): AriEvent => standardEvent('RecordingFinished', { recording: { ...recording } });
+
+export const recordingFailed = (recording: LiveRecordingJson): AriEvent => standardEvent('RecordingFailed', { recording: { ...recording } });
 
 /** The event types this stand-in can emit; events.json must describe every one. */
 export const EMITTED_EVENT_TYPES = [
@@ -167,6 +195,7 @@ export const EMITTED_EVENT_TYPES = [
   'ChannelCreated',
   'ChannelDestroyed',
   'ChannelDialplan',
+  'ChannelDtmfReceived',
   'ChannelEnteredBridge',
   'ChannelHangupRequest',
   'ChannelLeftBridge',
@@ -176,14 +205,19 @@ export const EMITTED_EVENT_TYPES = [
   'DeviceStateChanged',
   'Dial',
   'PeerStatusChange',
+  'PlaybackContinuing',
   'PlaybackFinished',
   'PlaybackStarted',
+  'RecordingFailed',
+  'RecordingFinished',
+  'RecordingStarted',
   'StasisEnd',
   'StasisStart',
 ] as const;
 
 // Texts of main/channel.c's causes table for the causes this stand-in produces.
 const CAUSE_TEXTS: Readonly<Record<number, string>> = {
+  0: 'Unknown',
   1: 'Unallocated (unassigned) number',
   3: 'No route to destination',
   16: 'Normal Clearing',

@@ -5,6 +5,7 @@ export interface AriResponse {
   status: number;
   /** Asterisk sometimes uses its own phrases, e.g. `400 Invalid Reason`. */
   reason?: string;
+  /** JSON, or a Buffer sent as it is (a stored recording's file) with the Content-Type of `headers`. */
   body?: unknown;
   headers?: Readonly<Record<string, string>>;
 }
@@ -20,13 +21,14 @@ export function ariError(status: number, message: string, reason?: string): AriR
 export const allocationFailed = (): AriResponse => ({ status: 500, body: { error: 'Allocation failed' } });
 
 export function writeAriResponse(res: ServerResponse, response: AriResponse, serverName: string): void {
-  const payload = response.body === undefined ? '' : JSON.stringify(response.body);
+  const binary = Buffer.isBuffer(response.body);
+  const payload = binary ? (response.body as Buffer) : response.body === undefined ? '' : JSON.stringify(response.body);
   res.statusCode = response.status;
   res.statusMessage = response.reason ?? STATUS_CODES[response.status] ?? '';
   res.setHeader('Server', serverName);
   res.setHeader('Cache-Control', 'no-cache, no-store');
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-  if (payload) res.setHeader('Content-Type', 'application/json');
+  if (payload.length && !binary) res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(payload));
   res.end(payload);
 }

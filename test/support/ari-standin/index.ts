@@ -37,6 +37,8 @@ export interface AriStandinOptions {
   loadedModules?: readonly string[];
   /** How long each module reload takes; reloads never overlap. */
   reloadDurationMs?: number;
+  /** How long each media URI a Stasis application plays lasts (default 5 ms). */
+  playbackMs?: number;
 }
 
 export interface AriStandin {
@@ -71,6 +73,20 @@ export interface AriStandin {
   enterStasis(from: string, exten: string, app: string, args: readonly string[]): StasisCallHandle;
   /** The call a channel (e.g. one from POST /channels) belongs to. */
   callByChannel(channelId: string): CallHandle | undefined;
+  /** Calls in, or on their way into, a Stasis application since the last restart (POST /channels with `app`, enterStasis), oldest first. */
+  readonly stasisCalls: readonly StasisCallHandle[];
+  /** The phone of a ringing POST /channels call into Stasis answers: the call enters the application. */
+  answerStasisCall(call: StasisCallHandle): void;
+  /** The phone of a ringing POST /channels call into Stasis rejects it with 486 Busy Here. */
+  rejectStasisCall(call: StasisCallHandle): void;
+  /** The phone hangs up (BYE) a call in Stasis. */
+  hangupStasisCall(call: StasisCallHandle): void;
+  /** The phone sends DTMF keys (RFC 4733) into a call in Stasis. */
+  sendDtmf(call: StasisCallHandle, digits: string): void;
+  /** Names of the stored recordings (`<astspooldir>/recording`), which survive restarts. */
+  readonly storedRecordings: readonly string[];
+  /** Removes or creates `<astspooldir>/recording` (it exists at start, as `make install` leaves it): without it Asterisk records nothing. */
+  setRecordingFolder(exists: boolean): void;
   /** Emits `count` DeviceStateChanged events (`Custom:burst-<i>`, or `<devicePrefix><i>`) back to back. */
   burstDeviceStates(count: number, devicePrefix?: string): void;
   /** The dialplan writes DEVICE_STATE(<name>) (e.g. a phone dials *81): only `Custom:` devices; kept over restarts (astdb). */
@@ -121,6 +137,7 @@ function resolveOptions(options: AriStandinOptions): ResolvedOptions {
     globals: options.globals ?? {},
     loadedModules: options.loadedModules && new Set(options.loadedModules.map((name) => name.replace(/\.so$/, ''))),
     reloadDurationMs: options.reloadDurationMs ?? 0,
+    playbackMs: options.playbackMs ?? 5,
     bootPhases: boot
       ? {
           notLoadedMs: (typeof boot === 'object' ? boot.notLoadedMs : undefined) ?? DEFAULT_BOOT_PHASE_MS,
@@ -151,6 +168,19 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
     busy: (from, to) => runtime.busy(from, to),
     callByChannel: (channelId) => runtime.callByChannel(channelId),
+    get stasisCalls() {
+      return runtime.stasisCallList();
+    },
+    answerStasisCall: (call) => runtime.answerStasisOriginate(runtime.requireStasisCall(call)),
+    rejectStasisCall: (call) => runtime.rejectStasisOriginate(runtime.requireStasisCall(call)),
+    hangupStasisCall: (call) => runtime.hangupStasisByPhone(runtime.requireStasisCall(call)),
+    sendDtmf: (call, digits) => runtime.sendDtmf(runtime.requireStasisCall(call), digits),
+    get storedRecordings() {
+      return runtime.storedRecordings.list().map((r) => r.name);
+    },
+    setRecordingFolder: (exists) => {
+      runtime.storedRecordings.folderExists = exists;
+    },
     enterStasis: (from, exten, app, args) => runtime.enterStasis(from, exten, app, args),
     burstDeviceStates: (count, devicePrefix) => runtime.burstDeviceStates(count, devicePrefix),
     setCustomDeviceState: (name, state) => runtime.writeCustomDeviceState(name, state),

@@ -2,7 +2,7 @@
 // Swagger documents ari-client builds its API from and the REST router, so the
 // two cannot disagree.
 
-export type ResourceName = 'asterisk' | 'endpoints' | 'channels' | 'bridges' | 'playbacks' | 'deviceStates' | 'events' | 'applications';
+export type ResourceName = 'asterisk' | 'endpoints' | 'channels' | 'bridges' | 'recordings' | 'playbacks' | 'deviceStates' | 'events' | 'applications';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -195,9 +195,51 @@ export const OPERATIONS = [
       [412, 'Channel in invalid state'],
     ],
   ),
+  op(
+    'channels.record',
+    'POST',
+    '/channels/{channelId}/record',
+    'LiveRecording',
+    'Start a recording.',
+    [
+      pathParam('channelId'),
+      query('name', 'string', { required: true }),
+      query('format', 'string', { required: true }),
+      query('maxDurationSeconds', 'int'),
+      query('maxSilenceSeconds', 'int'),
+      query('ifExists', 'string', { allowedValues: ['fail', 'overwrite', 'append'] }),
+      query('beep', 'boolean'),
+      query('terminateOn', 'string', { allowedValues: ['none', 'any', '*', '#'] }),
+    ],
+    [
+      [400, 'Invalid parameters'],
+      [404, 'Channel not found'],
+      [
+        409,
+        'Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail',
+      ],
+      [422, 'The format specified is unknown on this system'],
+    ],
+  ),
   op('bridges.list', 'GET', '/bridges', 'List[Bridge]', 'List all active bridges in Asterisk.'),
   op('bridges.get', 'GET', '/bridges/{bridgeId}', 'Bridge', 'Get bridge details.', [pathParam('bridgeId')], [[404, 'Bridge not found']]),
+  op('recordings.listStored', 'GET', '/recordings/stored', 'List[StoredRecording]', 'List recordings that are complete.'),
+  op('recordings.getStored', 'GET', '/recordings/stored/{recordingName}', 'StoredRecording', "Get a stored recording's details.", [pathParam('recordingName')], [[404, 'Recording not found']]),
+  op('recordings.deleteStored', 'DELETE', '/recordings/stored/{recordingName}', 'void', 'Delete a stored recording.', [pathParam('recordingName')], [[404, 'Recording not found']]),
+  op(
+    'recordings.getStoredFile',
+    'GET',
+    '/recordings/stored/{recordingName}/file',
+    'binary',
+    'Get the file associated with the stored recording.',
+    [pathParam('recordingName')],
+    [
+      [403, 'The recording file could not be opened'],
+      [404, 'Recording not found'],
+    ],
+  ),
   op('playbacks.get', 'GET', '/playbacks/{playbackId}', 'Playback', "Get a playback's details.", [pathParam('playbackId')], [[404, 'The playback cannot be found']]),
+  op('playbacks.stop', 'DELETE', '/playbacks/{playbackId}', 'void', 'Stop a playback.', [pathParam('playbackId')], [[404, 'The playback cannot be found']]),
   op('deviceStates.list', 'GET', '/deviceStates', 'List[DeviceState]', 'List all ARI controlled device states.'),
   op('deviceStates.get', 'GET', '/deviceStates/{deviceName}', 'DeviceState', 'Retrieve the current state of a device.', [pathParam('deviceName')]),
   op(
@@ -247,6 +289,7 @@ export const RESOURCE_DESCRIPTIONS: Readonly<Record<ResourceName, string>> = {
   endpoints: 'Endpoint resources',
   channels: 'Channel resources',
   bridges: 'Bridge resources',
+  recordings: 'Recording resources',
   playbacks: 'Playback control resources',
   deviceStates: 'Device state resources',
   events: 'WebSocket resource',

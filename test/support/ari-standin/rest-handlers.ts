@@ -116,6 +116,25 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
       return playback ? ok(playback) : ariError(404, 'Playback not found');
     },
 
+    // As Asterisk 22.10.1 answered: 204, or 404 "Playback not found" once it has ended.
+    'playbacks.stop': (request) => (runtime.stopPlayback(pathVar(request, 'playbackId')) === 204 ? noContent() : ariError(404, 'Playback not found')),
+
+    'channels.record': (request) => record(runtime, request),
+
+    'recordings.listStored': () => (runtime.storedRecordings.folderExists ? ok(runtime.storedRecordings.list()) : allocationFailed()),
+
+    'recordings.getStored': (request) => {
+      const recording = runtime.storedRecordings.get(pathVar(request, 'recordingName'));
+      return recording ? ok(recording) : ariError(404, 'Recording not found');
+    },
+
+    'recordings.deleteStored': (request) => (runtime.storedRecordings.delete(pathVar(request, 'recordingName')) ? noContent() : ariError(404, 'Recording not found')),
+
+    'recordings.getStoredFile': (request) => {
+      const file = runtime.storedRecordings.file(pathVar(request, 'recordingName'));
+      return file ? { status: 200, body: file.data, headers: { 'Content-Type': file.contentType } } : ariError(404, 'Recording not found');
+    },
+
     'bridges.list': () => ok(runtime.state.newestFirst(runtime.state.bridges.values()).map(bridgeJson)),
 
     'bridges.get': (request) => {
@@ -197,9 +216,7 @@ function originate(runtime: StandinRuntime, request: RestRequest): AriResponse {
   const app = param(request, 'app');
   const extension = param(request, 'extension');
   if (!app && !extension) return ariError(400, 'Application or extension must be specified');
-  if (app) {
-    return ariError(501, 'ARI stand-in: originating into a Stasis application is not modelled', 'Not Implemented');
-  }
+  if (app) return originateIntoStasis(runtime, request, tech, resource, app);
   const context = param(request, 'context') ?? 'default';
   if (context !== runtime.options.dialplanContext || !extension || !runtime.state.endpoints.has(extension)) {
     return ariError(501, `ARI stand-in: only extensions that are endpoints in context '${runtime.options.dialplanContext}' are modelled`, 'Not Implemented');
@@ -219,6 +236,57 @@ function originate(runtime: StandinRuntime, request: RestRequest): AriResponse {
       channelId,
     }),
   );
+}
+
+/** POST /channels with `app`: the endpoint rings; answered, it enters the application with `appArgs` (comma-separated). */
+function originateIntoStasis(runtime: StandinRuntime, request: RestRequest, tech: string, resource: string, app: string): AriResponse {
+  // chan_pjsip cannot create a channel for an unknown technology, endpoint or one without contact (seen for an unregistered endpoint too).
+  if (tech !== TECHNOLOGY || !runtime.state.endpoints.has(resource) || !runtime.state.isOnline(resource)) return allocationFailed();
+  const channelId = param(request, 'channelId');
+  if (channelId && runtime.state.channels.has(channelId)) return ariError(409, 'Channel with given unique ID already exists');
+  const callerIdText = param(request, 'callerId');
+  const timeout = Number.parseInt(param(request, 'timeout') ?? '', 10);
+  const appArgs = param(request, 'appArgs');
+  return ok(
+    runtime.originateIntoStasis({
+      endpoint: resource,
+      app,
+      args: appArgs ? appArgs.split(',') : [],
+      callerId: callerIdText === undefined ? undefined : parseCallerId(callerIdText),
+      channelId,
+      timeoutSeconds: timeout > 0 || timeout === -1 ? timeout : 30,
+    }),
+  );
+}
+
+const RECORDING_FORMATS = ['wav'];
+const TERMINATE_ON = ['none', 'any', '*', '#'];
+const IF_EXISTS = ['fail', 'overwrite', 'append'] as const;
+
+/** ast_ari_channels_record's checks, in its order; only the wav format is modelled. */
+function record(runtime: StandinRuntime, request: RestRequest): AriResponse {
+  const name = param(request, 'name');
+  const format = param(request, 'format');
+  if (!name) return ariError(400, 'name: Missing required parameter');
+  if (!format) return ariError(400, 'format: Missing required parameter');
+  const maxDurationSeconds = Number.parseInt(param(request, 'maxDurationSeconds') ?? '0', 10) || 0;
+  const maxSilenceSeconds = Number.parseInt(param(request, 'maxSilenceSeconds') ?? '0', 10) || 0;
+  if (maxDurationSeconds < 0) return ariError(400, 'max_duration_seconds cannot be negative', 'Bad Request');
+  if (maxSilenceSeconds < 0) return ariError(400, 'max_silence_seconds cannot be negative', 'Bad Request');
+  const channelId = request.pathVars['channelId'] ?? '';
+  if (!runtime.state.channels.has(channelId)) return ariError(404, 'Channel not found');
+  const terminateOn = (param(request, 'terminateOn') ?? 'none').toLowerCase();
+  if (!TERMINATE_ON.includes(terminateOn)) return ariError(400, 'terminateOn invalid', 'Bad Request');
+  const ifExists = (param(request, 'ifExists') ?? 'fail').toLowerCase();
+  if (!(IF_EXISTS as readonly string[]).includes(ifExists)) return ariError(400, 'ifExists invalid', 'Bad Request');
+  if (!RECORDING_FORMATS.includes(format)) return ariError(422, 'specified format is unknown on this system', 'Unprocessable Entity');
+  // ast_safe_mkdir() refuses a base folder that does not exist: errno ENOENT, reported as an unrecognized error.
+  if (!runtime.storedRecordings.folderExists) return ariError(500, 'Internal Server Error');
+  const outcome = runtime.recordOnChannel(channelId, { name, format, maxDurationSeconds, maxSilenceSeconds, terminateOn, ifExists: ifExists as (typeof IF_EXISTS)[number] });
+  if (outcome === 404) return ariError(404, 'Channel not found');
+  if (outcome === 409) return ariError(409, 'Channel not in Stasis application');
+  if (outcome === 'exists') return ariError(409, `Recording '${name}' already exists and can not be overwritten`, 'Conflict');
+  return { status: 201, body: outcome };
 }
 
 /** ast_callerid_parse for the common forms: `Name <number>`, `number`, `Name`. */

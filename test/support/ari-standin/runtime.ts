@@ -11,8 +11,11 @@ import type { FlowContext } from './flow-context.js';
 import { PbxState, type EndpointConfig } from './pbx-state.js';
 import { qualifyContact, registerContact, unregisterContact, type RegisterOptions } from './registration-flow.js';
 import type { ChannelJson } from './snapshots.js';
-import { answerStasis, enterStasis, hangupStasis, playOnStasis, type StasisCall } from './stasis-flow.js';
-import type { PlaybackJson } from './ari-events.js';
+import { answerStasis, enterStasis, hangupStasis, phoneHangsUpStasis, type StasisCall } from './stasis-flow.js';
+import type { AriEvent, LiveRecordingJson, PlaybackJson } from './ari-events.js';
+import { dtmfOnStasis, endRecording, playOnStasis, recordOnStasis, stopPlayback, type RecordRequest } from './stasis-media.js';
+import { answerStasisOriginate, hangupRingingStasisOriginate, originateIntoStasis, rejectStasisOriginate, ringTimesOut, type StasisOriginateRequest } from './stasis-originate.js';
+import { StoredRecordings } from './stored-recordings.js';
 
 export interface ResolvedOptions {
   username: string;
@@ -32,6 +35,8 @@ export interface ResolvedOptions {
   /** When set, reloading any other module answers 404 like an unloaded module. */
   loadedModules: ReadonlySet<string> | undefined;
   reloadDurationMs: number;
+  /** How long each media URI of a playback lasts. */
+  playbackMs: number;
   bootPhases: { notLoadedMs: number; notBootedMs: number } | undefined;
 }
 
@@ -62,6 +67,8 @@ export class StandinRuntime {
   readonly applications: ApplicationRegistry;
   readonly reloads: string[] = [];
   readonly reloadAttempts: ReloadAttempt[] = [];
+  /** `<astspooldir>/recording`: files, so they survive restarts. */
+  readonly storedRecordings = new StoredRecordings();
   private readonly configuredEndpoints: EndpointConfig[];
   private readonly calls = new Map<string, Call>();
   private readonly stasisCalls = new Map<string, StasisCall>();
@@ -90,6 +97,7 @@ export class StandinRuntime {
     this.generation++;
     this.applications.clear();
     this.calls.clear();
+    for (const call of this.stasisCalls.values()) call.dispose();
     this.stasisCalls.clear();
     this.state = new PbxState({
       endpoints: this.configuredEndpoints,
@@ -259,7 +267,7 @@ export class StandinRuntime {
 
   /** `from` dials `exten`, whose dialplan answers and runs Stasis(app, args...). */
   enterStasis(from: string, exten: string, app: string, args: readonly string[]): StasisCall {
-    const call = enterStasis(this.flow, (name, event) => this.applications.publishTo(name, event), from, exten, app, args);
+    const call = enterStasis(this.flow, this.publishTo, from, exten, app, args);
     this.stasisCalls.set(call.channelId, call);
     return call;
   }
@@ -285,14 +293,89 @@ export class StandinRuntime {
     const call = this.stasisCall(channelId);
     if (call === undefined) return 404;
     if (call === null) return 409;
-    return playOnStasis(this.flow, call, media, playbackId);
+    return playOnStasis(this.flow, call, media, playbackId, { playbackMs: this.options.playbackMs }, this.storedRecordings);
   }
+
+  /** DELETE /playbacks/{id}: 404 when no playback of that id is queued or playing. */
+  stopPlayback(playbackId: string): 204 | 404 {
+    for (const call of this.stasisCalls.values()) {
+      if (call.playbacks.has(playbackId)) return stopPlayback(this.flow, call, playbackId) ? 204 : 404;
+    }
+    return 404;
+  }
+
+  /**
+   * POST /channels/{id}/record on a channel in Stasis: 404 without the
+   * channel, 409 when it is not in Stasis or the recording exists (in
+   * progress anywhere, or stored with ifExists=fail).
+   */
+  recordOnChannel(channelId: string, request: RecordRequest): LiveRecordingJson | 404 | 409 | 'exists' {
+    const call = this.stasisCall(channelId);
+    if (call === undefined) return 404;
+    if (call === null) return 409;
+    const inProgress = [...this.stasisCalls.values()].some((c) => c.recording?.json.name === request.name);
+    if (inProgress || (request.ifExists === 'fail' && this.storedRecordings.has(request.name))) return 'exists';
+    return recordOnStasis(this.flow, call, request, this.storedRecordings);
+  }
+
+  /** POST /channels into a Stasis application; the response is the channel as created. */
+  originateIntoStasis(request: StasisOriginateRequest): ChannelJson {
+    const { call, response } = originateIntoStasis(this.flow, request, (ringing) => {
+      if (ringing.status === 'ringing' && this.stasisCalls.get(ringing.channelId) === ringing) ringTimesOut(this.flow, ringing);
+    });
+    this.stasisCalls.set(call.channelId, call);
+    if (this.state.requireEndpoint(request.endpoint).autoAnswer) {
+      // The phone answers after Asterisk has replied to the POST.
+      setTimeout(() => {
+        if (call.status === 'ringing' && this.stasisCalls.get(call.channelId) === call) this.answerStasisOriginate(call);
+      }, 5);
+    }
+    return response;
+  }
+
+  /** The phone of a POST /channels call into Stasis answers. */
+  answerStasisOriginate(call: StasisCall): void {
+    if (call.status !== 'ringing') throw new Error(`ARI stand-in: ${call.channelId} is ${call.status}, not ringing`);
+    answerStasisOriginate(this.flow, this.publishTo, call);
+  }
+
+  /** The phone of a POST /channels call into Stasis rejects it (486). */
+  rejectStasisOriginate(call: StasisCall): void {
+    if (call.status !== 'ringing') throw new Error(`ARI stand-in: ${call.channelId} is ${call.status}, not ringing`);
+    rejectStasisOriginate(this.flow, call);
+  }
+
+  /** The phone hangs up a call in Stasis. */
+  hangupStasisByPhone(call: StasisCall): void {
+    if (call.status !== 'in-stasis') throw new Error(`ARI stand-in: ${call.channelId} is ${call.status}, not in Stasis`);
+    phoneHangsUpStasis(this.flow, this.publishTo, call, (c) => endRecording(this.flow, c, this.storedRecordings));
+  }
+
+  /** The phone sends DTMF into a call in Stasis. */
+  sendDtmf(call: StasisCall, digits: string): void {
+    if (call.status !== 'in-stasis') throw new Error(`ARI stand-in: ${call.channelId} is ${call.status}, not in Stasis`);
+    dtmfOnStasis(this.flow, call, digits, this.storedRecordings);
+  }
+
+  /** The live StasisCall behind a handle a test holds (not one from before a restart). */
+  requireStasisCall(handle: { channelId: string }): StasisCall {
+    const call = this.stasisCalls.get(handle.channelId);
+    if (!call || call !== handle) throw new Error(`ARI stand-in: unknown Stasis call ${handle.channelId} (placed before a restart?)`);
+    return call;
+  }
+
+  /** Every Stasis call since the last restart, oldest first. */
+  stasisCallList(): StasisCall[] {
+    return [...this.stasisCalls.values()];
+  }
+
+  private readonly publishTo = (name: string, event: AriEvent) => this.applications.publishTo(name, event);
 
   /** GET /playbacks/{id}: a playback still queued or playing. */
   playback(playbackId: string): PlaybackJson | undefined {
     for (const call of this.stasisCalls.values()) {
       const playback = call.playbacks.get(playbackId);
-      if (playback) return { ...playback };
+      if (playback) return { ...playback.json };
     }
     return undefined;
   }
@@ -300,8 +383,12 @@ export class StandinRuntime {
   /** DELETE /channels/{id}; false when no such channel is up. */
   hangupChannel(channelId: string, cause: number): boolean {
     const stasis = this.stasisCalls.get(channelId);
+    if (stasis?.status === 'ringing' && this.state.channels.has(channelId)) {
+      hangupRingingStasisOriginate(this.flow, stasis, cause);
+      return true;
+    }
     if (stasis && stasis.status !== 'ended' && this.state.channels.has(channelId)) {
-      hangupStasis(this.flow, (name, event) => this.applications.publishTo(name, event), stasis, cause);
+      hangupStasis(this.flow, this.publishTo, stasis, cause, (c) => endRecording(this.flow, c, this.storedRecordings));
       return true;
     }
     const found = this.findLiveCall(channelId);

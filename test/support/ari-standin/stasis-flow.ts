@@ -7,10 +7,12 @@ import {
   channelStateChange,
   channelVarset,
   playbackFinished,
-  playbackStarted,
   stasisEnd,
   stasisStart,
   type AriEvent,
+  type HangupCause,
+  type HangupRequest,
+  type LiveRecordingJson,
   type PlaybackJson,
 } from './ari-events.js';
 import { releaseChannel } from './call-model.js';
@@ -18,26 +20,57 @@ import { publishEndpointDeviceState } from './device-states.js';
 import type { FlowContext } from './flow-context.js';
 import type { ChannelRecord } from './pbx-state.js';
 
-/** What tests hold on to: a phone's call that the dialplan handed to a Stasis application. */
+/** What tests hold on to: a call in (or on its way into) a Stasis application. */
 export interface StasisCallHandle {
   readonly channelId: string;
+  /** The endpoint: the phone that dialled, or the one a POST /channels called. */
   readonly from: string;
   readonly app: string;
   readonly args: readonly string[];
-  /** `in-stasis` while the application has it; `failed` when no socket held the app (STASISSTATUS=FAILED); `ended` once hung up. */
-  readonly status: 'in-stasis' | 'failed' | 'ended';
-  /** Media URIs of the playbacks the application started, in order. */
+  /**
+   * `ringing` while a POST /channels call rings (not in the application yet);
+   * `in-stasis` while the application has it; `failed` when no socket held the
+   * app (STASISSTATUS=FAILED); `ended` once hung up.
+   */
+  readonly status: 'ringing' | 'in-stasis' | 'failed' | 'ended';
+  /** Media URIs of the playbacks the application started, in order (each URI of a list). */
   readonly played: readonly string[];
+  /** Names of the recordings the application started, in order. */
+  readonly recordings: readonly string[];
+  /** Media URIs of the playbacks the application stopped (DELETE /playbacks/{id}) while they played. */
+  readonly stopped: readonly string[];
   /** The cause of ChannelDestroyed, once ended. */
   readonly hangupCause: number | undefined;
+}
+
+/** A playback under way: its URIs play one after the other. */
+export interface PlaybackRun {
+  json: PlaybackJson;
+  uris: string[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A recording under way (POST /channels/{id}/record). */
+export interface RecordingRun {
+  json: LiveRecordingJson;
+  startedAtMs: number;
+  terminateOn: string;
+  maxSilenceSeconds: number;
+  append: boolean;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class StasisCall implements StasisCallHandle {
   status: StasisCallHandle['status'] = 'in-stasis';
   readonly played: string[] = [];
+  readonly recordings: string[] = [];
+  readonly stopped: string[] = [];
   /** Playbacks queued or playing, by id (GET /playbacks/{id}); a finished one is gone, as recorded. */
-  readonly playbacks = new Map<string, PlaybackJson>();
+  readonly playbacks = new Map<string, PlaybackRun>();
+  recording: RecordingRun | undefined;
   hangupCause: number | undefined;
+  /** POST /channels: the dial's timeout while it rings. */
+  ringTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly channel: ChannelRecord,
@@ -49,10 +82,23 @@ export class StasisCall implements StasisCallHandle {
   get channelId(): string {
     return this.channel.id;
   }
+
+  /** Stops every timer (a restart: the call is gone without events). */
+  dispose(): void {
+    clearTimeout(this.ringTimer);
+    for (const run of this.playbacks.values()) clearTimeout(run.timer);
+    this.playbacks.clear();
+    clearTimeout(this.recording?.timer);
+    this.recording = undefined;
+    if (this.status !== 'failed') this.status = 'ended';
+  }
 }
 
 /** Sends an event to one application only (StasisStart, StasisEnd); false when no socket holds it. */
 export type PublishTo = (app: string, event: AriEvent) => boolean;
+
+/** Asterisk's recording ends as the hang-up begins (RecordingFinished before StasisEnd, seen on Asterisk 22.10.1). */
+export type EndRecording = (call: StasisCall) => void;
 
 // ast_softhangup(chan, AST_SOFTHANGUP_EXPLICIT) publishes the flag (0x20) as `cause` (events-stasis-playback-dtmf.jsonl).
 const ARI_HANGUP_REQUEST = { cause: 32, soft: true } as const;
@@ -98,36 +144,46 @@ export function answerStasis(ctx: FlowContext, call: StasisCall): void {
 }
 
 /**
- * POST /channels/{id}/play: answers `queued` at once, then PlaybackStarted
- * and PlaybackFinished (`done`) follow, as recorded for a sound that exists.
+ * DELETE /channels/{id} of a channel in Stasis: the hangup request, its
+ * recording's end, StasisEnd to its application, STASISSTATUS=SUCCESS,
+ * ChannelDestroyed (events-stasis-playback-dtmf.jsonl).
  */
-export function playOnStasis(ctx: FlowContext, call: StasisCall, media: string, playbackId: string | undefined): PlaybackJson {
-  const playback: PlaybackJson = { id: playbackId ?? randomUUID(), media_uri: media, target_uri: `channel:${call.channelId}`, language: 'en', state: 'queued' };
-  call.played.push(media);
-  call.playbacks.set(playback.id, playback);
-  setTimeout(() => {
-    if (call.status !== 'in-stasis') return call.playbacks.delete(playback.id);
-    playback.state = 'playing';
-    ctx.emit(playbackStarted(playback));
-    setTimeout(() => {
-      call.playbacks.delete(playback.id);
-      if (call.status === 'in-stasis') ctx.emit(playbackFinished({ ...playback, state: 'done' }));
-    }, 5);
-  }, 2);
-  return { ...playback };
+export function hangupStasis(ctx: FlowContext, publishTo: PublishTo, call: StasisCall, cause: number, endRecording: EndRecording): void {
+  leaveStasis(ctx, publishTo, call, ARI_HANGUP_REQUEST, { cause }, endRecording);
 }
 
-/** DELETE /channels/{id} of a channel in Stasis: the hangup request, StasisEnd to its application, STASISSTATUS=SUCCESS, ChannelDestroyed. */
-export function hangupStasis(ctx: FlowContext, publishTo: PublishTo, call: StasisCall, cause: number): void {
+/**
+ * The phone hangs up (BYE) a call in Stasis. Not in the recordings; as
+ * Asterisk 22.10.1 did it: ChannelHangupRequest without a cause, the
+ * recording under way finished and kept, the playing playback `failed`,
+ * StasisEnd, and ChannelDestroyed with cause 0.
+ */
+export function phoneHangsUpStasis(ctx: FlowContext, publishTo: PublishTo, call: StasisCall, endRecording: EndRecording): void {
+  leaveStasis(ctx, publishTo, call, {}, { cause: 0 }, endRecording);
+}
+
+function leaveStasis(ctx: FlowContext, publishTo: PublishTo, call: StasisCall, request: HangupRequest, destroyed: HangupCause, endRecording: EndRecording): void {
   const { channel } = call;
-  ctx.emit(channelHangupRequest(channel, ARI_HANGUP_REQUEST));
+  ctx.emit(channelHangupRequest(channel, request));
+  if (call.recording) endRecording(call);
+  for (const [id, run] of call.playbacks) {
+    clearTimeout(run.timer);
+    call.playbacks.delete(id);
+    if (run.json.state === 'playing') ctx.emit(playbackFinishedAs(run.json, 'failed'));
+  }
   if (call.status === 'in-stasis') {
     publishTo(call.app, stasisEnd(channel));
     ctx.emit(channelVarset(channel, 'STASISSTATUS', 'SUCCESS'));
   }
   call.status = 'ended';
-  call.hangupCause = cause;
+  call.hangupCause = destroyed.cause;
   releaseChannel(ctx, channel);
-  ctx.emit(channelDestroyed(channel, { cause }));
+  ctx.emit(channelDestroyed(channel, destroyed));
   publishEndpointDeviceState(ctx.state, ctx.emit, call.from);
+}
+
+/** A playback's end as reported: the last URI, without a next one. */
+export function playbackFinishedAs(json: PlaybackJson, state: 'done' | 'failed'): AriEvent {
+  const { next_media_uri: _next, ...rest } = json;
+  return playbackFinished({ ...rest, state });
 }

@@ -34,6 +34,10 @@ const EVENT_MODELS: Readonly<Record<EventModelName, ModelSpec>> = {
     description: 'Channel changed location in the dialplan.',
     properties: { channel: 'Channel', dialplan_app: 'string', dialplan_app_data: 'string' },
   },
+  ChannelDtmfReceived: {
+    description: 'DTMF received on a channel.\n\nThis event is sent when the DTMF ends. There is no notification about the start of DTMF',
+    properties: { digit: 'string', duration_ms: 'int', channel: 'Channel' },
+  },
   ChannelEnteredBridge: { description: 'Notification that a channel has entered a bridge.', properties: { bridge: 'Bridge', channel: 'Channel?' } },
   ChannelHangupRequest: {
     description: 'A hangup was requested on the channel.',
@@ -62,8 +66,12 @@ const EVENT_MODELS: Readonly<Record<EventModelName, ModelSpec>> = {
     },
   },
   PeerStatusChange: { description: 'The state of a peer associated with an endpoint has changed.', properties: { endpoint: 'Endpoint', peer: 'Peer' } },
+  PlaybackContinuing: { description: 'Event showing the continuation of a media playback operation from one media URI to the next in the list.', properties: { playback: 'Playback' } },
   PlaybackFinished: { description: 'Event showing the completion of a media playback operation.', properties: { playback: 'Playback' } },
   PlaybackStarted: { description: 'Event showing the start of a media playback operation.', properties: { playback: 'Playback' } },
+  RecordingFailed: { description: 'Event showing failure of a recording operation.', properties: { recording: 'LiveRecording' } },
+  RecordingFinished: { description: 'Event showing the completion of a recording operation.', properties: { recording: 'LiveRecording' } },
+  RecordingStarted: { description: 'Event showing the start of a recording operation.', properties: { recording: 'LiveRecording' } },
   StasisEnd: { description: 'Notification that a channel has left a Stasis application.', properties: { channel: 'Channel' } },
   StasisStart: { description: 'Notification that a channel has entered a Stasis application.', properties: { args: 'List[string]', channel: 'Channel', replace_channel: 'Channel?' } },
 };
@@ -140,6 +148,22 @@ export const MODELS: Readonly<Record<ResourceName, Readonly<Record<string, Model
         video_mode: 'string?',
         video_source_id: 'string?',
         creationtime: 'Date',
+      },
+    },
+  },
+  recordings: {
+    StoredRecording: { description: 'A past recording that may be played back.', properties: { name: 'string', format: 'string' } },
+    LiveRecording: {
+      description: 'A recording that is in progress',
+      properties: {
+        name: 'string',
+        format: 'string',
+        target_uri: 'string',
+        state: 'string',
+        duration: 'int?',
+        talking_duration: 'int?',
+        silence_duration: 'int?',
+        cause: 'string?',
       },
     },
   },
