@@ -11,8 +11,14 @@ import type { DialplanExtension, DialplanStep, LintIssue, NumberExpectation, Sou
  * most MAX_GOTO_HOPS. The expectation holds when the step reached runs
  * `reaches.app` and/or the chain has entered `reaches.context` (an extension
  * defined there, or a Goto or Gosub into it: a subroutine is where the feature
- * runs, though the channel comes back afterwards). Only the landing step counts: an
+ * runs, though the channel comes back afterwards) and/or the step reached is
+ * `reaches.step` exactly, in which case a Goto or Gosub step must also land
+ * (its target extension and priority exist). Only the landing step counts: an
  * application that runs after it (say Dial after Answer) does not.
+ *
+ * The number may be any extension name in any context: a key of an IVR menu
+ * (`2`, `*`, `#`) or the `t` and `i` extensions Asterisk enters on a timeout
+ * or an invalid key are looked up as dialled numbers are.
  */
 const MAX_GOTO_HOPS = 10;
 
@@ -35,6 +41,7 @@ function describeExpected(reaches: NumberExpectation['reaches']): string {
   const parts: string[] = [];
   if (reaches.app) parts.push(`application ${reaches.app}`);
   if (reaches.context) parts.push(`context ${reaches.context}`);
+  if (reaches.step) parts.push(`step ${reaches.step}`);
   return parts.join(' and ') || 'any extension';
 }
 
@@ -52,7 +59,13 @@ function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem |
   }
 
   const entered = new Set<string>([landing.extension.context]);
-  const holds = (step: DialplanStep) => (!reaches.app || step.app.toLowerCase() === reaches.app.toLowerCase()) && (!reaches.context || entered.has(reaches.context));
+  const wantedStep = reaches.step === undefined ? undefined : parseStep(reaches.step);
+  const holds = (step: DialplanStep) =>
+    (!reaches.app || step.app.toLowerCase() === reaches.app.toLowerCase()) &&
+    (!reaches.context || entered.has(reaches.context)) &&
+    (!wantedStep || (step.app.toLowerCase() === wantedStep.app.toLowerCase() && step.args === wantedStep.args));
+  // The wanted step has run; only where it jumps to remains to be found.
+  let matched = false;
   let channelContext = expectation.context;
   let channelExten = expectation.number;
   let { extension, step } = landing;
@@ -61,7 +74,10 @@ function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem |
   const here = () => ({ ref: step.ref, context: extension.context });
 
   for (let hops = 0; ; hops++) {
-    if (holds(step)) return undefined;
+    if (!matched && holds(step)) {
+      if (!wantedStep || !isJump(step)) return undefined;
+      matched = true;
+    }
     const app = step.app.toLowerCase();
     if (app !== 'goto' && app !== 'gosub') {
       const via = path.length > 1 ? ` (via ${path.join(' → ')})` : '';
@@ -86,7 +102,7 @@ function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem |
       }
       channelContext = location.context;
       entered.add(channelContext);
-      if (holds(step) && !reaches.app) return undefined;
+      if (!matched && holds(step) && !reaches.app) return undefined;
     }
     if (location.exten !== undefined) channelExten = location.exten;
     if (hasVariable(channelExten) || hasVariable(location.priority)) {
@@ -98,10 +114,19 @@ function followNumber(lookup: Lookup, expectation: NumberExpectation): Problem |
       const missing = next.missing === 'extension' ? `no extension matches ${channelExten}` : `${channelExten} has no ${describeWanted(wanted)}`;
       return { text: `reaches Goto(${step.args}) at ${describeRef(step.ref)}, but in [${channelContext}] ${missing}`, at: here() };
     }
+    if (matched) return undefined;
     ({ extension, step } = next);
     entered.add(extension.context);
     path.push(`${extension.name}@${extension.context}`);
   }
+}
+
+const isJump = (step: DialplanStep) => ['goto', 'gosub'].includes(step.app.toLowerCase());
+
+/** `App(args)` as a step of the dialplan reads it: the application and its raw data. */
+function parseStep(text: string): { app: string; args: string } {
+  const match = /^([A-Za-z0-9_]+)\((.*)\)$/s.exec(text.trim());
+  return match ? { app: match[1]!, args: match[2]! } : { app: text.trim(), args: '' };
 }
 
 /** When an explicit extension for the number exists but something else answers first, say so. */

@@ -15,10 +15,12 @@ export type NumberExpectation = {
   number: string;
   context: string;
   /**
-   * What the number must reach: `{ app: 'Dial' }` (the landing priority runs Dial) or
-   * `{ context: 'ivr-0600' }` (the call enters that context). When both are given, both must hold.
+   * What the number must reach: `{ app: 'Dial' }` (the landing priority runs Dial),
+   * `{ context: 'ivr-0600' }` (the call enters that context) or `{ step: 'Goto(pbx-departments,0400,1)' }`
+   * (the call runs exactly this step, e.g. the one that sends it to a Destination, and the place the step
+   * jumps to exists). When several are given, all must hold at one step.
    */
-  reaches: { app?: string; context?: string };
+  reaches: { app?: string; context?: string; step?: string };
   /** Who owns the number, e.g. "extension 101"; quoted in messages. */
   owner: string;
 };
