@@ -116,3 +116,11 @@ export class IssueCollector {
     if (this.issues.length) throw new ValidationError(this.issues);
   }
 }
+
+/** Asterisk is needed for this (a call through ARI, an action through AMI) and this server is not connected to it now. */
+export class AsteriskNotConnectedError extends Error {
+  override name = 'AsteriskNotConnectedError';
+  constructor(message = 'Asterisk is not connected (ARI): no call can be placed now; try again when it is') {
+    super(message);
+  }
+}

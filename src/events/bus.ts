@@ -18,6 +18,8 @@ export type BusTopics = {
   officePause: import('../office-pause/service.js').OfficePauseState;
   /** An inbound call started, changed state or ended. */
   inboundCall: import('../pbx/live/calls.js').InboundCall;
+  /** The live state of a queue changed (issue 11). */
+  queueState: import('../queues/live/state.js').QueueLiveState;
 };
 export type BusTopic = keyof BusTopics;
 
@@ -31,6 +33,7 @@ const conflationKey: { [T in BusTopic]?: (payload: BusTopics[T]) => string } = {
   trunkStatus: (payload) => payload.name,
   officePause: () => 'officePause',
   inboundCall: (payload) => payload.channelId,
+  queueState: (payload) => payload.queueId,
 };
 /** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
 const MAX_PENDING = 1000;
@@ -127,7 +130,7 @@ export function createEventBus(redisUrl?: string, log: Logger = createLogger('wa
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus', 'officePause', 'inboundCall'];
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus', 'officePause', 'inboundCall', 'queueState'];
   let closed = false;
   reportConnection(publisher, 'publisher', log);
   reportConnection(subscriber, 'subscriber', log);

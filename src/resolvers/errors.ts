@@ -1,4 +1,5 @@
 import {
+  AsteriskNotConnectedError,
   AuthenticationError,
   ConflictError,
   LimitExceededError,
@@ -57,6 +58,12 @@ builder.objectType(NumberConflictError, {
     owner: t.field({ type: NumberOwnerRef, resolve: (e) => e.owner }),
     path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }),
   }),
+});
+builder.objectType(AsteriskNotConnectedError, {
+  name: 'AsteriskNotConnectedError',
+  description: 'Asterisk is needed for this (a call through ARI, an action through AMI) and the server is not connected to it now',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
 });
 builder.objectType(ConflictError, {
   name: 'ConflictError',

@@ -86,6 +86,7 @@ export const MODULES_BY_FILE: Record<string, string[]> = {
   'features.conf': ['features', 'features_config', 'bridge', 'bridge_basic', 'bridge_builtin_features'],
   'musiconhold.conf': ['res_musiconhold'],
   'iax.conf': ['chan_iax2'],
+  'queues.conf': ['app_queue'],
   // The loader's own lines count when they name a module above ("res_pjsip declined to load").
   'modules.conf': [],
 };
