@@ -71,6 +71,7 @@ describe('ConfigApplier (D3)', () => {
       'modules.conf',
       'musiconhold.conf',
       'pjsip.conf',
+      'queues.conf',
       'rtp.conf',
       'voicemail.conf',
     ]);
@@ -140,6 +141,44 @@ describe('ConfigApplier (D3)', () => {
     expect(readFileSync(join(h.dir, 'marker'), 'utf8')).toBe('x');
   });
 
+  it('a reload refused because another one is running is waited out, not failed', async () => {
+    const calls: string[] = [];
+    let busy = 2;
+    const reloader = {
+      connected: () => true,
+      async reloadModule(module: string) {
+        calls.push(module);
+        if (module === 'pjsip' || (module === 'res_pjsip.so' && busy-- > 0)) throw new Error('Another reload is currently in progress');
+      },
+    };
+    const h = harness({ reloader });
+    const report = await h.applier.applyNow();
+    expect(report.outcome, report.error ?? '').toBe('APPLIED');
+    expect(calls.filter((m) => m === 'res_pjsip.so')).toHaveLength(3);
+  });
+
+  it('reconnecting waits for an apply under way before reloading what was written meanwhile (one reload at a time)', async () => {
+    let up = false;
+    let inReload = 0;
+    let overlapped = false;
+    const reloader = {
+      connected: () => up,
+      async reloadModule() {
+        if (inReload++) overlapped = true;
+        await new Promise((r) => setTimeout(r, 5));
+        inReload--;
+      },
+    };
+    const h = harness({ reloader });
+    await h.applier.applyNow();
+    up = true;
+    h.change((s) => (s.extensions[0] = { ...s.extensions[0]!, maxContacts: 9 }));
+    const [applied, reconciled] = await Promise.all([h.applier.applyNow(), h.applier.reconcile()]);
+    expect(applied.outcome).toBe('APPLIED');
+    expect(reconciled.length).toBeGreaterThan(0);
+    expect(overlapped).toBe(false);
+  });
+
   it('without Asterisk it writes, remembers what to reload, and reloads it on reconnect', async () => {
     let up = false;
     const calls: string[] = [];
@@ -147,6 +186,7 @@ describe('ConfigApplier (D3)', () => {
     const report = await h.applier.applyNow();
     expect(report.outcome).toBe('WRITTEN_NOT_RELOADED');
     expect(h.applier.state.pendingReloads.sort()).toEqual([
+      'app_queue.so',
       'app_voicemail.so',
       'chan_iax2.so',
       'features',
@@ -160,7 +200,19 @@ describe('ConfigApplier (D3)', () => {
     ]);
     up = true;
     await h.applier.reconcile();
-    expect(calls.sort()).toEqual(['app_voicemail.so', 'chan_iax2.so', 'features', 'http', 'manager', 'pbx_config.so', 'res_ari.so', 'res_musiconhold.so', 'res_pjsip.so', 'res_rtp_asterisk.so']);
+    expect(calls.sort()).toEqual([
+      'app_queue.so',
+      'app_voicemail.so',
+      'chan_iax2.so',
+      'features',
+      'http',
+      'manager',
+      'pbx_config.so',
+      'res_ari.so',
+      'res_musiconhold.so',
+      'res_pjsip.so',
+      'res_rtp_asterisk.so',
+    ]);
     expect(h.applier.state.pendingReloads).toEqual([]);
   });
 

@@ -10,6 +10,11 @@ export type ModuleReloader = {
   reloadModule(module: string): Promise<void>;
 };
 
+/** Asterisk refuses a reload while another one runs (ast_module_reload takes its lock with trylock); such a refusal is waited out. */
+const reloadBusy = /in progress/i;
+const RELOAD_BUSY_ATTEMPTS = 25;
+const RELOAD_BUSY_WAIT_MS = 200;
+
 export type LintIssueReport = { code: string; message: string };
 
 export type ApplyOutcome = 'APPLIED' | 'NO_CHANGES' | 'WRITTEN_NOT_RELOADED' | 'REFUSED' | 'FAILED';
@@ -52,6 +57,7 @@ export class ConfigApplier {
   private appliedRevision = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<ApplyReport> | null = null;
+  private reconciling: Promise<string[]> | null = null;
   private again = false;
   private last: ApplyReport | null = null;
   /** Modules whose files were written while Asterisk was not reachable: reloaded on the next connect. */
@@ -111,15 +117,39 @@ export class ConfigApplier {
 
   /** After (re)connecting to Asterisk: reload what was written while it was away. */
   async reconcile(): Promise<string[]> {
+    // Never beside an apply: Asterisk runs one reload at a time and refuses a second one.
+    while (this.running) await this.running.catch(() => undefined);
+    const reconciling = this.reconcileOnce();
+    this.reconciling = reconciling;
+    try {
+      return await reconciling;
+    } finally {
+      if (this.reconciling === reconciling) this.reconciling = null;
+    }
+  }
+
+  private async reconcileOnce(): Promise<string[]> {
     const reloader = this.deps.reloader;
     if (!reloader?.connected() || !this.pendingReloads.size) return [];
     const modules = [...this.pendingReloads];
     for (const module of modules) {
-      await reloader.reloadModule(module);
+      await this.reload(reloader, module);
       this.pendingReloads.delete(module);
     }
     this.deps.log.info({ modules }, 'reloaded modules whose files changed while Asterisk was away');
     return modules;
+  }
+
+  /** Reloads a module, waiting out a reload already running in Asterisk (another apply's, or an operator's `core reload`). */
+  private async reload(reloader: ModuleReloader, module: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await reloader.reloadModule(module);
+      } catch (error) {
+        if (attempt >= RELOAD_BUSY_ATTEMPTS || !reloadBusy.test((error as Error).message) || !reloader.connected()) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RELOAD_BUSY_WAIT_MS));
+      }
+    }
   }
 
   stop(): void {
@@ -138,6 +168,7 @@ export class ConfigApplier {
       return report;
     };
 
+    if (this.reconciling) await this.reconciling.catch(() => undefined);
     let result: RenderResult;
     try {
       result = await this.deps.renderCurrent();
@@ -169,7 +200,7 @@ export class ConfigApplier {
     const reloaded: string[] = [];
     try {
       for (const module of modules) {
-        await reloader.reloadModule(module);
+        await this.reload(reloader, module);
         reloaded.push(module);
       }
     } catch (error) {
