@@ -5,6 +5,7 @@ import { lintRendered } from '../src/pbx/lint-rendered.js';
 import { render, type PbxSnapshot } from '../src/pbx/render/index.js';
 import { sipDefaults } from '../src/trunks/fields.js';
 import type { SnapshotTrunk } from '../src/trunks/snapshot.js';
+import type { SnapshotPrompt } from '../src/sounds/contract.js';
 import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
 import { startAriStandin } from '../test/support/ari-standin/index.js';
 import { startTestServer } from '../test/support/server.js';
@@ -103,6 +104,73 @@ export function inboundSnapshot() {
 
 export async function benchRenderLintInbound(print: (line: string) => void) {
   await measureRenderLint(print, 'the same + 5,000 DID routes + 200 time rules + a route per trunk', inboundSnapshot());
+}
+
+/** 4,000 extensions and 100 departments with 100 queues (10 static and 10 dynamic agents each) and 200 IVRs of 12 keys, a third of them nested. */
+export function attendantSnapshot() {
+  const snapshot = largeSnapshot(4000, 100);
+  const numbers = snapshot.extensions.map((e) => e.number);
+  const prompts: SnapshotPrompt[] = Array.from({ length: 20 }, (_, i) => ({ id: `prompt-${i}`, name: `menu-${i}`, category: i % 2 ? 'CUSTOM' : 'IVR' }));
+  snapshot.prompts = prompts;
+  snapshot.mohClasses = [
+    { id: 'mohclassdefault', name: 'default', playMode: 'SEQUENTIAL', fileCount: 0 },
+    { id: 'moh-hold', name: 'hold', playMode: 'RANDOM', fileCount: 4 },
+  ];
+  snapshot.connection = { ...snapshot.connection, soundsDir: '/var/lib/pbx/sounds' };
+  snapshot.queues = Array.from({ length: 100 }, (_, q) => ({
+    id: `queue${q}`,
+    strategy: q % 2 ? 'RING_ALL' : 'RR_MEMORY',
+    useMemberOrder: false,
+    autofill: true,
+    agentRingTimeoutSeconds: 15,
+    autopause: 'NO' as const,
+    wrapupSeconds: 5,
+    reportHoldTime: false,
+    maxCallers: 0,
+    prefixQueueNameToCallerId: q % 2 === 0,
+    joinEmpty: true,
+    leaveWhenEmpty: false,
+    announceHoldTime: 'ONCE' as const,
+    announcePosition: true,
+    announceFrequencySeconds: 60,
+    name: `Queue-${q}`,
+    number: `03${String(q).padStart(2, '0')}`,
+    mohClassId: q % 2 ? 'moh-hold' : 'mohclassdefault',
+    periodicAnnouncePromptId: q % 3 ? null : 'prompt-1',
+    periodicAnnounceFrequencySeconds: q % 3 ? 0 : 60,
+    maxWaitSeconds: 300,
+    staticAgents: numbers.slice(q * 20, q * 20 + 10),
+    dynamicAgents: numbers.slice(q * 20 + 10, q * 20 + 20),
+    failover: { type: 'EXTENSION', number: numbers[q]! },
+  }));
+  const digitKeys = ['KEY_1', 'KEY_2', 'KEY_3', 'KEY_4', 'KEY_5', 'KEY_6', 'KEY_7', 'KEY_8', 'KEY_9', 'KEY_0'] as const;
+  snapshot.ivrs = Array.from({ length: 200 }, (_, i) => ({
+    id: `ivr${i}`,
+    name: `Menu-${i}`,
+    number: `0${600 + i}`,
+    promptId: `prompt-${(i * 2) % 20}`,
+    repeatCount: 3,
+    allowDirectDial: i % 2 === 0,
+    directDialPermission: null,
+    language: 'DEFAULT',
+    digitTimeoutSeconds: 3,
+    keys: digitKeys.map((key, k) => ({
+      key,
+      destination:
+        k < 4
+          ? { type: 'QUEUE', number: snapshot.queues![(i + k) % 100]!.number, targetId: `queue${(i + k) % 100}` }
+          : k === 4 && i % 3 === 0
+            ? { type: 'IVR', number: null, targetId: `ivr${(i + 1) % 200}` }
+            : { type: 'EXTENSION', number: numbers[(i * 10 + k) % numbers.length]! },
+    })),
+    noInput: { type: 'HANGUP', number: null },
+    invalid: { type: 'IVR', number: null, targetId: `ivr${i}` },
+  }));
+  return snapshot;
+}
+
+export async function benchRenderLintAttendants(print: (line: string) => void) {
+  await measureRenderLint(print, '4,000 extensions + 100 departments + 100 queues + 200 IVRs', attendantSnapshot());
 }
 
 /** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */

@@ -3,7 +3,7 @@
 //   npm run bench -- pbx     only the rendering/apply/live ones
 import { cpus, totalmem } from 'node:os';
 import { benchFoundation } from './foundation.js';
-import { benchOneChange, benchRenderLint, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
+import { benchOneChange, benchRenderLint, benchRenderLintAttendants, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
 
 const only = process.argv[2];
 const print = (line: string) => console.log(line);
@@ -13,6 +13,7 @@ if (!only || only === 'pbx') {
   await benchRenderLint(print);
   await benchRenderLintTrunks(print);
   await benchRenderLintInbound(print);
+  await benchRenderLintAttendants(print);
   await benchOneChange(print);
   await benchSubscribers(print);
 }

@@ -37,6 +37,7 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   if (services.lease.held()) await services.applier.applyNow();
   services.lease.on('acquired', () => void services.applier.applyNow());
   await services.live.start();
+  await services.queueLive.start();
   const app = await startApp(services, { port: config.port, host: config.host });
   return {
     app,
@@ -46,6 +47,7 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
       services.applier.stop();
       // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
       await bounded('live state', () => services.live.stop());
+      await bounded('queue live state', async () => services.queueLive.stop());
       await bounded('lease', () => services.lease.stop());
       await bounded('HTTP server', () => app.close());
       await bounded('QR workers', () => stopQrRendering());

@@ -36,6 +36,11 @@ import { InboundCallService } from './pbx/live/call-service.js';
 import { BlacklistService } from './blacklist/service.js';
 import { WhitelistService } from './whitelists/service.js';
 import { listenForBlacklistCodes } from './blacklist/stasis.js';
+import { SoundService } from './sounds/service.js';
+import { createPromptPhoneService } from './sounds/phone/index.js';
+import { IvrService } from './ivr/service.js';
+import { QueueService } from './queues/service.js';
+import { QueueLive } from './queues/live/index.js';
 
 /** The domain services one server instance runs with. */
 export type Services = ReturnType<typeof createServices>;
@@ -95,6 +100,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
     inbound: new InboundService(db, changes),
     blacklist: new BlacklistService(db, changes),
     whitelists: new WhitelistService(db, store, changes),
+    sounds: new SoundService({ db, settings: store, changes, soundsDir: config.soundsDir, tokenSecret: loadTokenSecret(config.tokenSecret, config.dataDir) }),
+    promptPhone: createPromptPhoneService(config, db, ari, log),
+    ivrs: new IvrService(db, store, changes),
+    queues: new QueueService(db, store, changes),
+    queueLive: new QueueLive({ prisma: db.prisma, bus, log, ami }),
     featureCodes: new FeatureCodeService(db, store, changes, log),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),

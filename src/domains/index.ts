@@ -12,9 +12,12 @@ import { pinSetsDomain } from '../pin-sets/domain.js';
 import { inboundDomain } from '../inbound/domain.js';
 import { timeRulesDomain } from '../time-rules/domain.js';
 import { domains } from './registry.js';
+import { queuesDomain } from '../queues/domain.js';
+import { soundsDomain } from '../sounds/domain.js';
 import { blacklistDomain } from '../blacklist/domain.js';
 import { whitelistsDomain } from '../whitelists/domain.js';
 import { officePauseDomain } from '../office-pause/domain.js';
+import { ivrDomain } from '../ivr/domain.js';
 
 /**
  * The domains this server runs with, one line each. The order is the order
@@ -37,5 +40,8 @@ domains.register(inboundDomain);
 domains.register(officePauseDomain);
 domains.register(blacklistDomain);
 domains.register(whitelistsDomain);
+domains.register(soundsDomain);
+domains.register(ivrDomain);
+domains.register(queuesDomain);
 
 export { domains };

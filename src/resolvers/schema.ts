@@ -22,6 +22,11 @@ import './inbound-calls.js';
 import './inbound.js';
 import './blacklist.js';
 import './whitelists.js';
+import './ivr.js';
+import './sounds.js';
+import './sound-phone.js';
+import './queues.js';
+import './queue-live.js';
 
 /** The whole GraphQL schema, assembled from one module per domain. */
 export const schema = builder.toSchema({ sortSchema: true });

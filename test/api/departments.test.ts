@@ -73,8 +73,8 @@ describe('departments (F-4.1.1)', () => {
     const missing = await create({ name: 'Ops', number: '0402', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'EXTENSION', target: '899' } });
     expect(missing.data.createDepartment.issues[0]).toMatchObject({ path: ['input', 'noAnswerDestination', 'target'], code: 'NOT_FOUND', message: 'no extension 899 exists' });
     // Kinds whose feature does not exist are not offered at all.
-    const queue = await create({ name: 'Ops', number: '0402', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'QUEUE', target: '0300' } });
-    expect(queue.errors?.[0]?.message).toMatch(/QUEUE/);
+    const queue = await create({ name: 'Ops', number: '0402', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'CONFERENCE', target: '0700' } });
+    expect(queue.errors?.[0]?.message).toMatch(/CONFERENCE/);
     const wrongParameter = await create({ name: 'Ops', number: '0402', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'HANGUP', greeting: 'BUSY' } });
     expect(wrongParameter.data.createDepartment.issues[0]).toMatchObject({ path: ['input', 'noAnswerDestination', 'greeting'], code: 'NOT_ALLOWED' });
     const external = await create({ name: 'Ops', number: '0402', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'EXTERNAL_NUMBER', target: '0086;1' } });

@@ -206,7 +206,7 @@ describe('DID routes (F-4.2.5)', () => {
       '4930999012,EXTENSION,899,,',
       '4930999010,HANGUP,,,',
       '+4930999001,HANGUP,,,',
-      '4930999013,QUEUE,0300,,',
+      '4930999013,CONFERENCE,0700,,',
       '4930999014,EXTENSION,102,abc,',
       '4930999015,EXTENSION,102,2,',
       '4930999016,HANGUP,,,"a b"',

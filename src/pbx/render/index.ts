@@ -6,7 +6,7 @@ import { dialplanExpectations, dialplanWarnings, renderDialplan } from './dialpl
 import { iaxCore } from './iax.js';
 import { pjsipCore } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
-import { renderAri, renderHttp, renderManager, renderModules, renderMusicOnHold, renderRtp } from './system.js';
+import { renderAri, renderHttp, renderManager, renderModules, renderRtp } from './system.js';
 import { file } from './text.js';
 
 export type { PbxSnapshot } from './snapshot.js';
@@ -34,7 +34,6 @@ function wholeFiles(snapshot: PbxSnapshot): [string, string][] {
     ['http.conf', renderHttp(snapshot)],
     ['manager.conf', renderManager(snapshot)],
     ['modules.conf', renderModules()],
-    ['musiconhold.conf', renderMusicOnHold()],
     ['rtp.conf', renderRtp(snapshot)],
   ];
 }
@@ -67,6 +66,7 @@ export const reloadModules: Record<string, string> = {
   'modules.conf': '',
   'musiconhold.conf': 'res_musiconhold.so',
   'pjsip.conf': 'res_pjsip.so',
+  'queues.conf': 'app_queue.so',
   'rtp.conf': 'res_rtp_asterisk.so',
   'voicemail.conf': 'app_voicemail.so',
 };

@@ -44,10 +44,10 @@ describe('render: dial permissions (F-4.3.3)', () => {
     expect(sectionOf(files.get('pjsip.conf')!, '101', 'endpoint').get('context')).toEqual(['pbx-permission-Sales_2']);
     const dialplan = files.get('extensions.conf')!;
     expect(dialplan).toContain(
-      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\n\n',
+      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\n\n',
     );
     expect(dialplan).toContain(
-      '[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\n\n',
+      '[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\n\n',
     );
   });
 
