@@ -1,3 +1,4 @@
+import { ListingRebuild } from './listing-rebuild.js';
 import type { PrismaClient } from '../../db/client.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Logger } from '../../logger.js';
@@ -60,13 +61,17 @@ export class TrunkStatusService {
   /** `clientUri serverUri` of each outbound registration listed → trunk name. */
   private listedRegistrations = new Map<string, string>();
   private connected = false;
-  private rebuilding: Promise<void> | null = null;
-  private rebuildAgain = false;
-  private buffered: AmiMessage[] = [];
   private resyncTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private applied: ReturnType<EventBus['subscribe']> | null = null;
   private started = false;
+  private readonly listing = new ListingRebuild<AmiMessage>({
+    read: () => this.readAll(),
+    apply: (message) => this.onEvent(message),
+    keepGoing: () => this.connected,
+    onError: (error) => this.deps.log.error({ err: error }, 'reading trunk status from AMI failed'),
+    maxHeld: MAX_BUFFERED,
+  });
 
   constructor(
     private readonly deps: {
@@ -150,25 +155,7 @@ export class TrunkStatusService {
 
   /** Reads every fact again from AMI listings; events that arrive meanwhile apply on top. */
   async rebuild(): Promise<void> {
-    if (this.rebuilding) {
-      this.rebuildAgain = true;
-      return this.rebuilding;
-    }
-    const run = (async () => {
-      do {
-        this.rebuildAgain = false;
-        await this.readAll();
-      } while (this.rebuildAgain && this.connected);
-    })();
-    this.rebuilding = run;
-    try {
-      await run;
-    } catch (error) {
-      this.deps.log.error({ err: error }, 'reading trunk status from AMI failed');
-    } finally {
-      this.rebuilding = null;
-      for (const message of this.buffered.splice(0)) this.onEvent(message);
-    }
+    return this.listing.run();
   }
 
   private async readAll(): Promise<void> {
@@ -238,10 +225,7 @@ export class TrunkStatusService {
   private onEvent(message: AmiMessage): void {
     try {
       if (!followed.has(eventName(message))) return;
-      if (this.rebuilding) {
-        if (this.buffered.length < MAX_BUFFERED) this.buffered.push(message);
-        return;
-      }
+      if (this.listing.hold(message)) return;
       for (const name of this.apply(message)) this.recompute(name);
     } catch (error) {
       this.deps.log.warn({ err: error, event: message?.Event }, 'unreadable AMI event ignored for trunk status');

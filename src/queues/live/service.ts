@@ -1,3 +1,4 @@
+import { ListingRebuild } from '../../pbx/live/listing-rebuild.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Logger } from '../../logger.js';
 import type { AmiClient } from '../../pbx/ami/client.js';
@@ -29,14 +30,18 @@ export class QueueLiveService {
   private facts: QueueFactsByName = new Map();
   private current = new Map<string, QueueLiveState>();
   private connected = false;
-  private rebuilding: Promise<void> | null = null;
-  private rebuildAgain = false;
-  private buffered: AmiMessage[] = [];
   private pollTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private applied: ReturnType<EventBus['subscribe']> | null = null;
   private waiters = new Set<Waiter>();
   private started = false;
+  private readonly listing = new ListingRebuild<AmiMessage>({
+    read: () => this.readListing(),
+    apply: (message) => this.onEvent(message),
+    keepGoing: () => this.connected,
+    onError: (error) => this.deps.log.error({ err: error }, 'reading the queue status from AMI failed'),
+    maxHeld: MAX_BUFFERED,
+  });
 
   constructor(
     private readonly deps: {
@@ -138,25 +143,7 @@ export class QueueLiveService {
 
   /** Reads the QueueStatus listing again; events that arrive meanwhile apply on top. Never throws. */
   async rebuild(): Promise<void> {
-    if (this.rebuilding) {
-      this.rebuildAgain = true;
-      return this.rebuilding;
-    }
-    const run = (async () => {
-      do {
-        this.rebuildAgain = false;
-        await this.readListing();
-      } while (this.rebuildAgain && this.connected);
-    })();
-    this.rebuilding = run;
-    try {
-      await run;
-    } catch (error) {
-      this.deps.log.error({ err: error }, 'reading the queue status from AMI failed');
-    } finally {
-      this.rebuilding = null;
-      for (const message of this.buffered.splice(0)) this.onEvent(message);
-    }
+    return this.listing.run();
   }
 
   /**
@@ -199,10 +186,7 @@ export class QueueLiveService {
   private onEvent(message: AmiMessage): void {
     try {
       if (!followed.has(eventName(message))) return;
-      if (this.rebuilding) {
-        if (this.buffered.length < MAX_BUFFERED) this.buffered.push(message);
-        return;
-      }
+      if (this.listing.hold(message)) return;
       const touched = applyQueueEvent(this.facts, message, this.now());
       for (const name of touched) {
         const config = this.configs.get(queueIdOf(name) ?? '');
