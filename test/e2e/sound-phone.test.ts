@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/subscriptions.js';
@@ -43,9 +43,6 @@ describe.skipIf(!ASTERISK || !PJSUA)('prompts by phone on a real Asterisk', () =
 
   beforeAll(async () => {
     product = await startProduct({ asterisk: ASTERISK!, pjsua: PJSUA! });
-    // `make install` creates <astspooldir>/recording; the harness's private spool starts empty, and
-    // Asterisk records nothing (500) into a folder that does not exist.
-    mkdirSync(path.join(product.pbx.spoolDir, 'recording'), { recursive: true });
     await product.createExtension('101');
     phone = await product.phone('101', { autoAnswer: 200 });
     expect((await phone.waitForRegistration()).ok, phone.tail()).toBe(true);

@@ -436,7 +436,8 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     modules,
     sbin: path.dirname(realpathSync(bin)),
   };
-  for (const d of [dirs.etc, dirs.varlib, path.join(dirs.varlib, 'keys'), dirs.data, dirs.spool, dirs.run, dirs.log, dirs.cache]) mkdirSync(d, { recursive: true });
+  // The spool's recording folder is made by `make install`, as on a real installation (ARI recordings are stored there).
+  for (const d of [dirs.etc, dirs.varlib, path.join(dirs.varlib, 'keys'), dirs.data, dirs.spool, path.join(dirs.spool, 'recording'), dirs.run, dirs.log, dirs.cache]) mkdirSync(d, { recursive: true });
   // Read-only data (documentation, rest-api …, the prompts and music on hold) linked into data/; astdb, spool and logs stay private.
   linkDataDir(dirs.data, bin, { sounds: prompts.sounds, moh: prompts.moh });
   const conf = path.join(dirs.etc, 'asterisk.conf');
