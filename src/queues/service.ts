@@ -52,7 +52,7 @@ export class QueueService {
       // The id is made here, so the number is claimed first: a clash names the number's owner.
       const id = randomUUID().replaceAll('-', '');
       const number = input.number ?? (await this.nextFreeNumber(tx));
-      const fields: QueueScalarFields = { ...defaults, ...definedScalars(input), name: input.name!, number };
+      const fields: QueueScalarFields = { ...queueDefaults, ...definedScalars(input), name: input.name!, number };
       await this.validate(tx, id, fields, null);
       const refs = await this.references(tx, input, { mohClassId: defaultMohClassId, periodicAnnouncePromptId: null });
       const agents = await this.agents(tx, input, { STATIC: [], DYNAMIC: [] });
@@ -239,7 +239,7 @@ async function failoverChain(tx: Tx, from: string, to: string): Promise<string[]
 }
 
 /** What a queue is created with when the input leaves a field out (the Prisma defaults, stated once for validation). */
-const defaults: Omit<QueueScalarFields, 'name' | 'number'> = {
+export const queueDefaults: Omit<QueueScalarFields, 'name' | 'number'> = {
   strategy: 'RING_ALL',
   useMemberOrder: false,
   autofill: true,

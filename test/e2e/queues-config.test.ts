@@ -6,6 +6,7 @@ import { until } from '../support/subscriptions.js';
 import { smallSnapshot } from '../pbx/fixtures/snapshots.js';
 import { ERRORS, startProduct, type Product } from './support/product.js';
 import { allocatePorts, disconnected, e2eBinaries, freePort, freeUdpRange, RENDERED_FILES, startAsterisk, startPhone, withPorts, type Asterisk, type PbxPorts, type Phone } from './support/index.js';
+import { queueDefaults } from '../../src/queues/service.js';
 
 /**
  * The rendered queues.conf and queue dialplan on a real Asterisk (F-4.2.2,
@@ -19,23 +20,8 @@ import { allocatePorts, disconnected, e2eBinaries, freePort, freeUdpRange, RENDE
 const { ASTERISK, PJSUA } = e2eBinaries();
 
 const base: Omit<SnapshotQueue, 'id' | 'name' | 'number'> = {
-  strategy: 'RING_ALL',
+  ...queueDefaults,
   mohClassId: 'mohclassdefault',
-  useMemberOrder: false,
-  autofill: true,
-  agentRingTimeoutSeconds: 15,
-  autopause: 'NO',
-  wrapupSeconds: 0,
-  reportHoldTime: false,
-  maxCallers: 0,
-  prefixQueueNameToCallerId: false,
-  maxWaitSeconds: 0,
-  joinEmpty: true,
-  leaveWhenEmpty: false,
-  announceHoldTime: 'NO',
-  announcePosition: false,
-  announceFrequencySeconds: 0,
-  periodicAnnounceFrequencySeconds: 0,
   periodicAnnouncePromptId: null,
   staticAgents: [],
   dynamicAgents: [],

@@ -8,6 +8,7 @@ import { callerIdLabel } from '../../../src/queues/dialplan.js';
 import type { SnapshotQueue } from '../../../src/queues/snapshot.js';
 import { expectGolden } from '../../support/golden.js';
 import { smallSnapshot } from '../fixtures/snapshots.js';
+import { queueDefaults } from '../../../src/queues/service.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
 
@@ -16,23 +17,8 @@ function queue(id: string, number: string, name: string, fields: Partial<Snapsho
     id,
     name,
     number,
-    strategy: 'RING_ALL',
+    ...queueDefaults,
     mohClassId: 'mohclassdefault',
-    useMemberOrder: false,
-    autofill: true,
-    agentRingTimeoutSeconds: 15,
-    autopause: 'NO',
-    wrapupSeconds: 0,
-    reportHoldTime: false,
-    maxCallers: 0,
-    prefixQueueNameToCallerId: false,
-    maxWaitSeconds: 0,
-    joinEmpty: true,
-    leaveWhenEmpty: false,
-    announceHoldTime: 'NO',
-    announcePosition: false,
-    announceFrequencySeconds: 0,
-    periodicAnnounceFrequencySeconds: 0,
     periodicAnnouncePromptId: null,
     staticAgents: [],
     dynamicAgents: [],
