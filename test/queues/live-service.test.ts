@@ -134,3 +134,27 @@ describe('live queue state from AMI', () => {
     expect(published).toEqual([expect.objectContaining({ queueId: 'q2', agents: [], callers: [], inAsterisk: false })]);
   });
 });
+
+describe('reading the stored queues', () => {
+  it('many refreshes at once read the queues once more, not once each, and see the last change', async () => {
+    let reads = 0;
+    const stored = structuredClone(RECORDED_QUEUES);
+    const counting = new QueueLiveService({
+      readQueues: async () => {
+        reads++;
+        await new Promise((r) => setTimeout(r, 5));
+        return stored;
+      },
+      bus,
+      log: createLogger('silent'),
+      ami: null,
+    });
+    await counting.start();
+    reads = 0;
+    stored.pop();
+    await Promise.all(Array.from({ length: 50 }, () => counting.refresh()));
+    expect(reads).toBeLessThanOrEqual(2);
+    expect(counting.list().map((s) => s.queueId)).toEqual(stored.map((q) => q.id));
+    counting.stop();
+  });
+});

@@ -42,6 +42,13 @@ export class QueueLiveService {
     onError: (error) => this.deps.log.error({ err: error }, 'reading the queue status from AMI failed'),
     maxHeld: MAX_BUFFERED,
   });
+  private readonly stored = new ListingRebuild<never>({
+    read: () => this.readStoredQueues(),
+    apply: () => undefined,
+    keepGoing: () => true,
+    onError: (error) => this.deps.log.error({ err: error }, 'reading the queues for their live state failed'),
+    maxHeld: 0,
+  });
 
   constructor(
     private readonly deps: {
@@ -121,8 +128,16 @@ export class QueueLiveService {
     return this.current.get(queueId);
   }
 
-  /** The stored queues or their agents changed. A deleted queue is reported once more, empty, then no longer. */
-  async refresh(): Promise<void> {
+  /**
+   * The stored queues or their agents changed. A deleted queue is reported
+   * once more, empty, then no longer. Reads run one at a time: many callers
+   * at once (e.g. `live` of every queue in a list) cause one read, or two.
+   */
+  refresh(): Promise<void> {
+    return this.stored.run();
+  }
+
+  private async readStoredQueues(): Promise<void> {
     let configs: QueueConfig[];
     try {
       configs = await this.deps.readQueues();
