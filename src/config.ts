@@ -25,6 +25,8 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   ASTERISK_CONFIG_DIR: z.string().optional(),
   SOUNDS_DIR: z.string().optional(),
+  ASTERISK_SPOOL_DIR: z.string().default('/var/spool/asterisk'),
+  ASTERISK_LOG_DIR: z.string().default('/var/log/asterisk'),
   ARI_URL: z.string().url('ARI_URL must be a URL such as http://127.0.0.1:8088').optional(),
   ARI_USERNAME: z
     .string()
@@ -74,6 +76,10 @@ export type Config = {
   trustProxy: boolean;
   asterisk: {
     configDir: string;
+    /** Asterisk's astspooldir: voicemail/<context>/<box>/, monitor/ (call recordings); read and written by this server on the same machine */
+    spoolDir: string;
+    /** Asterisk's astlogdir: cdr-custom/ holds the call records Asterisk writes, which this server imports */
+    logDir: string;
     /** Where this server reaches ARI; null: no Asterisk, files are rendered and written only. */
     ariUrl: string | null;
     ariUsername: string;
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === 'true',
     asterisk: {
       configDir: resolve(e.ASTERISK_CONFIG_DIR ?? resolve(dataDir, 'asterisk')),
+      spoolDir: resolve(e.ASTERISK_SPOOL_DIR),
+      logDir: resolve(e.ASTERISK_LOG_DIR),
       ariUrl: e.ARI_URL ?? null,
       ariUsername: e.ARI_USERNAME,
       ariPassword: e.ARI_PASSWORD,

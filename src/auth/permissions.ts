@@ -15,6 +15,20 @@ export const permissions = [
   'accounts:write',
   'apiKeys:write',
   'audit:read',
+  /** Live calls, and acting on them (click-to-call, transfer, hold, park, recording) */
+  'calls:read',
+  'calls:control',
+  /** Call records (F-5.2) and their export */
+  'callRecords:read',
+  /** Call recordings (F-5.1): list and download; delete */
+  'recordings:read',
+  'recordings:write',
+  /** Voicemail messages of every mailbox: list and download; mark read and delete */
+  'voicemail:read',
+  'voicemail:write',
+  /** Webhook endpoints, their delivery log and replay */
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -24,9 +38,9 @@ export type Role = AccountRole | 'EXTENSION_USER' | 'API_KEY';
 
 export const rolePermissions: Record<AccountRole, readonly Permission[]> = {
   ADMIN: permissions,
-  OPERATOR: ['extensions:read', 'departments:read', 'settings:read'],
-  OPERATOR_PANEL: ['extensions:read', 'departments:read'],
-  BILLING: ['extensions:read', 'departments:read'],
+  OPERATOR: ['extensions:read', 'departments:read', 'settings:read', 'calls:read', 'calls:control', 'callRecords:read', 'recordings:read', 'voicemail:read'],
+  OPERATOR_PANEL: ['extensions:read', 'departments:read', 'calls:read', 'calls:control'],
+  BILLING: ['extensions:read', 'departments:read', 'callRecords:read'],
 };
 
 export type Principal =

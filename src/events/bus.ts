@@ -20,6 +20,12 @@ export type BusTopics = {
   inboundCall: import('../pbx/live/calls.js').InboundCall;
   /** The live state of a queue changed (issue 11). */
   queueState: import('../queues/live/state.js').QueueLiveState;
+  /** A live call started, changed or ended (issue 10). */
+  call: import('../calls/contract.js').CallEvent;
+  /** A call record was imported (F-5.2). */
+  callRecord: import('../records/contract.js').CallRecordJson;
+  /** A mailbox's messages changed: one arrived, was read or deleted. */
+  voicemail: import('../voicemail/contract.js').MailboxChange;
 };
 export type BusTopic = keyof BusTopics;
 
@@ -34,6 +40,8 @@ const conflationKey: { [T in BusTopic]?: (payload: BusTopics[T]) => string } = {
   officePause: () => 'officePause',
   inboundCall: (payload) => payload.channelId,
   queueState: (payload) => payload.queueId,
+  call: (payload) => payload.call.id,
+  voicemail: (payload) => payload.mailbox,
 };
 /** Topics without a key keep at most this many undelivered events per subscriber; the oldest go first. */
 const MAX_PENDING = 1000;
@@ -45,7 +53,11 @@ const MAX_PENDING = 1000;
  */
 export type EventBus = {
   publish<T extends BusTopic>(topic: T, payload: BusTopics[T]): void;
-  subscribe<T extends BusTopic>(topic: T): AsyncIterableIterator<BusTopics[T]> & { pending(): number };
+  /**
+   * `lossless`: every event, none conflated (for writers of durable records such as the webhook outbox);
+   * at most MAX_PENDING undelivered, the oldest dropped beyond that.
+   */
+  subscribe<T extends BusTopic>(topic: T, options?: { lossless?: boolean }): AsyncIterableIterator<BusTopics[T]> & { pending(): number };
   close(): Promise<void>;
   /** Whether events reach every instance: always in-process; over Redis while both its connections are ready. */
   healthy(): boolean;
@@ -112,10 +124,10 @@ class Fanout {
     for (const s of this.subscribers[topic] ?? []) s.push(payload);
   }
 
-  subscribe<T extends BusTopic>(topic: T): Subscription<BusTopics[T]> {
+  subscribe<T extends BusTopic>(topic: T, options?: { lossless?: boolean }): Subscription<BusTopics[T]> {
     const set: Set<Subscription<BusTopics[T]>> = this.subscribers[topic] ?? new Set();
     this.subscribers[topic] = set as (typeof this.subscribers)[T];
-    const subscription = new Subscription<BusTopics[T]>(conflationKey[topic], () => set.delete(subscription));
+    const subscription = new Subscription<BusTopics[T]>(options?.lossless ? undefined : conflationKey[topic], () => set.delete(subscription));
     set.add(subscription);
     return subscription;
   }
@@ -125,12 +137,12 @@ class Fanout {
 export function createEventBus(redisUrl?: string, log: Logger = createLogger('warn')): EventBus {
   const fanout = new Fanout();
   if (!redisUrl) {
-    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic) => fanout.subscribe(topic), close: async () => undefined, healthy: () => true, kind: 'memory' };
+    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic, options) => fanout.subscribe(topic, options), close: async () => undefined, healthy: () => true, kind: 'memory' };
   }
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus', 'officePause', 'inboundCall', 'queueState'];
+  const topics: BusTopic[] = ['pbxApplied', 'extensionStatus', 'configChanged', 'ipBan', 'trunkStatus', 'officePause', 'inboundCall', 'queueState', 'call', 'callRecord', 'voicemail'];
   let closed = false;
   reportConnection(publisher, 'publisher', log);
   reportConnection(subscriber, 'subscriber', log);
@@ -148,7 +160,7 @@ export function createEventBus(redisUrl?: string, log: Logger = createLogger('wa
         log.warn({ err, topic }, 'event bus: the event is not JSON, not published');
       }
     },
-    subscribe: (topic) => fanout.subscribe(topic),
+    subscribe: (topic, options) => fanout.subscribe(topic, options),
     async close() {
       closed = true;
       publisher.disconnect();
