@@ -5,6 +5,7 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  type ArgumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
@@ -26,6 +27,8 @@ export type PricedCostOptions = {
   objectCost?: number;
   scalarCost?: number;
   depthCostFactor?: number;
+  /** The request's variables: a `first`/`last` given by a variable multiplies like a literal one (armor sees literals only). */
+  variables?: Readonly<Record<string, unknown>>;
 };
 
 type Cost = { plain: number; priced: number };
@@ -61,6 +64,7 @@ export function operationCost(context: Pick<ValidationContext, 'getSchema' | 'ge
   const factor = options.depthCostFactor ?? 1.5;
   const schema = context.getSchema();
   const fragmentCosts = new Map<string, Cost | null>();
+  const variables = variableValues(operation, options.variables);
 
   const selectionsCost = (base: number, selections: readonly SelectionNode[], parent: GraphQLCompositeType | undefined, multiplier: number): Cost => {
     const cost = { plain: base, priced: base };
@@ -84,7 +88,7 @@ export function operationCost(context: Pick<ValidationContext, 'getSchema' | 'ge
         return { plain: scalarCost, priced: price ?? scalarCost };
       }
       const named = field ? getNamedType(field.type) : undefined;
-      return selectionsCost(objectCost, node.selectionSet.selections, named && isCompositeType(named) ? named : undefined, pageSize(node.arguments ?? []));
+      return selectionsCost(objectCost, node.selectionSet.selections, named && isCompositeType(named) ? named : undefined, pageSize(node.arguments ?? [], variables));
     }
     if (node.kind === Kind.INLINE_FRAGMENT) {
       const type = node.typeCondition ? typeNamed(schema, node.typeCondition.name.value) : parent;
@@ -114,11 +118,28 @@ export function operationCost(context: Pick<ValidationContext, 'getSchema' | 'ge
   return total;
 }
 
-/** armor's multiplier: the first `first` or `last` argument, if it is a literal integer above 1. */
-function pageSize(args: readonly { name: { value: string }; value: { kind: string; value?: unknown } }[]): number {
+/** armor's multiplier: the first `first` or `last` argument, if it is an integer above 1 (a literal, or a variable when the variables are known). */
+function pageSize(args: readonly ArgumentNode[], variables: ReadonlyMap<string, unknown> | null): number {
   const arg = args.find((a) => a.name.value === 'first' || a.name.value === 'last');
-  if (!arg || arg.value.kind !== Kind.INT) return 1;
-  return Math.max(parseInt(String(arg.value.value), 10) || 1, 1);
+  if (!arg) return 1;
+  if (arg.value.kind === Kind.INT) return Math.max(parseInt(arg.value.value, 10) || 1, 1);
+  if (arg.value.kind === Kind.VARIABLE && variables) {
+    const value = variables.get(arg.value.name.value);
+    return typeof value === 'number' && Number.isFinite(value) ? Math.max(Math.floor(value), 1) : 1;
+  }
+  return 1;
+}
+
+/** The operation's variables with their declared defaults filled in; null when the request's variables are not known (validation). */
+function variableValues(operation: OperationDefinitionNode, given: Readonly<Record<string, unknown>> | undefined): ReadonlyMap<string, unknown> | null {
+  if (!given) return null;
+  const values = new Map<string, unknown>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (given[name] !== undefined && given[name] !== null) values.set(name, given[name]);
+    else if (definition.defaultValue?.kind === Kind.INT) values.set(name, parseInt(definition.defaultValue.value, 10));
+  }
+  return values;
 }
 
 function typeNamed(schema: GraphQLSchema, name: string): GraphQLCompositeType | undefined {

@@ -9,7 +9,7 @@ import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
-import { auditPlugin, credentialLimitPlugin, limitsPlugin } from './plugins.js';
+import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
@@ -100,7 +100,7 @@ export async function startApp(services: Services, options: { port: number; host
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
     },
-    plugins: [limitsPlugin(), credentialLimitPlugin(), auditPlugin()],
+    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin()],
     maskedErrors: {
       maskError(error, message) {
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.

@@ -1,11 +1,23 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
-import { GraphQLError, getOperationAST, Kind, type FieldNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  Kind,
+  visit,
+  BREAK,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { summarize } from '../audit/redact.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { Context } from '../resolvers/context.js';
-import { priceFields } from '../extensions/qr-cost.js';
+import { operationCost, priceFields } from '../extensions/qr-cost.js';
 
 const limits = { aliases: 15, depth: 12, cost: 300000, tokens: 4000, directives: 20 };
 
@@ -24,6 +36,41 @@ export function limitsPlugin() {
     maxDirectives: { n: limits.directives, ...refusal('DIRECTIVE_LIMIT', (found) => `Directives limit exceeded: ${found} directives, at most ${limits.directives}`) },
     blockFieldSuggestion: { enabled: true },
   });
+}
+
+/**
+ * Armor prices a document at validation, where a `first: $n` counts as one row: a page size given by a
+ * variable passed for the price of one. Before execution, a document with such a page size is priced
+ * again with the request's variables (the same units and prices) and refused the same way when over.
+ */
+export function variablePageCostPlugin(): Plugin {
+  const check = (args: ExecutionArgs, stop: (result: { errors: GraphQLError[] }) => void) => {
+    if (!hasVariablePageSize(args.document)) return;
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return;
+    const fragments = new Map(args.document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+    const context = { getSchema: () => args.schema, getFragment: (name: string) => fragments.get(name) ?? null };
+    const { priced } = operationCost(context, operation, { variables: args.variableValues ?? {} });
+    if (priced > limits.cost) stop({ errors: [new GraphQLError(`Cost limit exceeded: cost ${Math.round(priced)}, at most ${limits.cost}`, { extensions: { code: 'COST_LIMIT' } })] });
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+  };
+}
+
+function hasVariablePageSize(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /**

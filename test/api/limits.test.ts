@@ -81,3 +81,37 @@ describe('limit refusals over graphql-ws', () => {
     }
   });
 });
+
+describe('a page size given by a variable', () => {
+  async function postWithVariables(query: string, variables: Record<string, unknown>) {
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: GRAPHQL_RESPONSE, authorization: `Bearer ${server.adminToken}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  }
+  const query = 'query Page($n: Int) { extensions(first: $n) { totalCount } }';
+
+  it('costs what the same literal costs: refused over the limit', async () => {
+    const body = await postWithVariables(query, { n: 100000 });
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]).toMatchObject({ message: 'Cost limit exceeded: cost 350000, at most 300000', extensions: { code: 'COST_LIMIT' } });
+  });
+
+  it('counts a declared default when the variable is not sent', async () => {
+    const body = await postWithVariables('query Page($n: Int = 100000) { extensions(first: $n) { totalCount } }', {});
+    expect(body.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+  });
+
+  it('counts a variable inside a fragment', async () => {
+    const body = await postWithVariables('query Page($n: Int) { ...Page } fragment Page on Query { extensions(first: $n) { totalCount } }', { n: 100000 });
+    expect(body.errors?.[0]?.extensions?.code).toBe('COST_LIMIT');
+  });
+
+  it('lets a page within the limit through', async () => {
+    const body = await postWithVariables(query, { n: 10 });
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ extensions: { totalCount: expect.any(Number) } });
+  });
+});
