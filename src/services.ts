@@ -41,6 +41,8 @@ import { createPromptPhoneService } from './sounds/phone/index.js';
 import { IvrService } from './ivr/service.js';
 import { QueueService } from './queues/service.js';
 import { QueueLive } from './queues/live/index.js';
+import { Metrics } from './metrics/metrics.js';
+import { countedBus } from './metrics/bus.js';
 
 /** The domain services one server instance runs with. */
 export type Services = ReturnType<typeof createServices>;
@@ -49,9 +51,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const store = new SettingsStore({ system: { maxIpExtensions: config.maxIpExtensions } }, log);
   const signer = new TokenSigner(loadTokenSecret(config.tokenSecret, config.dataDir), config.accessTokenTtlSeconds);
   const changes = new ConfigChanges();
-  const bus = createEventBus(config.redisUrl, log);
   const connection = asteriskConnection(config);
   const ari = config.asterisk.ariUrl ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log }) : null;
+  let ami: AmiClient | null = null;
+  const metrics = new Metrics({ ariConnected: ari ? () => ari.connected() : null, amiConnected: ari ? () => ami?.connected() ?? false : null });
+  const bus = countedBus(createEventBus(config.redisUrl, log), metrics);
   const applier = new ConfigApplier({
     configDir: config.asterisk.configDir,
     renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
@@ -59,13 +63,14 @@ export function createServices(config: Config, db: Database, log: Logger) {
     reloader: ari,
     onApplied: (report) => {
       log.info({ revision: report.revision, outcome: report.outcome, changedFiles: report.changedFiles, reloadedModules: report.reloadedModules, error: report.error }, 'configuration applied');
+      metrics.recordApply(report);
       bus.publish('pbxApplied', applyReportJson(report));
     },
     log,
     debounceMs: config.applyDebounceMs,
   });
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
-  const ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
+  ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source) => bus.publish('configChanged', { source }));
@@ -78,6 +83,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     }
   })();
   return {
+    metrics,
     lease,
     live,
     config,

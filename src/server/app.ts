@@ -11,6 +11,8 @@ import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
+import { serveMetrics } from '../metrics/http.js';
+import { metricsPlugin } from '../metrics/plugin.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
 const codes = new Map<unknown, string>([
@@ -100,7 +102,7 @@ export async function startApp(services: Services, options: { port: number; host
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
     },
-    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin()],
+    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics)],
     maskedErrors: {
       maskError(error, message) {
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.
@@ -127,6 +129,7 @@ export async function startApp(services: Services, options: { port: number; host
       return;
     }
     if (serveSoundLibrary(services, req, res)) return;
+    if (serveMetrics(services, req, res)) return;
     void yoga.handle(req, res, { req, res });
   });
 
