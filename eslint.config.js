@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'data/', 'schema/', 'coverage/', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'data/', 'schema/', 'coverage/', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
