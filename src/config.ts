@@ -51,7 +51,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9!#$%&()*+./:<=>?@^_{|}~-]{8,64}$/, 'AMI_PASSWORD: 8–64 printable characters without ; [ ] , " \\ or spaces')
     .optional(),
   REDIS_URL: z.string().optional(),
-  APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LEASE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
   CORS_ORIGINS: z
     .string()

@@ -71,7 +71,7 @@ export class ConfigApplier {
     return { revision: this.revision, appliedRevision: this.appliedRevision, lastApply: this.last, pendingReloads: [...this.pendingReloads] };
   }
 
-  /** A change was committed: apply after a short quiet period, once for a burst. */
+  /** A change was committed: apply after the quiet time (none by default); changes during an apply are applied together after it. */
   markChanged(): void {
     this.revision += 1;
     if (this.stopped) return;
