@@ -13,6 +13,7 @@ import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugi
 import { serveSoundLibrary } from '../sounds/http.js';
 import { serveMetrics } from '../metrics/http.js';
 import { metricsPlugin } from '../metrics/plugin.js';
+import { sharedSubscriptionExecution } from './shared-subscriptions.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
 const codes = new Map<unknown, string>([
@@ -102,7 +103,7 @@ export async function startApp(services: Services, options: { port: number; host
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
     },
-    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics)],
+    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics), sharedSubscriptionExecution()],
     maskedErrors: {
       maskError(error, message) {
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.

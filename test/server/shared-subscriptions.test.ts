@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { subscribe, until } from '../support/subscriptions.js';
+
+const STATUS = `subscription($numbers: [String!]) { extensionStatusChanged(numbers: $numbers) { number state extension { name } } }`;
+
+let server: TestServer;
+let userToken: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  const created = await server.gql(`mutation { createExtensions(input: { startNumber: "100", count: 2 }) { __typename } }`, {}, server.adminToken);
+  expect(created.data.createExtensions.__typename).toBe('MutationCreateExtensionsSuccess');
+  await server.gql(`mutation { setExtensionLoginPassword(extension: "100", password: "Login-100-pass") { __typename } }`, {}, server.adminToken);
+  userToken = await server.login('100', 'Login-100-pass');
+});
+afterAll(() => server.stop());
+
+/**
+ * Publishes the status of a number no subscriber has looked up yet (each subscription's DataLoader would
+ * look it up once) and waits until every subscription has it; answers the SQL statements run meanwhile.
+ */
+async function publishAndCount(subs: ReturnType<typeof subscribe>[], number: string): Promise<number> {
+  const db = server.running.services.db;
+  const before = db.queryCount();
+  server.running.services.bus.publish('extensionStatus', { number, state: 'BUSY', contacts: [] });
+  await Promise.all(subs.map((s) => s.waitFor((r) => r.data?.extensionStatusChanged?.number === number)));
+  return db.queryCount() - before;
+}
+
+describe('one execution per event for subscribers of the same document, variables and rights', () => {
+  it('twenty admin subscribers of the same document: the event is executed once (one extension lookup, not twenty)', async () => {
+    const subs = Array.from({ length: 20 }, () => subscribe(server.graphqlUrl, server.adminToken, STATUS, {}));
+    try {
+      await Promise.all(subs.map((s) => s.waitFor((r) => r.data?.extensionStatusChanged?.number === '100')));
+      expect(await publishAndCount(subs, '900')).toBe(1);
+      for (const s of subs) expect(s.results.at(-1).data.extensionStatusChanged).toEqual({ number: '900', state: 'BUSY', extension: null });
+    } finally {
+      await Promise.all(subs.map((s) => s.close()));
+    }
+  });
+
+  it('other variables or other rights are executed apart', async () => {
+    const admins = Array.from({ length: 5 }, () => subscribe(server.graphqlUrl, server.adminToken, STATUS, {}));
+    const adminsOther = Array.from({ length: 5 }, () => subscribe(server.graphqlUrl, server.adminToken, STATUS, { numbers: null }));
+    const users = Array.from({ length: 5 }, () => subscribe(server.graphqlUrl, userToken, STATUS, {}));
+    const all = [...admins, ...adminsOther];
+    try {
+      await Promise.all([...all, ...users].map((s) => s.waitFor((r) => r.data?.extensionStatusChanged?.number === '100')));
+      // Two groups (two sets of variables, watching the same); the extension user does not watch 901.
+      expect(await publishAndCount(all, '901')).toBe(2);
+      const db = server.running.services.db;
+      const before = db.queryCount();
+      server.running.services.bus.publish('extensionStatus', { number: '100', state: 'RINGING', contacts: [] });
+      await Promise.all([...all, ...users].map((s) => s.waitFor((r) => r.data?.extensionStatusChanged?.state === 'RINGING')));
+      // 100 is known to every subscription's loader: nothing to look up, whoever executes.
+      expect(db.queryCount() - before).toBe(0);
+      for (const s of users) expect(s.results.every((r) => r.data.extensionStatusChanged.number === '100')).toBe(true);
+    } finally {
+      await Promise.all([...all, ...users].map((s) => s.close()));
+    }
+  });
+
+  it('each subscriber still gets its own current state first and its own filter', async () => {
+    const one = subscribe(server.graphqlUrl, server.adminToken, STATUS, { numbers: ['101'] });
+    try {
+      await one.waitFor((r) => r.data?.extensionStatusChanged?.number === '101');
+      server.running.services.bus.publish('extensionStatus', { number: '100', state: 'BUSY', contacts: [] });
+      server.running.services.bus.publish('extensionStatus', { number: '101', state: 'BUSY', contacts: [] });
+      await one.waitFor((r) => r.data?.extensionStatusChanged?.state === 'BUSY');
+      await until(() => one.results.length >= 2, 2000, 'two results');
+      expect(one.results.every((r) => r.data.extensionStatusChanged.number === '101')).toBe(true);
+    } finally {
+      await one.close();
+    }
+  });
+});
