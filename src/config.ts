@@ -57,6 +57,13 @@ const envSchema = z.object({
     .string()
     .default('')
     .refine((value) => originList(value).every(isOrigin), 'CORS_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port; no path)'),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5,300,1800,7200,18000,36000,36000')
+    .refine((v) => retrySchedule(v) !== null, 'WEBHOOK_RETRY_SCHEDULE: comma-separated seconds, e.g. 5,300,1800'),
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(7),
 });
 
 export type Config = {
@@ -95,6 +102,8 @@ export type Config = {
   leaseTtlMs: number;
   /** Origins whose browser pages may call the API (CORS); none: no cross-origin page may. */
   corsOrigins: string[];
+  /** Outgoing webhooks: whether receivers on loopback/private addresses are allowed, the request timeout, the delays between attempts, how long settled events are kept. */
+  webhooks: { allowPrivate: boolean; timeoutMs: number; retryDelaysMs: number[]; retentionMs: number };
 };
 
 export class ConfigError extends Error {}
@@ -144,7 +153,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     applyDebounceMs: e.APPLY_DEBOUNCE_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
     corsOrigins: originList(e.CORS_ORIGINS),
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: retrySchedule(e.WEBHOOK_RETRY_SCHEDULE)!,
+      retentionMs: e.WEBHOOK_RETENTION_DAYS * 86_400_000,
+    },
   };
+}
+
+/** Seconds between webhook attempts, e.g. "5,300,1800" (fractions allowed), in milliseconds; null when malformed. */
+function retrySchedule(value: string): number[] | null {
+  const delays = value.split(',').map((s) => Number(s.trim()));
+  return delays.length > 0 && delays.length <= 50 && delays.every((d) => Number.isFinite(d) && d >= 0 && d <= 7 * 86_400) ? delays.map((d) => Math.round(d * 1000)) : null;
 }
 
 function originList(value: string): string[] {

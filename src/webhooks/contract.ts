@@ -1,16 +1,7 @@
 import type { Tx } from '../db/client.js';
 
 /** The event types a webhook endpoint may choose (F-6.1.2 and beyond). */
-export const webhookEventTypes = [
-  'call.ringing',
-  'call.answered',
-  'call.transferred',
-  'call.ended',
-  'extension.status',
-  'voicemail.received',
-  'voicemail.changed',
-  'callRecord.created',
-] as const;
+export const webhookEventTypes = ['call.ringing', 'call.answered', 'call.transferred', 'call.ended', 'extension.status', 'voicemail.received', 'voicemail.changed', 'callRecord.created'] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 /**
@@ -20,5 +11,6 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
  * idempotency key makes a second write of the same cause a no-op.
  */
 export interface WebhookOutbox {
-  enqueue(tx: Tx, event: { type: WebhookEventType; data: unknown; idempotencyKey: string }): Promise<void>;
+  /** `timestamp`: when it happened (the payload's `timestamp`); now when absent. */
+  enqueue(tx: Tx, event: { type: WebhookEventType; data: unknown; idempotencyKey: string; timestamp?: Date | string }): Promise<void>;
 }

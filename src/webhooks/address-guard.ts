@@ -1,0 +1,69 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * SSRF protection: who may register a webhook must not make this server
+ * probe the network it sits in. A receiver's host must resolve to public
+ * unicast addresses only (no loopback, private, link-local, unique-local,
+ * carrier-grade NAT, reserved or multicast ranges, IPv4-mapped ones
+ * included), unless WEBHOOK_ALLOW_PRIVATE=true. Checked when an endpoint is
+ * saved and again before every request, whose connection then goes to the
+ * addresses checked (DNS may change in between).
+ */
+
+export type ResolvedAddress = { address: string; family: 4 | 6 };
+export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
+
+export class AddressRefusedError extends Error {
+  override name = 'AddressRefusedError';
+  constructor(
+    message: string,
+    readonly code: 'PRIVATE_ADDRESS' | 'UNRESOLVABLE',
+  ) {
+    super(message);
+  }
+}
+
+export const systemResolver: Resolver = async (host) => {
+  const found = await dnsLookup(host, { all: true, verbatim: true });
+  return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+};
+
+/** Whether an address is public unicast (what a receiver on the internet has). */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  return ipaddr.process(address).range() === 'unicast';
+}
+
+/** The URL's host without IPv6 brackets. */
+export function hostOf(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+/**
+ * The addresses a request to `host` may connect to: all of them public, or
+ * any when private ones are allowed. Throws AddressRefusedError.
+ */
+export async function vetHost(host: string, allowPrivate: boolean, resolve: Resolver = systemResolver): Promise<ResolvedAddress[]> {
+  let addresses: ResolvedAddress[];
+  if (isIP(host)) addresses = [{ address: host, family: isIP(host) === 6 ? 6 : 4 }];
+  else {
+    try {
+      addresses = await resolve(host);
+    } catch (error) {
+      throw new AddressRefusedError(`${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'UNRESOLVABLE');
+    }
+  }
+  if (!addresses.length) throw new AddressRefusedError(`${host} does not resolve`, 'UNRESOLVABLE');
+  if (allowPrivate) return addresses;
+  const refused = addresses.find((a) => !isPublicAddress(a.address));
+  if (refused) {
+    const range = ipaddr.isValid(refused.address) ? ipaddr.process(refused.address).range() : 'invalid';
+    throw new AddressRefusedError(
+      `${host} resolves to ${refused.address} (${range}): receivers on loopback, private, link-local or reserved addresses are refused unless the server runs with WEBHOOK_ALLOW_PRIVATE=true`,
+      'PRIVATE_ADDRESS',
+    );
+  }
+  return addresses;
+}
