@@ -1,4 +1,5 @@
 import { pinContexts } from '../pin-sets/config.js';
+import { onDemandRecordingStep } from '../records/config.js';
 import { context, coreContexts, exten, label, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { RenderError } from '../pbx/render/text.js';
@@ -80,6 +81,8 @@ function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], pr
     ...(entry.pinSetId ? [`Gosub(${pinContexts.check},s,1(${pinContexts.set(entry.pinSetId)}))`] : []),
     // An extension that records the calls it makes (its endpoint sets PBX_RECORDING) records its outside calls too.
     `GosubIf($["\${PBX_RECORDING}" = "OUTBOUND" | "\${PBX_RECORDING}" = "BOTH"]?${coreContexts.recordCall},s,1(\${PBX_DIALNUM}))`,
+    // The caller may start one-touch recording (F-5.1.3).
+    onDemandRecordingStep,
   ];
   usable.forEach((trunk, index) => {
     checked(trunk.name, trunkNamePattern, 'trunk name');

@@ -48,7 +48,7 @@ export type DomainModule = {
  * jumps away to decide it. The domain that registers a step renders its context.
  */
 export type InboundStep = {
-  /** The place in the fixed plan: 10 blacklist, 20 anonymous callers, 30 office pause, 40 DID route. */
+  /** The place in the fixed plan: 5 call record, 10 blacklist, 20 anonymous callers, 30 office pause, 40 DID route. */
   order: number;
   context: string;
   description: string;

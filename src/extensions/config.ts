@@ -2,6 +2,7 @@ import { digits, exten, label, context, recordingStep } from '../pbx/render/dial
 import { availableTransports } from '../pbx/render/pjsip.js';
 import { permissionContext } from '../dial-permissions/context.js';
 import { departmentContexts } from '../departments/config.js';
+import { onDemandRecordingStep } from '../records/config.js';
 import { Composed, safe, section, dialplanSafe, type OptionValue } from '../pbx/render/text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
@@ -221,6 +222,8 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       label('ring', 'GotoIf($["${CONTACTS}" = ""]?unavailable)'),
       // The ring time of a Destination that names one (PBX_RINGTIME_FOR), else the global one.
       'Set(RINGTIME=${IF($["${PBX_RINGTIME_FOR}" = ""]?${PBX_RINGTIME}:${PBX_RINGTIME_FOR})})',
+      // Either party may start one-touch recording (F-5.1.3); a caller from a trunk may not.
+      onDemandRecordingStep,
       // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
       // The ring tone of the route that took the call (Alert-Info), through the departments' pre-dial handler.
       `Dial(\${CONTACTS},\${RINGTIME},${options}\${IF($["\${PBX_ALERT_INFO}" = ""]?:b(${departmentContexts.alertInfo}^s^1(\${PBX_ALERT_INFO})))})`,

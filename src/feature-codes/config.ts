@@ -59,6 +59,8 @@ export function featuresFile(snapshot: PbxSnapshot): { parts: string[] } {
       section('featuremap', [
         ['blindxfer', c.blindTransfer],
         ['atxfer', c.attendedTransfer],
+        // One-touch recording (F-5.1.3): MixMonitor of the call, named by the TOUCH_MIXMONITOR variables (src/records/config.ts).
+        ['automixmon', c.oneTouchRecord],
       ]),
     ],
   };

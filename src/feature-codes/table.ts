@@ -67,7 +67,7 @@ export const featureCodeTable: readonly FeatureCodeSpec[] = [
   spec('F-4.7.l', 'officePauseOff', '*081', 'IDLE', 'Office pause off', { rendered: true }),
   spec('F-4.7.m', 'softphoneWakeAlways', '*19', 'IDLE', 'Wake the softphone app with a push on incoming calls'),
   spec('F-4.7.m', 'softphoneWakeNever', '*019', 'IDLE', 'Stop waking the softphone app'),
-  spec('F-4.7.n', 'oneTouchRecord', '*1', 'CALL', 'Record the current call from now on'),
+  spec('F-4.7.n', 'oneTouchRecord', '*1', 'CALL', 'Record the current call from now on; again to stop', { rendered: true }),
   spec('F-4.7.n', 'intercomExtension', '*50', 'IDLE', 'Two-way intercom with the extension dialled after the code', { argument: true }),
   spec('F-4.7.n', 'pageExtension', '*51', 'IDLE', 'One-way page to the extension dialled after the code', { argument: true }),
   spec('F-4.7.n', 'announceWanIp', '**11', 'IDLE', 'Read out the WAN address'),

@@ -21,6 +21,7 @@ import { inboundContexts, inboundVariables } from './contract.js';
  * number), then runs the steps the registered domains declare in their
  * `inboundSteps`, by `order`. The plan is fixed:
  *
+ *    5  call record (src/records): Gosub pbx-call-record-inbound,s,1 — the trunk and the DID into the call's record
  *   10  blacklist (src/blacklist): Gosub pbx-inbound-blacklist,s,1 — hangs up a listed caller
  *   20  anonymous callers (src/inbound): while the PBX setting blockAnonymous is on, hangs up a caller without caller ID
  *   30  office pause (src/office-pause): Gosub pbx-office-pause,s,1 — while on, goes to its destination

@@ -48,3 +48,37 @@ export function onDemandRecordingFile(linkedid: string, channelId: string, at: D
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9.]/g, '_');
 }
+
+/** Characters a part of a recording's file name keeps (FILTER in the dialplan): never `-` (it separates the parts) nor `/`. */
+const dialplanIdChars = '0-9A-Za-z.';
+const dialplanNumberChars = '0-9A-Za-z+.';
+
+/**
+ * The dialplan expression of an automatic recording's file (F-5.1.1),
+ * relative to the monitor spool: `call-<UTC time>-<caller>-<callee>-<linkedid>-<uniqueid>.wav`.
+ * The recordings index reads the call back from it; each part is filtered
+ * so that a caller ID from outside can neither add a part nor leave the folder.
+ */
+export function callRecordingFileExpression(callee: string): string {
+  return (
+    [
+      'call',
+      '${STRFTIME(${EPOCH},UTC,%Y%m%dT%H%M%S)}',
+      `\${FILTER(${dialplanNumberChars},\${CALLERID(num)})}`,
+      `\${FILTER(${dialplanNumberChars},${callee})}`,
+      `\${FILTER(${dialplanIdChars},\${CHANNEL(linkedid)})}`,
+      `\${FILTER(${dialplanIdChars},\${UNIQUEID})}`,
+    ].join('-') + '.wav'
+  );
+}
+
+/**
+ * TOUCH_MIXMONITOR for one-touch recording (F-5.1.3, features.conf automixmon):
+ * Asterisk names the file `<TOUCH_MIXMONITOR_PREFIX>-<Unix time>-<TOUCH_MIXMONITOR>.wav`,
+ * which with these values is `ondemand-<time>-<linkedid>-<uniqueid>.wav`, the
+ * form of onDemandRecordingFile.
+ */
+export const touchRecordingVariables = {
+  prefix: 'ondemand',
+  name: `\${FILTER(${dialplanIdChars},\${CHANNEL(linkedid)})}-\${FILTER(${dialplanIdChars},\${UNIQUEID})}`,
+} as const;

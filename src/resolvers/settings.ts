@@ -19,6 +19,7 @@ const typeNames: Record<SettingGroup, string> = {
   proxyDomain: 'ProxyDomainSettings',
   system: 'SystemSettings',
   intrusionProtection: 'IntrusionProtectionSettings',
+  callRecords: 'CallRecordSettings',
 };
 const mutationNames: Record<SettingGroup, string> = {
   numberingPlan: 'updateNumberingPlan',
@@ -28,6 +29,7 @@ const mutationNames: Record<SettingGroup, string> = {
   proxyDomain: 'updateProxyDomainSettings',
   system: 'updateSystemSettings',
   intrusionProtection: 'updateIntrusionProtectionSettings',
+  callRecords: 'updateCallRecordSettings',
 };
 
 function shapeOf(group: SettingGroup): Record<string, AnySchema> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { charset, digitsPattern } from '../validation/charsets.js';
+import { callRecordSettingsSchema } from '../records/settings.js';
 
 /**
  * Setting groups: one JSON document each in the Setting table, every field
@@ -174,6 +175,7 @@ export const settingGroups = {
   proxyDomain: proxyDomainSchema,
   system: systemSchema,
   intrusionProtection: intrusionProtectionSchema,
+  callRecords: callRecordSettingsSchema,
 } as const;
 export type SettingGroup = keyof typeof settingGroups;
 export type SettingsOf<G extends SettingGroup> = z.infer<(typeof settingGroups)[G]>;

@@ -1,4 +1,5 @@
 /** Building blocks of extensions.conf shared by every domain's dialplan. */
+import { callRecordingFileExpression } from '../../records/contract.js';
 
 /** Dialplan contexts of the core, named here once; domains name their own. */
 export const coreContexts = {
@@ -10,8 +11,8 @@ export const coreContexts = {
 /** Whether a recording mode (RecordingMode of extensions and trunks) records calls in this direction. */
 export const records = (mode: string, direction: 'INBOUND' | 'OUTBOUND') => mode === direction || mode === 'BOTH';
 
-/** Starts recording the call on this channel into the monitor spool, named by time, caller, `callee` and unique id. */
-export const recordingStep = (callee: string) => `MixMonitor(\${STRFTIME(\${EPOCH},,%Y%m%d-%H%M%S)}-\${CALLERID(num)}-${callee}-\${UNIQUEID}.wav,b)`;
+/** Starts recording the call on this channel into the monitor spool, named by time, caller, `callee`, the call and the channel (src/records/contract.ts). */
+export const recordingStep = (callee: string) => `MixMonitor(${callRecordingFileExpression(callee)},b)`;
 
 export type Line = string;
 
