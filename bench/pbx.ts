@@ -1,6 +1,7 @@
 // Benchmarks of rendering, applying and live state (figures printed, not asserted).
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
-import { createClient } from 'graphql-ws';
+import { createClient, type Client } from 'graphql-ws';
 import { lintRendered } from '../src/pbx/lint-rendered.js';
 import { render, type PbxSnapshot } from '../src/pbx/render/index.js';
 import { sipDefaults } from '../src/trunks/fields.js';
@@ -11,9 +12,50 @@ import { startAriStandin } from '../test/support/ari-standin/index.js';
 import { startTestServer } from '../test/support/server.js';
 import { until } from '../test/support/subscriptions.js';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-const ms = (n: number) => `${n.toFixed(1)} ms`;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+export const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** `count` graphql-ws clients of one server, connected at once, as one token. */
+export function graphqlClients(graphqlUrl: string, token: string, count: number): Client[] {
+  return Array.from({ length: count }, () =>
+    createClient({ url: graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false }),
+  );
+}
+
+/**
+ * A plain WebSocket server on loopback and `count` clients connected to it;
+ * `query` gives each client's URL query (by index), `onConnection` sees the server side of each.
+ */
+export async function openRelay(
+  count: number,
+  options: { query?: (index: number) => string; onConnection?: (socket: WebSocket, request: IncomingMessage) => void } = {},
+): Promise<{ wss: WebSocketServer; sockets: WebSocket[]; close(): void }> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  if (options.onConnection) wss.on('connection', options.onConnection);
+  await new Promise((r) => wss.once('listening', r));
+  const query = options.query ?? (() => '');
+  const port = (wss.address() as { port: number }).port;
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      (_, index) =>
+        new Promise<WebSocket>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}/${query(index)}`);
+          ws.once('open', () => resolve(ws));
+        }),
+    ),
+  );
+  await until(() => wss.clients.size === count, 10_000, 'relay clients');
+  return {
+    wss,
+    sockets,
+    close() {
+      for (const ws of sockets) ws.close();
+      wss.close();
+    },
+  };
+}
 
 /** Renders and checks a snapshot 5 times; prints the medians under `label`. */
 async function measureRenderLint(print: (line: string) => void, label: string, snapshot: PbxSnapshot) {
@@ -221,9 +263,7 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
     live.store.on('changed', () => published.push(performance.now()));
     const latencies: number[] = [];
     let received = 0;
-    const clients = Array.from({ length: subscribers }, () =>
-      createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${server.adminToken}` }, retryAttempts: 0, lazy: false }),
-    );
+    const clients = graphqlClients(server.graphqlUrl, server.adminToken, subscribers);
     const ready: Promise<void>[] = [];
     for (const client of clients) {
       let seen = 0;
@@ -265,20 +305,8 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
   }
 
   // The same events through a plain WebSocket relay: the floor any subscription layer sits on.
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((r) => wss.once('listening', r));
-  const port = (wss.address() as { port: number }).port;
-  const sockets = await Promise.all(
-    Array.from(
-      { length: subscribers },
-      () =>
-        new Promise<WebSocket>((resolve) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-          ws.once('open', () => resolve(ws));
-        }),
-    ),
-  );
-  await until(() => wss.clients.size === subscribers, 10_000, 'relay clients');
+  const relay = await openRelay(subscribers);
+  const { wss, sockets } = relay;
   const sent: number[] = [];
   const latencies: number[] = [];
   let received = 0;
@@ -302,6 +330,5 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
   print(
     `plain WebSocket relay, same ${subscribers} clients and ${events} events: ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`,
   );
-  for (const ws of sockets) ws.close();
-  wss.close();
+  relay.close();
 }

@@ -3,6 +3,7 @@
 //   npm run bench -- pbx     only the rendering/apply/live ones
 import { cpus, totalmem } from 'node:os';
 import { benchFoundation } from './foundation.js';
+import { benchCallEvents } from './calls.js';
 import { benchOneChange, benchRenderLint, benchRenderLintAttendants, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
 
 const only = process.argv[2];
@@ -17,3 +18,4 @@ if (!only || only === 'pbx') {
   await benchOneChange(print);
   await benchSubscribers(print);
 }
+if (!only || only === 'calls') await benchCallEvents(print);

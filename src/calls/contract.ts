@@ -73,6 +73,12 @@ export type Call = {
   version: number;
 };
 
+/**
+ * Where call control keeps the extension's channel of a call it put on hold
+ * (holdCall): the tracker shows that leg ON_HOLD until it enters a bridge again.
+ */
+export const apiHoldContext = 'pbx-call-holding';
+
 export const callEventKinds = ['STARTED', 'RINGING', 'ANSWERED', 'HELD', 'UNHELD', 'TRANSFERRED', 'UPDATED', 'ENDED'] as const;
 export type CallEventKind = (typeof callEventKinds)[number];
 

@@ -24,8 +24,13 @@ type ChannelFacts = { id: string; name: string; state: string; callerNumber: str
 
 /** The variables inbound routing sets, by the name ARI reports in ChannelVarset (without the inheritance underscores). */
 const watched = new Set<string>([inboundVariables.trunk, inboundVariables.did]);
+/**
+ * Asterisk's linkedid (the id of a whole call), which ARI's Channel lacks: named in
+ * `channelvars`, Asterisk evaluates the function for every channel snapshot.
+ */
+export const linkedidChannelVariable = 'CHANNEL(linkedid)';
 /** What ari.conf's `channelvars` must name, so channel listings and events carry them. */
-export const liveChannelVariables = [inboundVariables.trunk, inboundVariables.did] as const;
+export const liveChannelVariables = [inboundVariables.trunk, inboundVariables.did, linkedidChannelVariable] as const;
 
 /**
  * Channels Asterisk has now, with the inbound-routing variables, and the

@@ -45,6 +45,11 @@ export const channelCallerId = (channel: ChannelRecord): AriEvent =>
     channel: channelJson(channel),
   });
 
+/** A phone put its call on hold: `musicclass` leads the body (events.json's order), as a real Asterisk sent it. */
+export const channelHold = (channel: ChannelRecord, musicclass: string): AriEvent => standardEvent('ChannelHold', { musicclass, channel: channelJson(channel) });
+
+export const channelUnhold = (channel: ChannelRecord): AriEvent => standardEvent('ChannelUnhold', { channel: channelJson(channel) });
+
 export const channelVarset = (channel: ChannelRecord, variable: string, value: string): AriEvent => standardEvent('ChannelVarset', { channel: channelJson(channel) }, { variable, value });
 
 /**
@@ -198,8 +203,10 @@ export const EMITTED_EVENT_TYPES = [
   'ChannelDtmfReceived',
   'ChannelEnteredBridge',
   'ChannelHangupRequest',
+  'ChannelHold',
   'ChannelLeftBridge',
   'ChannelStateChange',
+  'ChannelUnhold',
   'ChannelVarset',
   'ContactStatusChange',
   'DeviceStateChanged',

@@ -62,9 +62,26 @@ export function placeCall(ctx: FlowContext, from: string, to: string, options: R
   return call;
 }
 
+/**
+ * Not recorded: a provider's call (already arrived, see inbound-call.ts) that
+ * inbound routing sends to an extension: the trunk's channel dials `to` the way
+ * a phone's call does, and the callee inherits PBX_TRUNK and PBX_DID.
+ */
+export function placeInboundCall(ctx: FlowContext, trunkChannel: ChannelRecord, trunk: string, to: string): Call {
+  ctx.state.requireEndpoint(to);
+  const call = new Call(trunkChannel, trunk, to, false);
+  runDialplanUntilDial(ctx, call);
+  dialCallee(ctx, call, {});
+  return call;
+}
+
 export interface OriginateRequest {
   endpoint: string;
   extension: string;
+  /** The context to run `extension` in once the endpoint answers (the channel shows it from the start, as Asterisk's did). */
+  context?: string;
+  /** Set when `extension` runs this application rather than dialling an endpoint (see AriStandinOptions.applicationContexts). */
+  application?: string;
   callerId: CallerIdJson | undefined;
   channelId: string | undefined;
 }
@@ -79,6 +96,7 @@ export function originateCall(ctx: FlowContext, request: OriginateRequest): { ca
   const endpoint = ctx.state.requireEndpoint(request.endpoint);
   const channel = ctx.state.newChannel(endpoint, { state: 'Down', id: request.channelId });
   channel.idleApp = { app_name: 'AppDial2', app_data: OUTGOING_LINE };
+  if (request.context) channel.dialplan.context = request.context;
   const call = new Call(channel, request.endpoint, request.extension, true);
   ctx.emit(channelCreated(channel));
   channel.protocolId = randomUUID();
@@ -182,9 +200,11 @@ function dialCallee(ctx: FlowContext, call: Call, options: RingOptions): void {
     failUnavailable(ctx, call);
     return;
   }
-  const callee = ctx.state.newChannel(ctx.state.requireEndpoint(call.to), { state: 'Down' });
+  const callee = ctx.state.newChannel(ctx.state.requireEndpoint(call.to), { state: 'Down', linkedTo: caller });
   callee.idleApp = { app_name: 'AppDial', app_data: OUTGOING_LINE };
   call.callee = callee;
+  // The variables the flows model are all set inheritable (`__`): a dialled channel starts with them.
+  for (const [name, value] of caller.variables) callee.variables.set(name, value);
   ctx.emit(channelCreated(callee));
   callee.protocolId = randomUUID();
   ctx.emit(channelVarset(callee, 'DIALEDPEERNUMBER', call.to));

@@ -29,6 +29,14 @@ export interface AriStandinOptions {
   /** extensions.conf [globals]: each pbx_config reload sends one ChannelVarset (no `channel`) per entry. */
   globals?: Readonly<Record<string, string>>;
   dialplanContext?: string;
+  /** Other contexts in which POST /channels to an extension that is an endpoint dials it as in `dialplanContext` (e.g. the server's click-to-call context). */
+  dialplanContexts?: readonly string[];
+  /**
+   * Contexts whose every extension runs one dialplan application (by context,
+   * e.g. `{ 'pbx-parked-calls': 'ParkedCall' }`): POST /channels into them
+   * rings the endpoint; what the application does once it answers is not modelled.
+   */
+  applicationContexts?: Readonly<Record<string, string>>;
   /** ari.conf `channelvars`: every Channel object carries these variables. */
   channelvars?: readonly string[];
   sipDomain?: string;
@@ -64,6 +72,10 @@ export interface AriStandin {
   answer(call: CallHandle): void;
   /** A phone hangs up: `caller` (default) sends BYE or CANCEL, `callee` BYE or 486. */
   hangup(call: CallHandle, options?: { by?: 'caller' | 'callee' }): void;
+  /** A phone of an answered call (`caller`, default, or `callee`) puts it on hold: ChannelHold; the other party's device ONHOLD. */
+  hold(call: CallHandle, options?: { by?: 'caller' | 'callee' }): void;
+  /** That phone takes it off hold: ChannelUnhold. */
+  unhold(call: CallHandle, options?: { by?: 'caller' | 'callee' }): void;
   /** `from` dials `to`, which rings and rejects the call with 486 Busy Here. */
   busy(from: string, to: string): CallHandle;
   /**
@@ -93,6 +105,8 @@ export interface AriStandin {
   setCustomDeviceState(name: string, state: string): void;
   /** A provider's call arrives on the trunk endpoint `trunk` and its inbound context sets __PBX_TRUNK and __PBX_DID; returns the channel id. */
   inboundCall(options: InboundCallOptions): string;
+  /** A provider's call arrives on `trunk` (as `inboundCall`) and inbound routing rings extension `to`; answer and hang up like `ring`'s calls. */
+  ringInbound(options: InboundCallOptions & { to: string }): CallHandle;
   /** The trunk's channel is answered. */
   answerInbound(channelId: string): void;
   /** The provider hangs up the trunk's channel. */
@@ -128,6 +142,8 @@ function resolveOptions(options: AriStandinOptions): ResolvedOptions {
     version: options.version ?? '22.10.1',
     sipDomain: options.sipDomain ?? '127.0.0.1',
     dialplanContext: options.dialplanContext ?? 'internal',
+    dialplanContexts: options.dialplanContexts ?? [],
+    applicationContexts: options.applicationContexts ?? {},
     channelvars: options.channelvars ?? [],
     endpoints: (options.endpoints ?? []).map((endpoint) =>
       typeof endpoint === 'string' ? { resource: endpoint, callerName: '' } : { resource: endpoint.resource, callerName: endpoint.callerName ?? '', maxContacts: endpoint.maxContacts },
@@ -166,6 +182,8 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     ring: (from, to) => runtime.ring(from, to),
     answer: (call) => runtime.answer(call),
     hangup: (call, hangupOptions) => runtime.hangup(call, hangupOptions?.by ?? 'caller'),
+    hold: (call, holdOptions) => runtime.hold(call, holdOptions?.by ?? 'caller', true),
+    unhold: (call, holdOptions) => runtime.hold(call, holdOptions?.by ?? 'caller', false),
     busy: (from, to) => runtime.busy(from, to),
     callByChannel: (channelId) => runtime.callByChannel(channelId),
     get stasisCalls() {
@@ -185,6 +203,7 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     burstDeviceStates: (count, devicePrefix) => runtime.burstDeviceStates(count, devicePrefix),
     setCustomDeviceState: (name, state) => runtime.writeCustomDeviceState(name, state),
     inboundCall: (inboundOptions) => runtime.inboundCall(inboundOptions),
+    ringInbound: (inboundOptions) => runtime.ringInbound(inboundOptions),
     answerInbound: (channelId) => runtime.answerInbound(channelId),
     hangupInbound: (channelId) => runtime.hangupInbound(channelId),
     get reloads() {

@@ -47,6 +47,8 @@ export interface ChannelRecord {
   variables: Map<string, string>;
   /** ari.conf `channelvars`: the variables every Channel object carries. */
   ariVars: readonly string[];
+  /** Asterisk's linkedid: the uniqueid of the oldest channel of the call (a dialled channel inherits its caller's). */
+  linkedid: string;
 }
 
 export interface BridgeRecord {
@@ -113,11 +115,13 @@ export class PbxState {
     return endpoint;
   }
 
-  newChannel(endpoint: EndpointRecord, init: { id?: string; state: ChannelStateName }): ChannelRecord {
+  /** `linkedTo`: the channel that requested this one (a Dial's caller), whose linkedid it inherits. */
+  newChannel(endpoint: EndpointRecord, init: { id?: string; state: ChannelStateName; linkedTo?: ChannelRecord }): ChannelRecord {
     const sequence = this.channelCounter++;
     const now = new Date();
+    const id = init.id ?? `${unixSeconds(now)}.${sequence}`;
     const channel: ChannelRecord = {
-      id: init.id ?? `${unixSeconds(now)}.${sequence}`,
+      id,
       name: `${TECHNOLOGY}/${endpoint.resource}-${sequence.toString(16).padStart(8, '0')}`,
       endpoint: endpoint.resource,
       state: init.state,
@@ -130,6 +134,7 @@ export class PbxState {
       createdAtMs: now.getTime(),
       variables: new Map(),
       ariVars: this.config.channelvars,
+      linkedid: init.linkedTo?.linkedid ?? id,
     };
     this.channels.set(channel.id, channel);
     return channel;
@@ -185,8 +190,17 @@ export function channelJson(channel: ChannelRecord): ChannelJson {
     dialplan: { ...channel.dialplan },
     creationtime: channel.creationtime,
     language: 'en',
-    ...(channel.ariVars.length ? { channelvars: Object.fromEntries(channel.ariVars.map((name) => [name, channel.variables.get(name) ?? ''])) } : {}),
+    ...(channel.ariVars.length ? { channelvars: Object.fromEntries(channel.ariVars.map((name) => [name, channelVariableValue(channel, name)])) } : {}),
   };
+}
+
+/**
+ * A `channelvars` entry's value: Asterisk evaluates an entry ending in `)` as
+ * a dialplan function (only CHANNEL(linkedid) is modelled), any other as a variable.
+ */
+function channelVariableValue(channel: ChannelRecord, name: string): string {
+  if (name === 'CHANNEL(linkedid)') return channel.linkedid;
+  return channel.variables.get(name) ?? '';
 }
 
 export function bridgeJson(bridge: BridgeRecord): BridgeJson {

@@ -218,7 +218,9 @@ function originate(runtime: StandinRuntime, request: RestRequest): AriResponse {
   if (!app && !extension) return ariError(400, 'Application or extension must be specified');
   if (app) return originateIntoStasis(runtime, request, tech, resource, app);
   const context = param(request, 'context') ?? 'default';
-  if (context !== runtime.options.dialplanContext || !extension || !runtime.state.endpoints.has(extension)) {
+  const dialsEndpoints = context === runtime.options.dialplanContext || runtime.options.dialplanContexts.includes(context);
+  const application = runtime.options.applicationContexts[context];
+  if (!extension || (!application && !(dialsEndpoints && runtime.state.endpoints.has(extension)))) {
     return ariError(501, `ARI stand-in: only extensions that are endpoints in context '${runtime.options.dialplanContext}' are modelled`, 'Not Implemented');
   }
   // chan_pjsip cannot create a channel for an unknown technology, endpoint or one without contact.
@@ -232,6 +234,8 @@ function originate(runtime: StandinRuntime, request: RestRequest): AriResponse {
     runtime.originate({
       endpoint: resource,
       extension,
+      context,
+      application,
       callerId: callerIdText === undefined ? undefined : parseCallerId(callerIdText),
       channelId,
     }),

@@ -3,8 +3,9 @@ import { deviceStateChanged, globalVarset } from './ari-events.js';
 import { ariTimestamp } from './ari-time.js';
 import { ApplicationRegistry } from './applications.js';
 import type { Call, CallHandle } from './call-model.js';
-import { answerCallee, answerOriginated, originateCall, placeCall, type OriginateRequest } from './call-setup.js';
+import { answerCallee, answerOriginated, originateCall, placeCall, placeInboundCall, type OriginateRequest } from './call-setup.js';
 import { hangupCall, rejectBusy } from './call-teardown.js';
+import { holdCall } from './call-hold.js';
 import { initialDeviceStates, isDeviceState, mailboxId, publishMailboxDeviceState } from './device-states.js';
 import { answerInbound, arriveFromTrunk, endInbound, type InboundCallOptions } from './inbound-call.js';
 import type { FlowContext } from './flow-context.js';
@@ -24,6 +25,10 @@ export interface ResolvedOptions {
   version: string;
   sipDomain: string;
   dialplanContext: string;
+  /** Other contexts that dial endpoints as `dialplanContext` does. */
+  dialplanContexts: readonly string[];
+  /** Contexts whose extensions run one application, by context. */
+  applicationContexts: Readonly<Record<string, string>>;
   /** ari.conf `channelvars`. */
   channelvars: readonly string[];
   endpoints: readonly EndpointConfig[];
@@ -71,6 +76,8 @@ export class StandinRuntime {
   readonly storedRecordings = new StoredRecordings();
   private readonly configuredEndpoints: EndpointConfig[];
   private readonly calls = new Map<string, Call>();
+  /** Originated calls into an application context (only their ringing is modelled). */
+  private readonly applicationOriginates = new Set<string>();
   private readonly stasisCalls = new Map<string, StasisCall>();
   private readonly reloadFailures = new Map<string, ReloadFailureStatus>();
   private reloadChain: Promise<unknown> = Promise.resolve();
@@ -183,6 +190,7 @@ export class StandinRuntime {
 
   answer(handle: CallHandle): void {
     const call = this.requireCall(handle);
+    if (this.applicationOriginates.has(call.id)) throw new Error(`ARI stand-in: answering a call into a dialplan application (${call.to}) is not modelled`);
     if (call.phase === 'originating') answerOriginated(this.flow, call);
     else if (call.phase === 'ringing') answerCallee(this.flow, call);
     else throw new Error(`ARI stand-in: call ${call.id} is ${call.phase}, nothing to answer`);
@@ -190,6 +198,11 @@ export class StandinRuntime {
 
   hangup(handle: CallHandle, by: 'caller' | 'callee'): void {
     hangupCall(this.flow, this.requireCall(handle), { leg: by, via: 'phone' });
+  }
+
+  /** A phone of an answered call puts it on hold (`held`) or takes it back. */
+  hold(handle: CallHandle, by: 'caller' | 'callee', held: boolean): void {
+    holdCall(this.flow, this.requireCall(handle), by, held);
   }
 
   callByChannel(channelId: string): CallHandle | undefined {
@@ -238,6 +251,11 @@ export class StandinRuntime {
     return arriveFromTrunk(this.flow, options).id;
   }
 
+  /** A provider's call arrives on the trunk and rings extension `to`. */
+  ringInbound(options: InboundCallOptions & { to: string }): CallHandle {
+    return this.track(placeInboundCall(this.flow, arriveFromTrunk(this.flow, options), options.trunk, options.to));
+  }
+
   answerInbound(channelId: string): void {
     answerInbound(this.flow, this.requireChannel(channelId));
   }
@@ -255,6 +273,10 @@ export class StandinRuntime {
   originate(request: OriginateRequest): ChannelJson {
     const { call, response } = originateCall(this.flow, request);
     this.track(call);
+    if (request.application) {
+      this.applicationOriginates.add(call.id);
+      return response;
+    }
     if (this.state.requireEndpoint(request.endpoint).autoAnswer) {
       // The phone answers after Asterisk has replied to the POST, as in the recording.
       const generation = this.generation;

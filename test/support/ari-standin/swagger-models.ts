@@ -43,8 +43,10 @@ const EVENT_MODELS: Readonly<Record<EventModelName, ModelSpec>> = {
     description: 'A hangup was requested on the channel.',
     properties: { cause: 'int?', tech_cause: 'int?', soft: 'boolean?', channel: 'Channel' },
   },
+  ChannelHold: { description: 'A channel initiated a media hold.', properties: { channel: 'Channel', musicclass: 'string?' } },
   ChannelLeftBridge: { description: 'Notification that a channel has left a bridge.', properties: { bridge: 'Bridge', channel: 'Channel' } },
   ChannelStateChange: { description: "Notification of a channel's state change.", properties: { channel: 'Channel' } },
+  ChannelUnhold: { description: 'A channel initiated a media unhold.', properties: { channel: 'Channel' } },
   ChannelVarset: {
     description: 'Channel variable changed.',
     properties: { variable: 'string', value: 'string', channel: 'Channel?' },
