@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import ari from 'ari-client';
 import type { Logger } from '../../logger.js';
 import type { ModuleReloader } from '../apply/applier.js';
-import type { AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.js';
+import type { AriBridge, AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.js';
 
 type Client = Awaited<ReturnType<typeof ari.connect>>;
 
@@ -152,6 +152,48 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
     }
   }
 
+  /**
+   * POST /channels into the dialplan (no Stasis application): Asterisk rings
+   * `endpoint` and, once it answers, runs `extension`@`context`. `callerId`
+   * is what the ringing phone shows; `variables` are set on the channel when
+   * it is created. Resolves once Asterisk has created the channel (it rings
+   * then); rejects with AriRequestFailed when Asterisk refuses.
+   */
+  async originateToDialplan(input: {
+    endpoint: string;
+    context: string;
+    extension: string;
+    callerId: string;
+    timeoutSeconds: number;
+    channelId: string;
+    variables?: Record<string, string>;
+  }): Promise<{ id: string; name: string }> {
+    const client = this.requireClient();
+    // channelId is a parameter of POST /channels (ARI 10) that the typings of ari-client lack.
+    const params = {
+      endpoint: input.endpoint,
+      context: input.context,
+      extension: input.extension,
+      priority: 1,
+      callerId: input.callerId,
+      timeout: input.timeoutSeconds,
+      channelId: input.channelId,
+      ...(input.variables ? { variables: input.variables } : {}),
+    } as Parameters<Client['channels']['originate']>[0];
+    try {
+      const channel = await client.channels.originate(params);
+      return { id: channel.id, name: channel.name };
+    } catch (error) {
+      throw new AriRequestFailed(asteriskMessage(error));
+    }
+  }
+
+  /** GET /bridges: every bridge Asterisk has (those Dial() makes too), with the ids of its channels. */
+  async listBridges(): Promise<AriBridge[]> {
+    const list = await this.requireClient().bridges.list();
+    return list.map((b) => ({ id: b.id, technology: b.technology, bridge_type: b.bridge_type, bridge_class: b.bridge_class, channels: [...(b.channels ?? [])] }));
+  }
+
   private requireClient(): Client {
     if (!this.client || !this.up) throw new Error('Asterisk (ARI) is not connected');
     return this.client;
@@ -236,6 +278,22 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
     const client = this.client;
     this.client = null;
     if (client) stopClient(client);
+  }
+}
+
+/** Asterisk refused an ARI request; the message is Asterisk's own (e.g. "Allocation failed" for an endpoint that cannot be called). */
+export class AriRequestFailed extends Error {
+  override name = 'AriRequestFailed';
+}
+
+/** ari-client rejects with the response body as the message: Asterisk's `{"message": …}` (or `{"error": …}`). */
+function asteriskMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    return String(body.message ?? body.error ?? text);
+  } catch {
+    return text;
   }
 }
 

@@ -14,6 +14,9 @@ export type AriChannel = {
   channelvars?: Record<string, string>;
 };
 
+/** A bridge (GET /bridges lists every one, not only those of Stasis applications) with the ids of its channels. */
+export type AriBridge = { id: string; technology: string; bridge_type: string; bridge_class: string; channels: string[] };
+
 export type AriEvent =
   | { type: 'DeviceStateChanged'; device_state: AriDeviceState }
   | { type: 'ContactStatusChange'; endpoint: AriEndpoint; contact_info: { uri: string; contact_status: string; aor: string; roundtrip_usec?: string } }
