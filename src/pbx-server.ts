@@ -38,6 +38,9 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   services.lease.on('acquired', () => void services.applier.applyNow());
   await services.live.start();
   await services.queueLive.start();
+  services.webhooks.start();
+  await services.voicemail.start();
+  services.records.start();
   const app = await startApp(services, { port: config.port, host: config.host });
   return {
     app,
@@ -48,6 +51,9 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
       // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
       await bounded('live state', () => services.live.stop());
       await bounded('queue live state', async () => services.queueLive.stop());
+      await bounded('webhooks', () => services.webhooks.stop());
+      await bounded('voicemail', async () => services.voicemail.stop());
+      await bounded('call records', () => services.records.stop());
       await bounded('lease', () => services.lease.stop());
       await bounded('HTTP server', () => app.close());
       await bounded('QR workers', () => stopQrRendering());

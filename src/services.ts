@@ -41,6 +41,12 @@ import { createPromptPhoneService } from './sounds/phone/index.js';
 import { IvrService } from './ivr/service.js';
 import { QueueService } from './queues/service.js';
 import { QueueLive } from './queues/live/index.js';
+import { CallService } from './calls/live/service.js';
+import { readPbxNumbers } from './calls/live/pbx-numbers.js';
+import { createCallControl } from './calls/control/index.js';
+import { Webhooks } from './webhooks/index.js';
+import { Voicemail } from './voicemail/index.js';
+import { Records } from './records/index.js';
 import { Metrics } from './metrics/metrics.js';
 import { countedBus } from './metrics/bus.js';
 
@@ -72,6 +78,8 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
   ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
+  // Outgoing webhooks; `webhooks.outbox` is what a service writes caused events to, in its own transaction.
+  const webhooks = new Webhooks({ config: config.webhooks, db, bus, lease, log });
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source) => bus.publish('configChanged', { source }));
   if (ari) listenForBlacklistCodes(ari, new BlacklistService(db, changes), log);
@@ -82,10 +90,12 @@ export function createServices(config: Config, db: Database, log: Logger) {
       if (event.source.startsWith('trunk')) void live.refreshTrunks();
     }
   })();
+  const calls = new CallService({ ari, bus, log, readNumbers: () => readPbxNumbers(db.prisma) });
   return {
     metrics,
     lease,
     live,
+    webhooks,
     config,
     db,
     log,
@@ -96,6 +106,8 @@ export function createServices(config: Config, db: Database, log: Logger) {
     security: new SecurityService({ db, store, changes, bus, log, lease, ami }),
     officePause: new OfficePauseService({ db, changes, bus, log, ari }),
     inboundCalls: new InboundCallService({ ari, bus, log }),
+    calls,
+    callControl: createCallControl({ prisma: db.prisma, calls: calls.directory, ari, ami, log }),
     extensions: new ExtensionService(db, store, changes),
     departments: new DepartmentService(db, store, changes),
     trunks: new TrunkService(db, store, changes),
@@ -111,6 +123,19 @@ export function createServices(config: Config, db: Database, log: Logger) {
     ivrs: new IvrService(db, store, changes),
     queues: new QueueService(db, store, changes),
     queueLive: new QueueLive({ prisma: db.prisma, bus, log, ami }),
+    voicemail: new Voicemail({ prisma: db.prisma, bus, log, ami, spoolDir: config.asterisk.spoolDir, tokenSecret: loadTokenSecret(config.tokenSecret, config.dataDir) }),
+    records: new Records({
+      db,
+      bus,
+      lease,
+      log,
+      settings: store,
+      logDir: config.asterisk.logDir,
+      spoolDir: config.asterisk.spoolDir,
+      tokenSecret: loadTokenSecret(config.tokenSecret, config.dataDir),
+      outbox: webhooks.outbox,
+      asteriskConfigured: ari !== null,
+    }),
     featureCodes: new FeatureCodeService(db, store, changes, log),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),

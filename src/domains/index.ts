@@ -18,6 +18,8 @@ import { blacklistDomain } from '../blacklist/domain.js';
 import { whitelistsDomain } from '../whitelists/domain.js';
 import { officePauseDomain } from '../office-pause/domain.js';
 import { ivrDomain } from '../ivr/domain.js';
+import { recordsDomain } from '../records/domain.js';
+import { callControlDomain } from '../calls/control/domain.js';
 
 /**
  * The domains this server runs with, one line each. The order is the order
@@ -43,5 +45,7 @@ domains.register(whitelistsDomain);
 domains.register(soundsDomain);
 domains.register(ivrDomain);
 domains.register(queuesDomain);
+domains.register(recordsDomain);
+domains.register(callControlDomain);
 
 export { domains };

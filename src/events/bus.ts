@@ -137,7 +137,13 @@ class Fanout {
 export function createEventBus(redisUrl?: string, log: Logger = createLogger('warn')): EventBus {
   const fanout = new Fanout();
   if (!redisUrl) {
-    return { publish: (topic, payload) => fanout.deliver(topic, payload), subscribe: (topic, options) => fanout.subscribe(topic, options), close: async () => undefined, healthy: () => true, kind: 'memory' };
+    return {
+      publish: (topic, payload) => fanout.deliver(topic, payload),
+      subscribe: (topic, options) => fanout.subscribe(topic, options),
+      close: async () => undefined,
+      healthy: () => true,
+      kind: 'memory',
+    };
   }
   const channel = (topic: BusTopic) => `pbx:${topic}`;
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });

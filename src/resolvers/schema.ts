@@ -27,6 +27,12 @@ import './sounds.js';
 import './sound-phone.js';
 import './queues.js';
 import './queue-live.js';
+import './calls.js';
+import './webhooks.js';
+import './voicemail.js';
+import './call-records.js';
+import './recordings.js';
+import './call-control.js';
 
 /** The whole GraphQL schema, assembled from one module per domain. */
 export const schema = builder.toSchema({ sortSchema: true });

@@ -11,6 +11,8 @@ import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
+import { serveVoicemail } from '../voicemail/http.js';
+import { serveRecordings } from '../records/http.js';
 import { serveMetrics } from '../metrics/http.js';
 import { metricsPlugin } from '../metrics/plugin.js';
 import { sharedSubscriptionExecution } from './shared-subscriptions.js';
@@ -130,6 +132,8 @@ export async function startApp(services: Services, options: { port: number; host
       return;
     }
     if (serveSoundLibrary(services, req, res)) return;
+    if (serveVoicemail(services, req, res)) return;
+    if (serveRecordings(services, req, res)) return;
     if (serveMetrics(services, req, res)) return;
     void yoga.handle(req, res, { req, res });
   });

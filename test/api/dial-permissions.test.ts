@@ -60,7 +60,7 @@ describe('dial permissions (F-4.3.3)', () => {
         .toString()
         .replace('DialRule:', '');
     expect(contextOf(dialplan, 'pbx-permission-Lobby')).toBe(
-      `[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-dialrule-${idOf('Local')}\ninclude => pbx-dialrule-${idOf('Long')}`,
+      `[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-parked-calls\ninclude => pbx-dialrule-${idOf('Local')}\ninclude => pbx-dialrule-${idOf('Long')}`,
     );
     expect(contextOf(dialplan, 'pbx-permission-DialPlan1')).toContain('include => pbx-pickup-codes');
     expect(readFileSync(join(server.running.config.asterisk.configDir, 'pjsip.conf'), 'utf8')).toContain('context=pbx-permission-Lobby');

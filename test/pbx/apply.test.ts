@@ -63,6 +63,8 @@ describe('ConfigApplier (D3)', () => {
     expect(first.outcome).toBe('WRITTEN_NOT_RELOADED');
     expect(first.changedFiles.sort()).toEqual([
       'ari.conf',
+      'cdr.conf',
+      'cdr_custom.conf',
       'extensions.conf',
       'features.conf',
       'http.conf',
@@ -72,6 +74,7 @@ describe('ConfigApplier (D3)', () => {
       'musiconhold.conf',
       'pjsip.conf',
       'queues.conf',
+      'res_parking.conf',
       'rtp.conf',
       'voicemail.conf',
     ]);
@@ -188,6 +191,8 @@ describe('ConfigApplier (D3)', () => {
     expect(h.applier.state.pendingReloads.sort()).toEqual([
       'app_queue.so',
       'app_voicemail.so',
+      'cdr',
+      'cdr_custom.so',
       'chan_iax2.so',
       'features',
       'http',
@@ -195,6 +200,7 @@ describe('ConfigApplier (D3)', () => {
       'pbx_config.so',
       'res_ari.so',
       'res_musiconhold.so',
+      'res_parking.so',
       'res_pjsip.so',
       'res_rtp_asterisk.so',
     ]);
@@ -203,6 +209,8 @@ describe('ConfigApplier (D3)', () => {
     expect(calls.sort()).toEqual([
       'app_queue.so',
       'app_voicemail.so',
+      'cdr',
+      'cdr_custom.so',
       'chan_iax2.so',
       'features',
       'http',
@@ -210,6 +218,7 @@ describe('ConfigApplier (D3)', () => {
       'pbx_config.so',
       'res_ari.so',
       'res_musiconhold.so',
+      'res_parking.so',
       'res_pjsip.so',
       'res_rtp_asterisk.so',
     ]);

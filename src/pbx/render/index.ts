@@ -58,6 +58,8 @@ export function render(snapshot: PbxSnapshot, registry: DomainRegistry = default
 /** Which Asterisk module reloads each file (through ARI, D3). */
 export const reloadModules: Record<string, string> = {
   'ari.conf': 'res_ari.so',
+  'cdr.conf': 'cdr',
+  'cdr_custom.conf': 'cdr_custom.so',
   'extensions.conf': 'pbx_config.so',
   'features.conf': 'features',
   'http.conf': 'http',
@@ -67,6 +69,7 @@ export const reloadModules: Record<string, string> = {
   'musiconhold.conf': 'res_musiconhold.so',
   'pjsip.conf': 'res_pjsip.so',
   'queues.conf': 'app_queue.so',
+  'res_parking.conf': 'res_parking.so',
   'rtp.conf': 'res_rtp_asterisk.so',
   'voicemail.conf': 'app_voicemail.so',
 };

@@ -87,6 +87,9 @@ export const MODULES_BY_FILE: Record<string, string[]> = {
   'musiconhold.conf': ['res_musiconhold'],
   'iax.conf': ['chan_iax2'],
   'queues.conf': ['app_queue'],
+  'cdr.conf': ['cdr'],
+  // Not cdrel_custom: it speaks for every custom CDR/CEL backend autoload loads, and names the file of each (ours are matched by name).
+  'cdr_custom.conf': ['cdr_custom'],
   // The loader's own lines count when they name a module above ("res_pjsip declined to load").
   'modules.conf': [],
 };
@@ -105,6 +108,9 @@ export type AsteriskOptions = {
   etcDir?: string;
   /** When given, checked against the files (a mismatch is a test bug); else read from them. */
   ports?: PbxPorts;
+  /** astspooldir and astlogdir when they must be known before Asterisk starts (our server reads recordings, voicemail and call records there); else inside the temporary root. */
+  spoolDir?: string;
+  logDir?: string;
   /** The Asterisk binary; findAsterisk() when omitted. */
   bin?: string;
   bootTimeoutMs?: number;
@@ -121,6 +127,8 @@ export type Asterisk = {
   etcDir: string;
   /** astspooldir: voicemail/<context>/<mailbox>/INBOX/… */
   spoolDir: string;
+  /** astlogdir: messages, cdr-custom/ … */
+  logDir: string;
   logFile: string;
   httpPort: number;
   amiPort: number;
@@ -429,15 +437,16 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     etc: options.etcDir ? path.resolve(options.etcDir) : path.join(root, 'etc'),
     varlib: path.join(root, 'varlib'),
     data: path.join(root, 'data'),
-    spool: path.join(root, 'spool'),
+    spool: options.spoolDir ? path.resolve(options.spoolDir) : path.join(root, 'spool'),
     run: path.join(root, 'run'),
-    log: path.join(root, 'log'),
+    log: options.logDir ? path.resolve(options.logDir) : path.join(root, 'log'),
     cache: path.join(root, 'cache'),
     modules,
     sbin: path.dirname(realpathSync(bin)),
   };
-  // The spool's recording folder is made by `make install`, as on a real installation (ARI recordings are stored there).
-  for (const d of [dirs.etc, dirs.varlib, path.join(dirs.varlib, 'keys'), dirs.data, dirs.spool, path.join(dirs.spool, 'recording'), dirs.run, dirs.log, dirs.cache]) mkdirSync(d, { recursive: true });
+  // The spool's recording folder and the log's cdr-custom folder are made by `make install`, as on a real installation (ARI recordings and call records are written there).
+  for (const d of [dirs.etc, dirs.varlib, path.join(dirs.varlib, 'keys'), dirs.data, dirs.spool, path.join(dirs.spool, 'recording'), dirs.run, dirs.log, path.join(dirs.log, 'cdr-custom'), dirs.cache])
+    mkdirSync(d, { recursive: true });
   // Read-only data (documentation, rest-api …, the prompts and music on hold) linked into data/; astdb, spool and logs stay private.
   linkDataDir(dirs.data, bin, { sounds: prompts.sounds, moh: prompts.moh });
   const conf = path.join(dirs.etc, 'asterisk.conf');
@@ -529,6 +538,7 @@ export async function startAsterisk(options: AsteriskOptions): Promise<Asterisk>
     root,
     etcDir: dirs.etc,
     spoolDir: dirs.spool,
+    logDir: dirs.log,
     logFile,
     httpPort: settings.httpPort,
     amiPort: settings.amiPort,

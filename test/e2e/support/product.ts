@@ -56,6 +56,9 @@ export async function startProduct(bins: { asterisk: string; pjsua: string }, en
   // The pid in the name lets a later run remove it if this one is killed (sandbox.ts sweeps pbx-e2e-<pid>-*).
   const etcDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-etc-`));
   const prompt = findPrompt(bins.asterisk);
+  // Asterisk's spool and log folders, known before it starts: our server reads recordings, voicemail and call records there.
+  const varDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-var-`));
+  const asteriskDirs = { spoolDir: path.join(varDir, 'spool'), logDir: path.join(varDir, 'log') };
   const server = await support.startTestServer({
     ASTERISK_CONFIG_DIR: etcDir,
     ARI_URL: `http://127.0.0.1:${ports.http}`,
@@ -66,6 +69,8 @@ export async function startProduct(bins: { asterisk: string; pjsua: string }, en
     AMI_USERNAME: 'pbx',
     AMI_PASSWORD,
     APPLY_DEBOUNCE_MS: '50',
+    ASTERISK_SPOOL_DIR: asteriskDirs.spoolDir,
+    ASTERISK_LOG_DIR: asteriskDirs.logDir,
     LOG_LEVEL: process.env.PBX_E2E_LOG ?? 'silent',
     ...env,
   });
@@ -102,7 +107,7 @@ export async function startProduct(bins: { asterisk: string; pjsua: string }, en
     await Promise.all(phones.map((p) => p.stop()));
     await server.stop();
     await pbx?.stop();
-    if (process.env.PBX_E2E_KEEP !== '1') rmSync(etcDir, { recursive: true, force: true });
+    if (process.env.PBX_E2E_KEEP !== '1') for (const dir of [etcDir, varDir]) rmSync(dir, { recursive: true, force: true });
   };
 
   try {
@@ -113,7 +118,7 @@ export async function startProduct(bins: { asterisk: string; pjsua: string }, en
       { input: { udpPort: ports.sipUdp, tcpPort: ports.sipTcp, rtpPortStart: ports.rtpStart, rtpPortEnd: ports.rtpEnd } },
       /^WRITTEN_NOT_RELOADED$/,
     );
-    pbx = await startAsterisk({ bin: bins.asterisk, etcDir, ports });
+    pbx = await startAsterisk({ bin: bins.asterisk, etcDir, ports, ...asteriskDirs });
     await until(async () => (await configuration()).asteriskConnected, 30_000, 'our server connected to Asterisk (ARI)');
   } catch (error) {
     await stop();

@@ -87,7 +87,7 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
     expect(carrierB).toMatch(/Gosub\(pbx-record-call,s,1\(\$\{PBX_DIALNUM\}\)\)\n same => n,Dial\(PJSIP\/\$\{PBX_DIALNUM\}@Carrier-B/);
     // The recording context starts MixMonitor only the first time it is asked in a call.
     expect(contextOf(dialplan, 'pbx-record-call')).toBe(
-      '[pbx-record-call]\nexten => s,1,GotoIf($["${PBX_RECORDING_ON}" != ""]?done)\n same => n,Set(PBX_RECORDING_ON=1)\n same => n,MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)\n same => n(done),Return()\n',
+      '[pbx-record-call]\nexten => s,1,GotoIf($["${PBX_RECORDING_ON}" != ""]?done)\n same => n,Set(PBX_RECORDING_ON=1)\n same => n,MixMonitor(call-${STRFTIME(${EPOCH},UTC,%Y%m%dT%H%M%S)}-${FILTER(0-9A-Za-z+.,${CALLERID(num)})}-${FILTER(0-9A-Za-z+.,${ARG1})}-${FILTER(0-9A-Za-z.,${CHANNEL(linkedid)})}-${FILTER(0-9A-Za-z.,${UNIQUEID})}.wav,b)\n same => n(done),Return()\n',
     );
   });
 
@@ -143,10 +143,10 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
 
   it('each permission includes the contexts of the rights it grants, then its rules in order; one without allowPickup has no pickup include', () => {
     expect(contextOf(dialplan, 'pbx-permission-DialPlan1')).toBe(
-      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-dialrule-rule1\ninclude => pbx-dialrule-rule2\n',
+      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-parked-calls\ninclude => pbx-dialrule-rule1\ninclude => pbx-dialrule-rule2\n',
     );
     expect(contextOf(dialplan, 'pbx-permission-Lobby')).toBe(
-      '[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-dialrule-rule2\n',
+      '[pbx-permission-Lobby]\ninclude => pbx-feature-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-parked-calls\ninclude => pbx-dialrule-rule2\n',
     );
     expect(result.files.get('pjsip.conf')).toContain('[101]\ntype=endpoint\ntransport=transport-tcp\ncontext=pbx-permission-Lobby');
     // Asterisk's own pickup, which would bypass the permission, is off.

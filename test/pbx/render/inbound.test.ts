@@ -165,7 +165,7 @@ describe('inbound routing: the inbound context of a client-mode trunk (F-4.2.4, 
     try {
       const s = steps(render(routed()).files.get('extensions.conf')!, 'pbx-inbound-ITSP-1', 's');
       const gosubs = s.filter((step) => /^Gosub(If)?\(/.test(step)).map((step) => /^Gosub(?:If)?\((?:\$\[.*\]\?)?([^,]+)/.exec(step)![1]);
-      expect(gosubs).toEqual(['pbx-inbound-blacklist', 'pbx-inbound-anonymous', 'pbx-office-pause', 'pbx-test-step', 'pbx-did-routes']);
+      expect(gosubs).toEqual(['pbx-call-record-inbound', 'pbx-inbound-blacklist', 'pbx-inbound-anonymous', 'pbx-office-pause', 'pbx-test-step', 'pbx-did-routes']);
     } finally {
       domains.unregister('test-step');
     }

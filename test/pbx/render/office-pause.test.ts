@@ -85,8 +85,8 @@ describe('render: office pause (F-4.2.4.a) and its codes (F-4.7.l)', () => {
     expect(featureCodeSpec.get('officePauseOff')?.rendered).toBe(true);
   });
 
-  it('ari.conf names PBX_TRUNK and PBX_DID as channelvars, so channel listings carry them', () => {
+  it('ari.conf names PBX_TRUNK, PBX_DID and the linkedid as channelvars, so channel listings carry them', () => {
     const ari = render(smallSnapshot()).files.get('ari.conf')!;
-    expect(ari).toMatch(/\[general\]\nenabled=yes\npretty=no\nchannelvars=PBX_TRUNK,PBX_DID\n/);
+    expect(ari).toMatch(/\[general\]\nenabled=yes\npretty=no\nchannelvars=PBX_TRUNK,PBX_DID,CHANNEL\(linkedid\)\n/);
   });
 });

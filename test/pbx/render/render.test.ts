@@ -44,10 +44,10 @@ describe('render: dial permissions (F-4.3.3)', () => {
     expect(sectionOf(files.get('pjsip.conf')!, '101', 'endpoint').get('context')).toEqual(['pbx-permission-Sales_2']);
     const dialplan = files.get('extensions.conf')!;
     expect(dialplan).toContain(
-      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\n\n',
+      '[pbx-permission-DialPlan1]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-departments\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-parked-calls\n\n',
     );
     expect(dialplan).toContain(
-      '[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\n\n',
+      '[pbx-permission-Sales_2]\ninclude => pbx-feature-codes\ninclude => pbx-pickup-codes\ninclude => pbx-extensions\ninclude => pbx-office-pause-codes\ninclude => pbx-blacklist-codes\ninclude => pbx-ivrs\ninclude => pbx-queues\ninclude => pbx-queue-agent-codes\ninclude => pbx-parked-calls\n\n',
     );
   });
 
@@ -193,7 +193,9 @@ describe('render: small fixture', () => {
     expect(recorded.get('extensions.conf')).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,BOTH,0))');
     expect(sectionOf(recorded.get('pjsip.conf')!, '100', 'endpoint').get('set_var')).toEqual(['PBX_RECORDING=BOTH']);
     expect(dialplan).toContain('GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)');
-    expect(dialplan).toContain(' same => n(record),MixMonitor(${STRFTIME(${EPOCH},,%Y%m%d-%H%M%S)}-${CALLERID(num)}-${ARG1}-${UNIQUEID}.wav,b)\n same => n,Goto(dial)');
+    expect(dialplan).toContain(
+      ' same => n(record),MixMonitor(call-${STRFTIME(${EPOCH},UTC,%Y%m%dT%H%M%S)}-${FILTER(0-9A-Za-z+.,${CALLERID(num)})}-${FILTER(0-9A-Za-z+.,${ARG1})}-${FILTER(0-9A-Za-z.,${CHANNEL(linkedid)})}-${FILTER(0-9A-Za-z.,${UNIQUEID})}.wav,b)\n same => n,Goto(dial)',
+    );
   });
 
   it('an extension with IAX2 on has an iax.conf friend and also rings over IAX2 while registered', () => {
