@@ -141,6 +141,7 @@ export class TrunkStatusService {
     const configs = await this.deps.readTrunks();
     const next = new Map(configs.map((c) => [c.name, c]));
     const removed = [...this.configs.keys()].filter((name) => !next.has(name));
+    const added = [...next.keys()].filter((name) => !this.configs.has(name));
     this.configs = next;
     // A deleted trunk is reported once more, as DISABLED, then no longer.
     for (const name of removed) {
@@ -151,6 +152,8 @@ export class TrunkStatusService {
       if (before) this.deps.bus.publish('trunkStatus', { ...before, status: 'DISABLED', latencyMs: null, peerContact: null, lastFailureReason: 'trunk deleted', changedAt: new Date().toISOString() });
     }
     this.recomputeAll();
+    // A new trunk's facts are in no listing read so far: read them now rather than at the next reload or poll.
+    if (added.length && this.connected) void this.rebuild();
   }
 
   /** Reads every fact again from AMI listings; events that arrive meanwhile apply on top. */
