@@ -122,8 +122,9 @@ describe('the records loop runs on the lease holder, and never stops on a failur
     await until(async () => (await world.prisma.callRecord.count()) === 1, 5000, 'the record imported once the lease is held');
     appendFileSync(records.cdrFile, `${nthCall(1)}\n`);
     writeFileSync(path.join(records.monitorDir, 'call-20261126T070655-100-101-1795676815.1-1795676815.1.wav'), wavBytes(1));
-    await until(async () => (await world.prisma.callRecord.count()) === 2 && (await world.prisma.recording.count()) === 1, 5000, 'the new record and the recording');
-    expect((await world.prisma.recording.findFirst())!.direction).toBe('INTERNAL');
+    // The index writes a new file's row, then gives it its call's fields: wait for both.
+    await until(async () => (await world.prisma.callRecord.count()) === 2 && (await world.prisma.recording.findFirst())?.direction === 'INTERNAL', 5000, 'the new record and the linked recording');
+    expect(await world.prisma.recording.count()).toBe(1);
     lease.set(false);
     await new Promise((r) => setTimeout(r, 200));
     appendFileSync(records.cdrFile, `${nthCall(2)}\n`);
