@@ -1,23 +1,5 @@
 import type { Tx, PrismaClient } from '../db/client.js';
 
-/** The fields of a call record a recording takes. */
-export type RecordForRecording = {
-  uniqueid: string;
-  sequence: number;
-  linkedid: string;
-  startedAt: Date;
-  caller: string;
-  callee: string;
-  finalCallee: string;
-  direction: string;
-  disposition: string;
-  trunk: string;
-  did: string;
-  pinCode: string;
-  callerExtension: string | null;
-  calleeExtension: string | null;
-};
-
 /** What a recording shows of its call (F-5.1.1: the columns of the call record). */
 export type RecordingCallFields = {
   caller: string;
@@ -31,6 +13,9 @@ export type RecordingCallFields = {
   callerExtension: string | null;
   calleeExtension: string | null;
 };
+
+/** The fields of a call record a recording takes. */
+export type RecordForRecording = RecordingCallFields & { uniqueid: string; sequence: number; linkedid: string; startedAt: Date };
 
 /**
  * A recording's call fields from the records of its call (one conversation
