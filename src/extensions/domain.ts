@@ -3,7 +3,10 @@ import type { Tx } from '../db/client.js';
 import { findExtensionId } from '../destinations/refs.js';
 import type { DomainModule } from '../domains/types.js';
 import { coreContexts, digits } from '../pbx/render/dialplan-text.js';
-import { extensionContexts, extensionDialplan, iaxFriends, pjsipObjects, voicemailFile } from './config.js';
+import { extensionContexts, extensionDialplan } from './dialplan.js';
+import { iaxFriends } from './iax-config.js';
+import { pjsipObjects } from './pjsip-objects.js';
+import { voicemailFile } from './voicemail-config.js';
 import { readExtensionSlice } from './snapshot.js';
 
 async function describeExtensions(tx: Tx, ids: string[]): Promise<Map<string, string>> {

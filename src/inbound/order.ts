@@ -1,7 +1,7 @@
 import { destinationTarget } from '../destinations/render.js';
 import type { DomainRegistry } from '../domains/registry.js';
 import type { InboundStep, RenderDestination } from '../domains/types.js';
-import { extensionContexts } from '../extensions/config.js';
+import { extensionContexts } from '../extensions/dialplan.js';
 import { context, coreContexts, digits, exten, label, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe, RenderError } from '../pbx/render/text.js';

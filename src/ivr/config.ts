@@ -3,7 +3,7 @@ import { permissionContext } from '../dial-permissions/context.js';
 import { destinationTarget } from '../destinations/render.js';
 import type { DomainRegistry } from '../domains/registry.js';
 import type { RenderDestination } from '../domains/types.js';
-import { extensionContexts } from '../extensions/config.js';
+import { extensionContexts } from '../extensions/dialplan.js';
 import type { NumberExpectation } from '../pbx/lint/types.js';
 import { context, coreContexts, digits, exten, label } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';

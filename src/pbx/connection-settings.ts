@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { loadSecret } from '../secrets.js';
-import type { AsteriskConnection } from './render/snapshot.js';
+import type { AsteriskConnection, RealtimeStore } from './render/snapshot.js';
 
 /**
  * How Asterisk lets this server in. The ARI and AMI passwords come from the
@@ -20,5 +20,20 @@ export function asteriskConnection(config: Config): AsteriskConnection {
     amiPassword: config.asterisk.amiPassword ?? loadSecret(config.dataDir, 'ami-password', 24),
     ariApp: config.asterisk.ariApp,
     soundsDir: config.soundsDir,
+    realtime: realtimeStore(config.database),
+  };
+}
+
+/** Asterisk reads call-time lookups from the same database (src/pbx/render/realtime.ts). */
+function realtimeStore(database: Config['database']): RealtimeStore {
+  if (database.provider === 'sqlite') return { driver: 'sqlite3', file: database.file };
+  const url = new URL(database.url);
+  return {
+    driver: 'pgsql',
+    host: url.hostname || '127.0.0.1',
+    port: Number(url.port || 5432),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
   };
 }

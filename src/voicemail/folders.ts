@@ -27,7 +27,7 @@ export const unheardFolders: readonly VoicemailFolder[] = ['NEW', 'URGENT'];
 
 /**
  * The voicemail.conf context of every mailbox this server renders
- * (src/extensions/config.ts: `<number>@default`); a mailbox is named by its
+ * (src/extensions/voicemail-config.ts: `<number>@default`); a mailbox is named by its
  * extension's number.
  */
 export const mailboxContext = 'default';

@@ -6,6 +6,7 @@ import { dialplanExpectations, dialplanWarnings, renderDialplan } from './dialpl
 import { iaxCore } from './iax.js';
 import { pjsipCore } from './pjsip.js';
 import type { PbxSnapshot } from './snapshot.js';
+import { renderRealtime } from './realtime.js';
 import { renderAri, renderHttp, renderManager, renderModules, renderRtp } from './system.js';
 import { file } from './text.js';
 
@@ -35,6 +36,7 @@ function wholeFiles(snapshot: PbxSnapshot): [string, string][] {
     ['manager.conf', renderManager(snapshot)],
     ['modules.conf', renderModules()],
     ['rtp.conf', renderRtp(snapshot)],
+    ...renderRealtime(snapshot),
   ];
 }
 
@@ -61,6 +63,7 @@ export const reloadModules: Record<string, string> = {
   'cdr.conf': 'cdr',
   'cdr_custom.conf': 'cdr_custom.so',
   'extensions.conf': 'pbx_config.so',
+  'extconfig.conf': 'extconfig',
   'features.conf': 'features',
   'http.conf': 'http',
   'iax.conf': 'chan_iax2.so',
@@ -69,7 +72,9 @@ export const reloadModules: Record<string, string> = {
   'musiconhold.conf': 'res_musiconhold.so',
   'pjsip.conf': 'res_pjsip.so',
   'queues.conf': 'app_queue.so',
+  'res_config_sqlite3.conf': 'res_config_sqlite3.so',
   'res_parking.conf': 'res_parking.so',
+  'res_pgsql.conf': 'res_config_pgsql.so',
   'rtp.conf': 'res_rtp_asterisk.so',
   'voicemail.conf': 'app_voicemail.so',
 };
