@@ -1,5 +1,10 @@
 // Benchmarks of rendering, applying and live state (figures printed, not asserted).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { lintRendered } from '../src/pbx/lint-rendered.js';
@@ -8,7 +13,7 @@ import { sipDefaults } from '../src/trunks/fields.js';
 import type { SnapshotTrunk } from '../src/trunks/snapshot.js';
 import type { SnapshotPrompt } from '../src/sounds/contract.js';
 import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
-import { startAriStandin } from '../test/support/ari-standin/index.js';
+import { startAriStandin, type AriStandin } from '../test/support/ari-standin/index.js';
 import { startTestServer } from '../test/support/server.js';
 import { until } from '../test/support/subscriptions.js';
 
@@ -250,85 +255,526 @@ export async function benchOneChange(print: (line: string) => void) {
   );
 }
 
-/** 1,000 graphql-ws subscribers of extension status fed by ARI events, beside a plain WebSocket relay of the same events. */
-export async function benchSubscribers(print: (line: string) => void, subscribers = 1000, events = 2000) {
-  const standin = await startAriStandin({ username: 'pbx', password: 'ari-bench-pass' });
-  const server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-bench-pass' });
+// Subscribers (issue 12). The server under measure runs as `npm start` runs it, in a process of its own:
+// its memory and CPU are its own, and the subscribers (here, in the bench process) do not share its core.
+// The plain WebSocket relay it is compared with is a process of its own too, fed by the same ARI stand-in.
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+const ARI_USER = { username: 'pbx', password: 'ari-bench-pass' };
+const BENCH_ADMIN_PASSWORD = 'admin-pass-for-bench';
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+const count = (n: number) => Math.round(n).toLocaleString('en');
+
+/** Waits until `done()` or `timeoutMs`; false on timeout. Never throws: what arrived by then is a figure too. */
+async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await done())) {
+    if (performance.now() > deadline) return false;
+    await sleep(10);
+  }
+  return true;
+}
+
+type ProcessFigures = { rssMb: number; peakRssMb: number; cpuMs: number };
+
+/** A process's resident memory now and at its peak (VmHWM) and its CPU time so far, from Linux's /proc; null elsewhere or once it is gone. */
+function processFigures(pid: number): ProcessFigures | null {
   try {
-    await until(() => server.running.services.live.asteriskConnected, 10_000, 'ARI');
-    // One configured extension: its current status is every subscriber's first message.
-    await server.gql(`mutation { createExtension(input: { number: "100", name: "First", password: "Secret-100" }) { __typename } }`, {}, server.adminToken);
-    const live = server.running.services.live;
-    const published: number[] = [];
-    live.store.on('changed', () => published.push(performance.now()));
-    const latencies: number[] = [];
-    let received = 0;
-    const clients = graphqlClients(server.graphqlUrl, server.adminToken, subscribers);
-    const ready: Promise<void>[] = [];
-    for (const client of clients) {
-      let seen = 0;
-      ready.push(
-        new Promise((resolve) => {
-          client.subscribe(
-            { query: 'subscription { extensionStatusChanged { number state } }' },
-            {
-              next: () => {
-                if (seen === 0) resolve();
-                const at = published[seen - 1];
-                if (seen > 0 && at !== undefined) latencies.push(performance.now() - at);
-                seen += 1;
-                received += 1;
-              },
-              error: () => undefined,
-              complete: () => undefined,
-            },
-          );
-        }),
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+    // After the command in parentheses: field 3 (state) is [0], utime (14) and stime (15) are [11] and [12], in ticks of 10 ms.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM'), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** A child process that must not outlive the bench, even one stopped with Ctrl-C; returns the release once it is gone. */
+function tiedToBench(child: ChildProcess): () => void {
+  const kill = () => child.kill('SIGKILL');
+  const interrupted = (signal: NodeJS.Signals) => {
+    kill();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', kill);
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  return () => {
+    process.off('exit', kill);
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  };
+}
+
+type ServerCommand = { args: string[]; how: string };
+
+/** How to run the server: compiled, as `npm start` does (scripts/build.mjs, then node dist/main.js); through tsx when the build fails. */
+function serverCommand(print: (line: string) => void): ServerCommand {
+  try {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repositoryRoot, stdio: 'pipe' });
+    return { args: ['--enable-source-maps', 'dist/main.js'], how: 'compiled (node dist/main.js, as npm start)' };
+  } catch (error) {
+    const output = String((error as { stdout?: Buffer }).stdout ?? error).split('\n')[0];
+    print(`  (the build failed: ${output}; the server runs through tsx instead, which costs memory of its own)`);
+    return { args: ['--import', 'tsx', 'src/main.ts'], how: 'through tsx (the build failed)' };
+  }
+}
+
+type ServerProcess = {
+  pid: number;
+  graphqlUrl: string;
+  token: string;
+  gql(query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: { message: string }[] }>;
+  figures(): ProcessFigures | null;
+  stop(): Promise<void>;
+};
+
+/** Starts the server in a child process with a temporary data directory and SQLite database, connected to `ariUrl`; admin is logged in. */
+async function spawnServer(command: ServerCommand, ariUrl: string): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pbx-bench-'));
+  mkdirSync(join(dataDir, 'asterisk-log'));
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dataDir,
+    DATA_DIR: dataDir,
+    DATABASE_URL: `file:${join(dataDir, 'pbx.db')}`,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    ARI_URL: ariUrl,
+    ARI_USERNAME: ARI_USER.username,
+    ARI_PASSWORD: ARI_USER.password,
+    // No AMI here (the discard port refuses): contacts and user agents are not what is measured.
+    AMI_HOST: '127.0.0.1',
+    AMI_PORT: '9',
+    ASTERISK_LOG_DIR: join(dataDir, 'asterisk-log'),
+    APPLY_DEBOUNCE_MS: '0',
+  };
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=<folder>`, shows where the server's time goes.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...command.args], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const release = tiedToBench(child);
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const remove = () => rmSync(dataDir, { recursive: true, force: true });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    if ((await Promise.race([exited.then(() => 'exited'), sleep(60_000)])) !== 'exited') child.kill('SIGKILL');
+    await exited;
+    release();
+    remove();
+  };
+  const listening = /"url":"(http:\/\/[^"]+)\/graphql"/;
+  const started = await waitUntil(() => listening.test(output) || child.exitCode !== null, 120_000);
+  if (!started || child.exitCode !== null) {
+    await stop();
+    throw new Error(`the server did not start: ${output.slice(-2000)}`);
+  }
+  const url = listening.exec(output)![1]!;
+  const gql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as { data?: any; errors?: { message: string }[] };
+  };
+  const login = await gql(`mutation { login(username: "admin", password: "${BENCH_ADMIN_PASSWORD}") { ... on MutationLoginSuccess { data { accessToken } } } }`);
+  const token = login.data?.login?.data?.accessToken as string | undefined;
+  if (!token) {
+    await stop();
+    throw new Error(`admin could not log in: ${JSON.stringify(login)}`);
+  }
+  return { pid: child.pid!, graphqlUrl: `${url}/graphql`, token, gql: (query, variables) => gql(query, variables, token), figures: () => processFigures(child.pid!), stop };
+}
+
+/** Configures extensions 1000 … 1000 + `extensions` - 1. */
+async function configureExtensions(server: ServerProcess, extensions: number): Promise<void> {
+  const plan = await server.gql(`mutation { updateNumberingPlan(input: { userExtensionRange: { start: "1000", end: "8999" } }) { __typename } }`);
+  if (plan.errors) throw new Error(`numbering plan: ${JSON.stringify(plan.errors)}`);
+  const created = await server.gql(`mutation { createExtensions(input: { startNumber: "1000", count: ${extensions} }) { __typename ... on Error { message } } }`);
+  if (created.data?.createExtensions?.__typename !== 'MutationCreateExtensionsSuccess') throw new Error(`creating ${extensions} extensions: ${JSON.stringify(created)}`);
+}
+
+/**
+ * `count` graphql-ws clients, all connected and acknowledged before any subscribes: a client that opened its
+ * socket while this process was busy with other clients' messages would miss the server's time for connection_init.
+ * Failures are collected, not printed.
+ */
+async function connectedClients(graphqlUrl: string, token: string, count: number, errors: unknown[]): Promise<Client[]> {
+  let connected = 0;
+  const clients = Array.from({ length: count }, () =>
+    createClient({
+      url: graphqlUrl.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: (error) => errors.push(error),
+      on: { connected: () => (connected += 1) },
+    }),
+  );
+  await waitUntil(() => connected + errors.length >= count, 60_000);
+  return clients;
+}
+
+/** A subscription's failure as one line: graphql-ws hands over GraphQL errors, close events or errors. */
+function describeError(error: unknown): string {
+  if (Array.isArray(error)) return JSON.stringify(error[0]);
+  if (error instanceof Error) return error.message;
+  const event = error as { code?: number; reason?: string; type?: string };
+  return event.code !== undefined ? `closed ${event.code} ${event.reason ?? ''}` : String(event.type ?? error);
+}
+
+/** Waits until the server reports Asterisk (the stand-in) connected. */
+async function asteriskConnected(server: ServerProcess, timeoutMs: number): Promise<boolean> {
+  const readyz = server.graphqlUrl.replace(/\/graphql$/, '/readyz');
+  return waitUntil(async () => {
+    const response = await fetch(readyz).catch(() => null);
+    return ((await response?.json().catch(() => null)) as { asterisk?: string } | null)?.asterisk === 'connected';
+  }, timeoutMs);
+}
+
+/**
+ * DeviceStateChanged of PJSIP/<n> for n = first … first + count - 1 (count a multiple of ten), back to back.
+ * The stand-in names a burst's devices `<prefix><index>`, so ten consecutive numbers go in one call; the
+ * even ones become INUSE (BUSY), the odd ones NOT_INUSE (OFFLINE): each is a change of a configured extension.
+ */
+function emitDeviceStates(standin: AriStandin, first: number, count: number): void {
+  for (let n = first; n < first + count; n += 10) standin.burstDeviceStates(10, `PJSIP/${n / 10}`);
+}
+
+/** One DeviceStateChanged, PJSIP/<number> INUSE, for a number ending in 0. */
+function emitDeviceState(standin: AriStandin, number: number): void {
+  standin.burstDeviceStates(1, `PJSIP/${number / 10}`);
+}
+
+/**
+ * The extensions of the fan-out: `events` numbers from 1000 for the burst, then one number in ten for the
+ * lone events (a lone event's device is `<prefix>0`), then a probe; all configured.
+ */
+function fanoutPlan(events: number, lone: number) {
+  const burstFirst = 1000;
+  const loneNumbers = Array.from({ length: lone }, (_, i) => burstFirst + events + 10 * i);
+  const probe = burstFirst + events + 10 * lone;
+  return { burstFirst, events, loneNumbers, probe, extensions: events + 10 * lone + 1 };
+}
+type FanoutPlan = ReturnType<typeof fanoutPlan>;
+
+/** What the subscribers received, sorted by what it answers: the initial states, the burst, the lone events. */
+class FanoutTally {
+  phase: 'start' | 'burst' | 'lone' = 'start';
+  initial = 0;
+  burst = 0;
+  lastBurstAt = 0;
+  /** When each lone event was emitted, by number, and how many subscribers have it. */
+  readonly loneEmitted = new Map<string, number>();
+  readonly loneReceived = new Map<string, number>();
+  readonly latencies: number[] = [];
+
+  /** `state` tells a change from an initial state that arrives late (UNAVAILABLE: no extension has a device yet). */
+  delivered(number: string, state: string): void {
+    const at = performance.now();
+    if (this.phase === 'start') this.initial += 1;
+    else if (state === 'UNAVAILABLE') return;
+    else if (this.phase === 'burst') {
+      this.burst += 1;
+      this.lastBurstAt = at;
+    } else {
+      const emitted = this.loneEmitted.get(number);
+      if (emitted === undefined) return;
+      this.latencies.push(at - emitted);
+      this.loneReceived.set(number, (this.loneReceived.get(number) ?? 0) + 1);
+    }
+  }
+}
+
+type FanoutFigures = {
+  /** Burst: deliveries that arrived, in how long, and the CPU the publishing process and this one spent meanwhile. */
+  burstDelivered: number;
+  burstSeconds: number;
+  burstComplete: boolean;
+  serverCpuMs: number | null;
+  benchCpuMs: number;
+  /** Lone events: latency of each delivery, and the events that did not reach everyone within their time. */
+  latencies: number[];
+  loneIncomplete: number;
+};
+
+/** Burst then lone events from the stand-in, counted by the tally; `cpuMs` reads the publishing process's CPU time. */
+async function driveEvents(standin: AriStandin, plan: FanoutPlan, tally: FanoutTally, subscribers: number, cpuMs: () => number | null): Promise<FanoutFigures> {
+  const serverCpu = cpuMs();
+  const benchCpu = process.cpuUsage();
+  tally.phase = 'burst';
+  const started = performance.now();
+  tally.lastBurstAt = started;
+  emitDeviceStates(standin, plan.burstFirst, plan.events);
+  const burstComplete = await waitUntil(() => tally.burst >= subscribers * plan.events, 120_000);
+  const serverCpuAfter = cpuMs();
+  const bench = process.cpuUsage(benchCpu);
+  const figures: FanoutFigures = {
+    burstDelivered: tally.burst,
+    burstSeconds: (tally.lastBurstAt - started) / 1000,
+    burstComplete,
+    serverCpuMs: serverCpu !== null && serverCpuAfter !== null ? serverCpuAfter - serverCpu : null,
+    benchCpuMs: (bench.user + bench.system) / 1000,
+    latencies: tally.latencies,
+    loneIncomplete: 0,
+  };
+  await sleep(500);
+  tally.phase = 'lone';
+  for (const number of plan.loneNumbers) {
+    const key = String(number);
+    tally.loneEmitted.set(key, performance.now());
+    emitDeviceState(standin, number);
+    if (!(await waitUntil(() => (tally.loneReceived.get(key) ?? 0) >= subscribers, 10_000))) figures.loneIncomplete += 1;
+    await sleep(50);
+  }
+  return figures;
+}
+
+const STATUS_CHANGED = `subscription($numbers: [String!]) { extensionStatusChanged(numbers: $numbers) { number state } }`;
+
+/** 1,000 graphql-ws subscribers of extensionStatusChanged on the server process, fed by the stand-in. */
+async function measureGraphqlFanout(print: (line: string) => void, command: ServerCommand, plan: FanoutPlan, subscribers: number): Promise<FanoutFigures | null> {
+  const standin = await startAriStandin(ARI_USER);
+  let server: ServerProcess | undefined;
+  const clients: Client[] = [];
+  try {
+    server = await spawnServer(command, standin.url);
+    await configureExtensions(server, plan.extensions);
+    if (!(await asteriskConnected(server, 30_000))) {
+      print('  graphql-ws: the server did not connect to the ARI stand-in within 30 s; not measured');
+      return null;
+    }
+    // The probe: one subscriber sees a lone event of a configured extension, so the server follows ARI and knows the extensions.
+    const errors: unknown[] = [];
+    const probe = (await connectedClients(server.graphqlUrl, server.token, 1, errors))[0]!;
+    clients.push(probe);
+    let probeState = '';
+    probe.subscribe(
+      { query: STATUS_CHANGED, variables: { numbers: [String(plan.probe)] } },
+      { next: (r: any) => (probeState = r.data?.extensionStatusChanged?.state ?? probeState), error: () => undefined, complete: () => undefined },
+    );
+    await waitUntil(() => probeState !== '', 30_000);
+    emitDeviceState(standin, plan.probe);
+    if (!(await waitUntil(() => probeState === 'BUSY', 30_000))) {
+      print(`  graphql-ws: the probe's event did not arrive within 30 s (its state: ${probeState || 'none'}); not measured`);
+      return null;
+    }
+
+    const numbers = [...Array.from({ length: plan.events }, (_, i) => String(plan.burstFirst + i)), ...plan.loneNumbers.map(String)];
+    const tally = new FanoutTally();
+    const fleet = await connectedClients(server.graphqlUrl, server.token, subscribers, errors);
+    clients.push(...fleet);
+    const started = performance.now();
+    for (const client of fleet) {
+      client.subscribe(
+        { query: STATUS_CHANGED, variables: { numbers } },
+        { next: (r: any) => tally.delivered(r.data?.extensionStatusChanged?.number, r.data?.extensionStatusChanged?.state), error: (e) => errors.push(e), complete: () => undefined },
       );
     }
-    // Each subscriber's first message is the current status of 100, so every later one is an event.
-    await Promise.race([Promise.all(ready), new Promise((_, reject) => setTimeout(() => reject(new Error('subscribers did not all start')), 60_000))]);
-    published.length = 0;
-    received = 0;
-    latencies.length = 0;
-    const started = performance.now();
-    standin.burstDeviceStates(events, 'PJSIP/');
-    await until(() => received >= subscribers * events * 0.999, 120_000, 'delivery');
-    const seconds = (performance.now() - started) / 1000;
+    const initialExpected = subscribers * numbers.length;
+    const startComplete = await waitUntil(() => tally.initial >= initialExpected || errors.length > 0, 240_000);
+    const startSeconds = (performance.now() - started) / 1000;
     print(
-      `${subscribers} graphql-ws subscribers, ${events} ARI events (distinct extensions): ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`,
+      `  start: ${count(subscribers)} subscribers of extensionStatusChanged(numbers: ${count(numbers.length)} extensions) had ${count(tally.initial)} of ${count(initialExpected)} initial messages after ${startSeconds.toFixed(1)} s` +
+        (startComplete ? '' : ' (timed out)') +
+        (errors.length ? `; ${errors.length} clients or subscriptions failed, e.g. ${describeError(errors[0])}` : ''),
     );
-    await Promise.all(clients.map(async (c) => c.dispose()));
+    return await driveEvents(standin, plan, tally, subscribers, () => server!.figures()?.cpuMs ?? null);
   } finally {
-    await server.stop();
+    await Promise.all(clients.map(async (c) => c.dispose()));
+    await server?.stop();
     await standin.stop();
   }
+}
 
-  // The same events through a plain WebSocket relay: the floor any subscription layer sits on.
-  const relay = await openRelay(subscribers);
-  const { wss, sockets } = relay;
-  const sent: number[] = [];
-  const latencies: number[] = [];
-  let received = 0;
-  for (const ws of sockets) {
-    let seen = 0;
-    ws.on('message', () => {
-      latencies.push(performance.now() - sent[seen]!);
-      seen += 1;
-      received += 1;
-    });
+/**
+ * A plain WebSocket relay, the floor any subscription layer sits on: it follows the same ARI events and sends
+ * each PJSIP device state, as one graphql-ws `next` message of the same shape, to every client.
+ */
+const RELAY_SOURCE = `
+import { WebSocketServer, WebSocket } from 'ws';
+const [ariUrl, credentials] = process.argv.slice(1);
+const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+wss.on('listening', () => console.log(JSON.stringify({ port: wss.address().port })));
+const ari = new WebSocket(ariUrl.replace(/^http/, 'ws') + '/ari/events?app=bench-relay&subscribeAll=true&api_key=' + encodeURIComponent(credentials));
+ari.on('open', () => console.log(JSON.stringify({ ari: 'open' })));
+ari.on('message', (data) => {
+  const event = JSON.parse(String(data));
+  if (event.type !== 'DeviceStateChanged' || !event.device_state.name.startsWith('PJSIP/')) return;
+  const number = event.device_state.name.slice('PJSIP/'.length);
+  const message = JSON.stringify({ id: '1', type: 'next', payload: { data: { extensionStatusChanged: { number, state: event.device_state.state } } } });
+  for (const client of wss.clients) client.send(message);
+});
+`;
+
+/** The same events through the relay process to `subscribers` plain WebSocket clients, which parse every message as graphql-ws clients do. */
+async function measureRelayFanout(plan: FanoutPlan, subscribers: number): Promise<FanoutFigures | null> {
+  const standin = await startAriStandin(ARI_USER);
+  const relay = spawn(process.execPath, ['--input-type=module', '-e', RELAY_SOURCE, standin.url, `${ARI_USER.username}:${ARI_USER.password}`], {
+    cwd: repositoryRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  relay.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  relay.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const release = tiedToBench(relay);
+  const sockets: WebSocket[] = [];
+  try {
+    if (!(await waitUntil(() => output.includes('"ari":"open"') && output.includes('"port"'), 30_000))) throw new Error(`the relay did not start: ${output}`);
+    const port = (JSON.parse(/\{"port":\d+\}/.exec(output)![0]) as { port: number }).port;
+    const tally = new FanoutTally();
+    tally.phase = 'burst';
+    for (let i = 0; i < subscribers; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+      ws.on('message', (data) => {
+        const { number, state } = JSON.parse(String(data)).payload.data.extensionStatusChanged;
+        tally.delivered(number, state);
+      });
+      sockets.push(ws);
+    }
+    await waitUntil(() => sockets.every((ws) => ws.readyState === WebSocket.OPEN), 30_000);
+    return await driveEvents(standin, plan, tally, subscribers, () => processFigures(relay.pid!)?.cpuMs ?? null);
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    relay.kill('SIGKILL');
+    release();
+    await standin.stop();
   }
-  const started = performance.now();
-  for (let i = 0; i < events; i++) {
-    const payload = JSON.stringify({ type: 'next', payload: { data: { extensionStatusChanged: { number: String(i), state: 'BUSY' } } } });
-    sent.push(performance.now());
-    for (const client of wss.clients) client.send(payload);
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+}
+
+function describeFanout(name: string, figures: FanoutFigures, subscribers: number, events: number): string {
+  const rate = figures.burstDelivered / figures.burstSeconds;
+  const cpu =
+    figures.serverCpuMs === null ? '' : `; its CPU ${(figures.serverCpuMs / 1000).toFixed(1)} s (${((figures.serverCpuMs * 1000) / Math.max(1, figures.burstDelivered)).toFixed(1)} µs a delivery)`;
+  const arrived = figures.burstComplete ? '' : ` — only ${count(figures.burstDelivered)} of ${count(subscribers * events)} arrived within 120 s`;
+  return `  ${name}: ${count(rate)} deliveries/s (${count(figures.burstDelivered)} in ${figures.burstSeconds.toFixed(2)} s)${arrived}${cpu}; the subscribers' process CPU ${(figures.benchCpuMs / 1000).toFixed(1)} s`;
+}
+
+function describeLatency(name: string, figures: FanoutFigures, lone: number): string {
+  const { latencies } = figures;
+  if (!latencies.length) return `  ${name}: no lone event arrived`;
+  const missing = figures.loneIncomplete ? ` (${figures.loneIncomplete} of ${lone} events did not reach every subscriber within 10 s)` : '';
+  return `  ${name}: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))} over ${count(latencies.length)} deliveries${missing}`;
+}
+
+/** Waits until the configuration is applied and the server has been idle (under 10 % of a core) for half a second. */
+async function settled(server: ServerProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  const applied = await waitUntil(async () => {
+    const state = (await server.gql(`{ pbxConfiguration { revision appliedRevision } }`)).data?.pbxConfiguration;
+    return state !== undefined && state.revision === state.appliedRevision;
+  }, timeoutMs);
+  let before = server.figures()?.cpuMs ?? 0;
+  while (performance.now() < deadline) {
+    await sleep(500);
+    const now = server.figures()?.cpuMs ?? 0;
+    if (now - before < 50) return applied;
+    before = now;
   }
-  await until(() => received >= subscribers * events, 120_000, 'relay delivery');
-  const seconds = (performance.now() - started) / 1000;
-  print(
-    `plain WebSocket relay, same ${subscribers} clients and ${events} events: ${Math.round((subscribers * events) / seconds).toLocaleString('en')} deliveries/s, p99 latency ${ms(percentile(latencies, 99))}, median ${ms(median(latencies))}`,
-  );
-  relay.close();
+  return false;
+}
+
+const STATUS_SNAPSHOT = `subscription { extensionStatusUpdates { snapshot statuses { number state } } }`;
+
+/** `subscribers` subscribers of every one of `extensions` extensions, from the snapshot subscription: how long until all have their initial state, and the server's memory. */
+async function measureSnapshotStart(print: (line: string) => void, command: ServerCommand, extensions: number, subscribers: number): Promise<void> {
+  const standin = await startAriStandin(ARI_USER);
+  let server: ServerProcess | undefined;
+  let clients: Client[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    server = await spawnServer(command, standin.url);
+    const started = server.figures();
+    await configureExtensions(server, extensions);
+    const connected = await asteriskConnected(server, 30_000);
+    const quiet = await settled(server, 120_000);
+    const idle = server.figures();
+    let peakRss = idle?.rssMb ?? 0;
+    const figuresOf = server.figures;
+    sampler = setInterval(() => (peakRss = Math.max(peakRss, figuresOf()?.rssMb ?? 0)), 25);
+
+    const sizes: number[] = [];
+    const errors: unknown[] = [];
+    clients = await connectedClients(server.graphqlUrl, server.token, subscribers, errors);
+    const began = performance.now();
+    let lastAt = began;
+    for (const client of clients) {
+      client.subscribe(
+        { query: STATUS_SNAPSHOT },
+        {
+          next: (r: any) => {
+            const batch = r.data?.extensionStatusUpdates;
+            if (!batch?.snapshot) return;
+            sizes.push(batch.statuses.length);
+            lastAt = performance.now();
+          },
+          error: (e) => errors.push(e),
+          complete: () => undefined,
+        },
+      );
+    }
+    const complete = await waitUntil(() => sizes.length >= subscribers || errors.length > 0, 120_000);
+    const seconds = ((complete ? lastAt : performance.now()) - began) / 1000;
+    const after = server.figures();
+    await sleep(2000);
+    const later = server.figures();
+    clearInterval(sampler);
+    const whole = sizes.filter((n) => n === extensions).length;
+    const mb = (n: number | undefined) => (n === undefined ? '?' : `${n.toFixed(0)} MB`);
+    print(
+      `  start: ${count(subscribers)} subscribers of all ${count(extensions)} extensions (extensionStatusUpdates: a snapshot, then batches of changes): ` +
+        `${count(sizes.length)} had their snapshot (${count(whole)} of them with all ${count(extensions)} statuses) after ${seconds.toFixed(2)} s` +
+        (complete ? '' : ' (timed out)') +
+        (errors.length ? `; ${errors.length} clients or subscriptions failed, e.g. ${describeError(errors[0])}` : '') +
+        (connected ? '' : '; the stand-in was not connected') +
+        (quiet ? '' : '; the server was not idle before'),
+    );
+    print(
+      `  server RSS (${command.how}, its own process): ${mb(started?.rssMb)} at start, ${mb(idle?.rssMb)} idle with ${count(extensions)} extensions, ` +
+        `${mb(peakRss)} at most while the subscribers started, ${mb(after?.rssMb)} when all had started, ${mb(later?.rssMb)} 2 s later (peak of the process's life ${mb(later?.peakRssMb)})`,
+    );
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await Promise.all(clients.map(async (c) => c.dispose()));
+    await server?.stop();
+    await standin.stop();
+  }
+}
+
+/**
+ * Subscriptions at scale (issue 12), side by side in one run against the ARI stand-in: 1,000 graphql-ws subscribers
+ * of extension status and a burst of 2,000 device-state events of configured extensions, beside a plain WebSocket
+ * relay of the same events; one lone event reaching all 1,000; 1,000 subscribers of 4,000 extensions starting, and
+ * the server's memory. Every step has a time limit and prints what arrived.
+ */
+export async function benchSubscribers(print: (line: string) => void, subscribers = 1000, events = 2000, lone = 30, extensions = 4000) {
+  const command = serverCommand(print);
+  const plan = fanoutPlan(events, lone);
+  print(`subscriptions: the server ${command.how} in a process of its own; ${count(subscribers)} subscribers in the bench process; the ARI stand-in`);
+  const failed = (what: string) => (error: unknown) => {
+    print(`  ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  };
+  const graphql = await measureGraphqlFanout(print, command, plan, subscribers).catch(failed('graphql-ws fan-out'));
+  const relay = await measureRelayFanout(plan, subscribers).catch(failed('the relay'));
+  print(`  burst of ${count(events)} ARI device-state events of configured extensions to ${count(subscribers)} subscribers:`);
+  if (graphql) print(describeFanout('graphql-ws, extensionStatusChanged', graphql, subscribers, events));
+  if (relay) print(describeFanout('plain WebSocket relay (own process)', relay, subscribers, events));
+  if (graphql && relay) {
+    const ratio = graphql.burstDelivered / graphql.burstSeconds / (relay.burstDelivered / relay.burstSeconds);
+    print(`  graphql-ws / relay throughput: ${(ratio * 100).toFixed(0)} % (target ≥ 90 %)`);
+  }
+  print(`  one lone event reaching all ${count(subscribers)} subscribers, from the stand-in's emit (${lone} events; target p99 ≤ 50 ms):`);
+  if (graphql) print(describeLatency('graphql-ws', graphql, lone));
+  if (relay) print(describeLatency('plain WebSocket relay', relay, lone));
+  await measureSnapshotStart(print, command, extensions, subscribers).catch(failed('the snapshot start'));
 }

@@ -1,9 +1,13 @@
 // Runs every benchmark and prints its figures. Nothing here is a pass/fail test.
 //   npm run bench            all
 //   npm run bench -- pbx     only the rendering/apply/live ones
+//   npm run bench -- voicemail   voicemail lookups on the real Asterisk (ASTERISK_BIN; take the e2e lock)
+//   npm run bench -- apply   one extension change in effect in Asterisk (real with ASTERISK_BIN, under the e2e lock; else the stand-in)
 import { cpus, totalmem } from 'node:os';
 import { benchFoundation } from './foundation.js';
 import { benchCallEvents } from './calls.js';
+import { benchVoicemail } from './voicemail.js';
+import { benchApply } from './apply.js';
 import { benchOneChange, benchRenderLint, benchRenderLintAttendants, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
 
 const only = process.argv[2];
@@ -19,3 +23,5 @@ if (!only || only === 'pbx') {
   await benchSubscribers(print);
 }
 if (!only || only === 'calls') await benchCallEvents(print);
+if (!only || only === 'voicemail') await benchVoicemail(print);
+if (!only || only === 'apply') await benchApply(print);

@@ -22,7 +22,11 @@ import { asteriskConnection } from './pbx/connection-settings.js';
 import { AriConnection } from './pbx/ari/connection.js';
 import { LiveService } from './pbx/live/service.js';
 import { Lease } from './jobs/lease.js';
+import { domains } from './domains/index.js';
 import { AmiClient } from './pbx/ami/client.js';
+import { amiAppliedStore } from './pbx/objects/applied-store.js';
+import { objectTypeOrder, renderObjectsOf } from './pbx/objects/rows.js';
+import { ObjectSync } from './pbx/objects/sync.js';
 import { amiContactSource } from './pbx/ami/live-contacts.js';
 import { lintRendered } from './pbx/lint-rendered.js';
 import { render } from './pbx/render/index.js';
@@ -59,7 +63,9 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const changes = new ConfigChanges();
   const connection = asteriskConnection(config);
   const ari = config.asterisk.ariUrl ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log }) : null;
-  let ami: AmiClient | null = null;
+  const ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
+  // Extensions' PJSIP objects go through ARI (D3); their fingerprints beside them in astdb, through AMI.
+  const objects = ari ? new ObjectSync({ target: ari, store: ami ? amiAppliedStore(ami) : null, typeOrder: objectTypeOrder(domains), log }) : null;
   const metrics = new Metrics({ ariConnected: ari ? () => ari.connected() : null, amiConnected: ari ? () => ami?.connected() ?? false : null });
   const bus = countedBus(createEventBus(config.redisUrl, log), metrics);
   const applier = new ConfigApplier({
@@ -67,25 +73,31 @@ export function createServices(config: Config, db: Database, log: Logger) {
     renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
     lint: lintRendered,
     reloader: ari,
+    objects,
+    renderObjectsOf: (domain, ids) => renderObjectsOf({ prisma: db.prisma, settings: store, connection, registry: domains }, domain, ids),
     onApplied: (report) => {
       log.info({ revision: report.revision, outcome: report.outcome, changedFiles: report.changedFiles, reloadedModules: report.reloadedModules, error: report.error }, 'configuration applied');
       metrics.recordApply(report);
+      if (report.pushedObjects.length || report.removedObjects.length) live.objectsApplied(report.pushedObjects, report.removedObjects);
       bus.publish('pbxApplied', applyReportJson(report));
     },
     log,
     debounceMs: config.applyDebounceMs,
   });
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
-  ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
+  // Pushed objects were reconciled before AMI was there to tell what Asterisk holds: reconcile again now that it is.
+  ami?.on('connected', () => {
+    if (objects?.loadedBlind && lease.held()) void applier.reconcile().catch((err: unknown) => log.warn({ err }, 'reconciling pushed objects failed'));
+  });
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // Outgoing webhooks; `webhooks.outbox` is what a service writes caused events to, in its own transaction.
   const webhooks = new Webhooks({ config: config.webhooks, db, bus, lease, log });
   // A change made on any instance reaches the one that holds the lease through the bus.
-  changes.subscribe((source) => bus.publish('configChanged', { source }));
+  changes.subscribe((source, scope) => bus.publish('configChanged', scope ? { source, scope } : { source }));
   if (ari) listenForBlacklistCodes(ari, new BlacklistService(db, changes), log);
   void (async () => {
     for await (const event of bus.subscribe('configChanged')) {
-      if (lease.held()) applier.markChanged();
+      if (lease.held()) applier.markChanged(event.scope);
       if (event.source.startsWith('extensions')) void live.refreshExtensions();
       if (event.source.startsWith('trunk')) void live.refreshTrunks();
     }

@@ -1,5 +1,6 @@
 import { destinationTarget } from '../destinations/render.js';
-import { context, digits, exten, label, recordingStep, records } from '../pbx/render/dialplan-text.js';
+import { context, coreContexts, digits, exten, label, recordingStep } from '../pbx/render/dialplan-text.js';
+import { extensionLookup } from '../extensions/lookup.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe } from '../pbx/render/text.js';
 import type { SnapshotDepartment } from './snapshot.js';
@@ -8,7 +9,6 @@ export const departmentContexts = {
   departments: 'pbx-departments',
   department: (number: string) => `pbx-department-${number}`,
   member: 'pbx-department-member',
-  memberRecorded: 'pbx-department-member-recorded',
   memberDial: 'pbx-department-member-dial',
   alertInfo: 'pbx-alert-info',
 } as const;
@@ -18,16 +18,20 @@ export const departmentContexts = {
  * no-answer destination. Each member is rung through a Local channel into
  * pbx-department-member-dial, so it rings on every registered contact,
  * honours do-not-disturb and records the calls it receives, as a direct
- * call would; the caller's own recording starts here.
+ * call would; the caller's own recording starts here. Whether a member is
+ * enabled and records is looked up when it is rung (the extension lookup),
+ * so the department's lines do not change with its members' settings.
  */
-function departmentBody(d: SnapshotDepartment, members: { number: string; recording: string }[]): string {
-  const locals = members.map((m) => `Local/${digits(m.number, 'member')}@${records(m.recording, 'INBOUND') ? departmentContexts.memberRecorded : departmentContexts.member}/n`);
+function departmentBody(d: SnapshotDepartment): string {
+  const locals = d.members.map((m) => `Local/${digits(m, 'member')}@${departmentContexts.member}/n`);
   const dials = d.ringStrategy === 'RING_ALL' ? (locals.length ? [`Dial(${locals.join('&')},${d.ringTimeSeconds})`] : []) : locals.map((l) => `Dial(${l},${d.ringTimeSeconds})`);
   return context(departmentContexts.department(d.number), [
     exten('s', [
       `Set(__PICKUPMARK=${d.number})`,
       // The department's own ring wins; without one, the ring of the route that brought the call stays.
       ...(d.distinctiveRing ? [`Set(__PBX_ALERT_INFO=${dialplanSafe(d.distinctiveRing, 'distinctive ring')})`] : []),
+      // The caller's own recording mode (PBX_RECORDING): an extension that records the calls it makes.
+      `Gosub(${coreContexts.caller},s,1)`,
       'GotoIf($["${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)',
       label('ring', 'NoOp(Department ' + d.number + ')'),
       ...dials,
@@ -38,17 +42,23 @@ function departmentBody(d: SnapshotDepartment, members: { number: string; record
   ]);
 }
 
-/** One member's leg: DND answers busy; every registered contact rings, with the department's ring tone. ARG1 = number, ARG2 = 1 to record. */
+/**
+ * One member's leg: a member that is disabled or gone, or in DND, answers
+ * busy; every registered contact rings, with the department's ring tone; the
+ * call is recorded when the member records the calls it receives. ARG1 = number.
+ */
 function memberContexts(): string[] {
+  const recording = extensionLookup.field('recording');
   return [
-    context(departmentContexts.member, [exten('_X.', [`Gosub(${departmentContexts.memberDial},s,1(\${EXTEN},0))`, 'Hangup()'])]),
-    context(departmentContexts.memberRecorded, [exten('_X.', [`Gosub(${departmentContexts.memberDial},s,1(\${EXTEN},1))`, 'Hangup()'])]),
+    context(departmentContexts.member, [exten('_X.', [`Gosub(${departmentContexts.memberDial},s,1(\${EXTEN}))`, 'Hangup()'])]),
     context(departmentContexts.memberDial, [
       exten('s', [
+        extensionLookup.step('${ARG1}'),
+        `GotoIf($["${extensionLookup.field('number')}" != "\${ARG1}" | "${extensionLookup.field('enabled')}" != "1"]?busy)`,
         'GotoIf(${DB_EXISTS(DND/${ARG1})}?busy)',
         'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
         'GotoIf($["${CONTACTS}" = ""]?busy)',
-        'GotoIf($["${ARG2}" != "1"]?dial)',
+        `GotoIf($["${recording}" != "INBOUND" & "${recording}" != "BOTH"]?dial)`,
         recordingStep('${ARG1}'),
         label('dial', 'GotoIf($["${PBX_ALERT_INFO}" = ""]?plain)'),
         `Dial(\${CONTACTS},,tTb(${departmentContexts.alertInfo}^s^1(\${PBX_ALERT_INFO})))`,
@@ -68,13 +78,6 @@ function alertInfoContext(): string {
 }
 
 export function departmentDialplan(snapshot: PbxSnapshot): string[] {
-  const enabled = new Map(snapshot.extensions.filter((e) => e.enabled).map((e) => [e.number, e.recording]));
   const entries = snapshot.departments.map((d) => exten(digits(d.number, 'department'), [`Goto(${departmentContexts.department(d.number)},s,1)`]));
-  const bodies = snapshot.departments.map((d) =>
-    departmentBody(
-      d,
-      d.members.filter((m) => enabled.has(m)).map((m) => ({ number: m, recording: enabled.get(m)! })),
-    ),
-  );
-  return [context(departmentContexts.departments, entries), ...bodies, ...memberContexts(), alertInfoContext()];
+  return [context(departmentContexts.departments, entries), ...snapshot.departments.map(departmentBody), ...memberContexts(), alertInfoContext()];
 }

@@ -73,13 +73,15 @@ function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], pr
   if (limit !== null && (!Number.isInteger(limit) || limit < 60 || limit > 3600)) throw new RenderError(`dial rule call time limit ${limit} is not 60–3600`);
   const options = `T${limit !== null ? `L(${limit * 1000})` : ''}`;
   const steps = [
-    // An extension linked to an OUTBOUND whitelist (its endpoint sets the list's id) dials only listed numbers, as dialled (F-4.5.10).
+    // The calling extension's recording mode, caller IDs and OUTBOUND whitelist.
+    `Gosub(${coreContexts.caller},s,1)`,
+    // An extension linked to an OUTBOUND whitelist dials only listed numbers, as dialled (F-4.5.10).
     outboundWhitelistCheck,
     `Set(PBX_DIALNUM=${prepend}\${EXTEN:${prefix.length}})`,
     `Set(PBX_CID=\${PBX_CID${entry.callerIdSource === 'EXT_CALLER_ID_2' ? 2 : 1}})`,
     'Set(PBX_ORIGCID=${CALLERID(num)})',
     ...(entry.pinSetId ? [`Gosub(${pinContexts.check},s,1(${pinContexts.set(entry.pinSetId)}))`] : []),
-    // An extension that records the calls it makes (its endpoint sets PBX_RECORDING) records its outside calls too.
+    // An extension that records the calls it makes (PBX_RECORDING) records its outside calls too.
     `GosubIf($["\${PBX_RECORDING}" = "OUTBOUND" | "\${PBX_RECORDING}" = "BOTH"]?${coreContexts.recordCall},s,1(\${PBX_DIALNUM}))`,
     // The caller may start one-touch recording (F-5.1.3).
     onDemandRecordingStep,

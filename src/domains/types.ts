@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Tx } from '../db/client.js';
 import type { Referrer } from '../errors.js';
 import type { NumberExpectation } from '../pbx/lint/types.js';
+import type { PushedObject } from '../pbx/objects/types.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { NumberingPlan } from '../settings/schemas.js';
 import type { SettingsStore } from '../settings/store.js';
@@ -34,6 +35,8 @@ export type DomainModule = {
   readSnapshot?(tx: Tx, context: DomainContext): Promise<Partial<PbxSnapshot>>;
   /** Its parts of Asterisk configuration files (pure). */
   config?: ConfigContribution[];
+  /** Its objects pushed into Asterisk through ARI one by one (D3), instead of a file. */
+  objects?: ObjectContribution;
   /** Its dialplan: contexts, and the contexts the internal context includes (pure). */
   dialplan?: DialplanContribution;
   /** What its numbers and codes must reach in the dialplan, for the check before applying (D4). */
@@ -121,6 +124,24 @@ export type ReferrerSpec = {
   find(tx: Tx, ids: string[], change: ReferenceChange, context: DomainContext): Promise<Referrer[]>;
 };
 
+/**
+ * Objects a domain pushes through ARI's dynamic configuration (src/pbx/objects):
+ * a change to one of its rows is applied by reading, rendering and pushing
+ * that row's objects alone. Without ARI (files only) they are written as
+ * sections of `file`, so every object lives in exactly one place.
+ */
+export type ObjectContribution = {
+  configClass: string;
+  /** Its object types in push order (an endpoint after the auth and aor it names); deletes go in reverse. */
+  types: string[];
+  /** The file its objects are sections of when they are not pushed, and their order there. */
+  file: string;
+  order: number;
+  render(snapshot: PbxSnapshot): { objects: PushedObject[]; warnings?: string[] };
+  /** What render() needs to render the objects of these rows only (with the settings, which the core reads). */
+  readSlice(tx: Tx, ids: string[], context: DomainContext): Promise<Partial<PbxSnapshot>>;
+};
+
 /** A part of a configuration file; parts of one file are joined in their order (lower first). */
 export type ConfigContribution = {
   file: string;
@@ -139,4 +160,6 @@ export type DialplanContribution = {
   contexts(snapshot: PbxSnapshot, registry: DomainRegistry): string[];
   /** What Asterisk will do differently from what was asked, for the apply report. */
   warnings?(snapshot: PbxSnapshot, registry: DomainRegistry): string[];
+  /** The rows its contexts look up at call time (realtime families, by name), computed by the rules of the views Asterisk reads: the check follows them (D4). */
+  lookups?(snapshot: PbxSnapshot): Record<string, Record<string, string>[]>;
 };

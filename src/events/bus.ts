@@ -11,7 +11,7 @@ export type BusTopics = {
   extensionStatus: ExtensionStatus;
   trunkStatus: TrunkStatus;
   /** A configuration change made on any instance, for the one that applies. */
-  configChanged: { source: string };
+  configChanged: { source: string; scope?: import('../pbx/apply/applier.js').ChangeScope };
   /** An address banned or unbanned (F-7.7.3). */
   ipBan: import('../security/service.js').IpBanEvent;
   /** Office pause switched (by the API or a phone) or its destination changed (F-4.2.4.a). */

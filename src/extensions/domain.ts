@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { Tx } from '../db/client.js';
 import { findExtensionId } from '../destinations/refs.js';
 import type { DomainModule } from '../domains/types.js';
-import { coreContexts, digits } from '../pbx/render/dialplan-text.js';
-import { extensionContexts, extensionDialplan } from './dialplan.js';
+import { digits } from '../pbx/render/dialplan-text.js';
+import { extensionContexts, extensionDialplan, extensionExpectations, extensionLookups } from './dialplan.js';
 import { iaxFriends } from './iax-config.js';
-import { pjsipObjects } from './pjsip-objects.js';
+import { extensionAcls, extensionPjsipObjects } from './pjsip-objects.js';
 import { voicemailFile } from './voicemail-config.js';
-import { readExtensionSlice } from './snapshot.js';
+import { readExtensionSlice, readExtensionsById } from './snapshot.js';
 
 async function describeExtensions(tx: Tx, ids: string[]): Promise<Map<string, string>> {
   const rows = await tx.extension.findMany({ where: { id: { in: ids } }, select: { id: true, number: true, name: true } });
@@ -52,16 +52,11 @@ export const extensionsDomain: DomainModule = {
   ],
   readSnapshot: (tx) => readExtensionSlice(tx),
   config: [
-    { file: 'pjsip.conf', order: 10, render: pjsipObjects },
+    { file: 'acl.conf', order: 10, render: extensionAcls },
     { file: 'voicemail.conf', order: 0, render: voicemailFile },
     { file: 'iax.conf', order: 10, render: iaxFriends },
   ],
-  dialplan: { includes: [{ context: extensionContexts.extensions, right: 'allowExtensions' }], contexts: extensionDialplan },
-  expectations: (snapshot) =>
-    snapshot.extensions.map((e) => ({
-      number: e.number,
-      context: coreContexts.internal,
-      reaches: e.enabled ? { context: extensionContexts.dialExtension } : { app: 'NoOp' },
-      owner: `extension ${e.number}`,
-    })),
+  objects: { configClass: 'res_pjsip', types: ['auth', 'aor', 'endpoint'], file: 'pjsip.conf', order: 10, render: extensionPjsipObjects, readSlice: (tx, ids) => readExtensionsById(tx, ids) },
+  dialplan: { includes: [{ context: extensionContexts.extensions, right: 'allowExtensions' }], contexts: extensionDialplan, lookups: extensionLookups },
+  expectations: extensionExpectations,
 };

@@ -1,6 +1,8 @@
 import { availableTransports } from '../pbx/render/pjsip.js';
 import { permissionContext } from '../dial-permissions/context.js';
-import { Composed, dialplanSafe, safe, section, type OptionValue } from '../pbx/render/text.js';
+import { createHash } from 'node:crypto';
+import { Composed, safe, section } from '../pbx/render/text.js';
+import type { ObjectField, PushedObject } from '../pbx/objects/types.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { SnapshotExtension } from './snapshot.js';
 import { extensionWhitelist, outboundWhitelistVariable, whitelistId } from '../whitelists/config.js';
@@ -11,94 +13,134 @@ const codecNames: Record<string, string> = { ULAW: 'ulaw', ALAW: 'alaw', G729: '
 const videoCodecNames: Record<string, string> = { H261: 'h261', H263: 'h263', H263P: 'h263p', H264: 'h264', VP8: 'vp8' };
 const dtmfModes: Record<string, string> = { RFC4733: 'rfc4733', INBAND: 'inband', SIP_INFO: 'info', AUTO: 'auto' };
 
-function acl(ext: SnapshotExtension, snapshot: PbxSnapshot): [string, string][] {
-  const permits = ext.trustedAddresses.length ? ext.trustedAddresses : !ext.remoteRegistration && snapshot.settings.sip.localNets.length ? [...snapshot.settings.sip.localNets, '127.0.0.0/8'] : [];
-  if (!permits.length) return [];
-  return [['deny', '0.0.0.0/0.0.0.0'], ['deny', '::/0'], ...permits.map((p): [string, string] => ['permit', p])];
+/**
+ * The addresses an extension may register and call from, or none for anywhere:
+ * its trusted addresses, else the local networks when it may not register from
+ * outside (F-4.1.2.c).
+ */
+function permittedAddresses(ext: SnapshotExtension, snapshot: PbxSnapshot): string[] {
+  if (ext.trustedAddresses.length) return ext.trustedAddresses;
+  return !ext.remoteRegistration && snapshot.settings.sip.localNets.length ? [...snapshot.settings.sip.localNets, '127.0.0.0/8'] : [];
+}
+
+/**
+ * A named ACL of acl.conf per distinct address list, named by a digest of it, so a
+ * name always means the same addresses. Endpoints name it in their single `acl`
+ * option: Asterisk appends ACL options on every update of a pushed object, and
+ * does not store `permit`/`deny` of such an object in astdb at all.
+ */
+export const aclName = (permits: string[]) => `pbx-acl-${createHash('sha256').update(permits.join(',')).digest('hex').slice(0, 12)}`;
+
+/** acl.conf: the named ACLs the extensions use. */
+export function extensionAcls(snapshot: PbxSnapshot): { parts: string[] } {
+  const lists = new Map<string, string[]>();
+  for (const ext of snapshot.extensions) {
+    const permits = ext.enabled ? permittedAddresses(ext, snapshot) : [];
+    if (permits.length) lists.set(aclName(permits), permits);
+  }
+  const parts = [...lists]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, permits]) => section(name, [['deny', '0.0.0.0/0.0.0.0'], ['deny', '::/0'], ...permits.map((p): [string, string] => ['permit', safe(p, `trusted address ${p}`)])]));
+  return { parts };
+}
+
+/** The id of the OUTBOUND whitelist an extension links to, or '' (F-4.5.10). */
+function outboundWhitelistId(snapshot: PbxSnapshot, ext: SnapshotExtension): string {
+  const list = extensionWhitelist(snapshot, ext);
+  return list?.direction === 'OUTBOUND' ? whitelistId(list.id) : '';
 }
 
 /** `PBX_WHITELIST_OUT=<id>` for an extension linked to an OUTBOUND whitelist (F-4.5.10). */
 export function outboundWhitelist(snapshot: PbxSnapshot, ext: SnapshotExtension): Composed | undefined {
-  const list = extensionWhitelist(snapshot, ext);
-  return list?.direction === 'OUTBOUND' ? new Composed(`${outboundWhitelistVariable}=${whitelistId(list.id)}`) : undefined;
+  const id = outboundWhitelistId(snapshot, ext);
+  return id ? new Composed(`${outboundWhitelistVariable}=${id}`) : undefined;
 }
 
 export const callerId = (ext: SnapshotExtension) => new Composed(`"${safe(ext.name, `extension ${ext.number} name`)}" <${safe(ext.number, 'extension number')}>`);
 
-function endpoint(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<string>): string {
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+/**
+ * The endpoint's options. Every option the server ever sets is sent, with an
+ * explicit default when it is off, because an update applies the fields on top
+ * of the old object. No `set_var`: Asterisk does not keep it in astdb; the
+ * dialplan looks the caller's data up instead (coreContexts.caller).
+ */
+function endpointFields(ext: SnapshotExtension, snapshot: PbxSnapshot, available: Set<string>): ObjectField[] {
   const n = ext.number;
   const transport = `transport-${ext.transport.toLowerCase()}`;
   const codecs = ext.codecs.map((c) => codecNames[c]!).join(',');
-  const options: [string, OptionValue][] = [
-    ['type', 'endpoint'],
-    ['transport', available.has(transport) ? transport : undefined],
+  const permits = permittedAddresses(ext, snapshot);
+  const fields: [string, string][] = [
+    ['transport', available.has(transport) ? transport : ''],
     ['context', permissionContext(ext.dialPermission)],
     ['disallow', 'all'],
     ['allow', ext.videoEnabled ? `${codecs},${videoCodecNames[ext.videoCodec]}` : codecs],
     ['aors', n],
     ['auth', `${n}-auth`],
-    ['callerid', callerId(ext)],
-    ['dtmf_mode', dtmfModes[ext.dtmfMode]],
-    ['media_encryption', ext.srtp ? 'sdes' : undefined],
-    ['rtp_symmetric', ext.nat],
-    ['force_rport', ext.nat],
-    ['rewrite_contact', ext.nat],
-    ['direct_media', false],
-    ['ice_support', snapshot.settings.sip.iceEnabled],
-    ['mailboxes', ext.voicemailEnabled ? `${n}@default` : undefined],
-    ['language', ext.language === 'DEFAULT' ? undefined : ext.language],
-    ['moh_suggest', ext.mohClass],
+    ['callerid', callerId(ext).text],
+    ['dtmf_mode', dtmfModes[ext.dtmfMode]!],
+    ['media_encryption', ext.srtp ? 'sdes' : 'no'],
+    ['rtp_symmetric', yesNo(ext.nat)],
+    ['force_rport', yesNo(ext.nat)],
+    ['rewrite_contact', yesNo(ext.nat)],
+    ['direct_media', 'no'],
+    ['ice_support', yesNo(snapshot.settings.sip.iceEnabled)],
+    ['mailboxes', ext.voicemailEnabled ? `${n}@default` : ''],
+    ['language', ext.language === 'DEFAULT' ? '' : ext.language],
+    ['moh_suggest', ext.mohClass || 'default'],
     ['named_call_group', ext.pickupGroups.join(',')],
     ['named_pickup_group', ext.pickupGroups.join(',')],
-    ['send_pai', ext.sendPai],
-    ['send_rpid', ext.sendRpid],
-    ['trust_id_outbound', ext.sendPai || ext.sendRpid],
-    ['rtp_timeout', ext.rtpTimeoutSeconds || undefined],
-    ['inband_progress', ext.inbandProgress],
-    // The dialplan reads the caller's recording mode from its channel (F-4.1.2.b, OUTBOUND/BOTH).
-    ['set_var', new Composed(`PBX_RECORDING=${safe(ext.recording, `extension ${n} recording`)}`)],
-    // Dial rules send one of the extension's outbound caller IDs, as each entry says (F-4.3.2.a).
-    ['set_var', ext.outboundCallerId1 ? new Composed(`PBX_CID1=${dialplanSafe(ext.outboundCallerId1, `extension ${n} outbound caller ID 1`)}`) : undefined],
-    ['set_var', ext.outboundCallerId2 ? new Composed(`PBX_CID2=${dialplanSafe(ext.outboundCallerId2, `extension ${n} outbound caller ID 2`)}`) : undefined],
-    // An OUTBOUND whitelist: dial rules let it dial only the numbers of that list (F-4.5.10).
-    ['set_var', outboundWhitelist(snapshot, ext)],
-    ...acl(ext, snapshot),
+    ['send_pai', yesNo(ext.sendPai)],
+    ['send_rpid', yesNo(ext.sendRpid)],
+    ['trust_id_outbound', yesNo(ext.sendPai || ext.sendRpid)],
+    ['rtp_timeout', String(ext.rtpTimeoutSeconds)],
+    ['inband_progress', yesNo(ext.inbandProgress)],
+    ...(permits.length ? [['acl', aclName(permits)] as [string, string]] : []),
   ];
-  return section(n, options);
+  // The caller ID was put together from checked parts and holds quotes; every other value is checked here.
+  return fields.map(([name, value]) => [name, name === 'callerid' ? value : safe(value, `extension ${n} ${name}`)]);
 }
 
 /**
- * pjsip.conf: per enabled extension an endpoint, an auth and an aor
- * (F-4.1.2.a–c). A disabled extension has none, so it can neither register
- * nor be called.
+ * Per enabled extension an auth, an aor and an endpoint (F-4.1.2.a–c), in the
+ * order they are pushed: the endpoint names the other two. A disabled
+ * extension has none, so it can neither register nor be called.
  */
-export function pjsipObjects(snapshot: PbxSnapshot): { parts: string[]; warnings: string[] } {
+export function extensionPjsipObjects(snapshot: PbxSnapshot): { objects: PushedObject[]; warnings: string[] } {
   const available = availableTransports(snapshot);
   const warnings: string[] = [];
-  const parts: string[] = [];
+  const objects: PushedObject[] = [];
   for (const ext of snapshot.extensions) {
     if (!ext.enabled) continue;
     const n = ext.number;
+    const owner = { domain: 'extensions', id: ext.id };
+    const object = (type: string, id: string, fields: ObjectField[], appendOnly?: string[]): PushedObject => ({
+      configClass: 'res_pjsip',
+      type,
+      id,
+      fields,
+      owner,
+      ...(appendOnly ? { appendOnly } : {}),
+    });
     if (ext.transport === 'TLS' && !available.has('transport-tls')) warnings.push(`extension ${n} asks for TLS, but no TLS certificate is configured: it may register over UDP or TCP`);
-    parts.push(
-      `; extension ${n}\n` + endpoint(ext, snapshot, available),
-      section(`${n}-auth`, [
-        ['type', 'auth'],
+    objects.push(
+      object(`auth`, `${n}-auth`, [
         ['auth_type', 'userpass'],
         ['username', n],
-        ['password', ext.password],
+        ['password', safe(ext.password, `extension ${n} password`)],
       ]),
-      section(n, [
-        ['type', 'aor'],
-        ['max_contacts', ext.maxContacts],
-        ['remove_existing', ext.maxContacts === 1],
-        ['qualify_frequency', ext.qualifyFrequencySeconds],
-        ['qualify_timeout', ext.qualifyTimeoutSeconds],
-        ['default_expiration', ext.registrationExpirySeconds],
-        ['maximum_expiration', Math.max(ext.registrationExpirySeconds, 3600)],
-        ['mailboxes', ext.voicemailEnabled ? `${n}@default` : undefined],
+      object('aor', n, [
+        ['max_contacts', String(ext.maxContacts)],
+        ['remove_existing', yesNo(ext.maxContacts === 1)],
+        ['qualify_frequency', String(ext.qualifyFrequencySeconds)],
+        ['qualify_timeout', String(ext.qualifyTimeoutSeconds)],
+        ['default_expiration', String(ext.registrationExpirySeconds)],
+        ['maximum_expiration', String(Math.max(ext.registrationExpirySeconds, 3600))],
+        ['mailboxes', ext.voicemailEnabled ? `${n}@default` : ''],
       ]),
+      object('endpoint', n, endpointFields(ext, snapshot, available), ['acl']),
     );
   }
-  return { parts, warnings };
+  return { objects, warnings };
 }

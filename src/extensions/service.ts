@@ -1,5 +1,6 @@
 import { inChunks } from '../db/chunks.js';
 import type { ConfigChanges } from '../events/changes.js';
+import { createChangesFiles, deleteChangesFiles, updateChangesFiles } from './apply-scope.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
 import { LimitExceededError, NotFoundError, NumberConflictError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
 import { can, isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
@@ -47,7 +48,7 @@ export type ImportMode = 'ALL_OR_NOTHING' | 'VALID_ROWS_ONLY';
 export const MAX_BATCH = 5000;
 
 /** What changed, for the "configuration changed" notice. */
-type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: string[] };
+type ExtensionChange = { kind: 'created' | 'updated' | 'deleted'; ids: string[]; filesMayChange: boolean };
 
 /**
  * IP extensions (F-4.1.2): validation, the numbering plan, capacity and
@@ -103,7 +104,7 @@ export class ExtensionService {
       if (issues.length) throw new ValidationError(issues);
       return this.writePlanned(tx, planned);
     }, LONG_TRANSACTION);
-    this.emit({ kind: 'created', ids });
+    this.emit({ kind: 'created', ids, filesMayChange: createChangesFiles(planned.map((p) => p.fields)) });
     return ids;
   }
 
@@ -118,9 +119,9 @@ export class ExtensionService {
       const issues = [...readIssues, ...(await this.checkPlanned(tx, planned))];
       if (issues.length && mode === 'ALL_OR_NOTHING') throw new ValidationError(issues);
       const valid = withoutIssues(planned, issues);
-      return { ids: valid.length ? await this.writePlanned(tx, valid) : [], rejected: issues };
+      return { ids: valid.length ? await this.writePlanned(tx, valid) : [], rejected: issues, filesMayChange: createChangesFiles(valid.map((p) => p.fields)) };
     }, LONG_TRANSACTION);
-    if (result.ids.length) this.emit({ kind: 'created', ids: result.ids });
+    if (result.ids.length) this.emit({ kind: 'created', ids: result.ids, filesMayChange: result.filesMayChange });
     return result;
   }
 
@@ -204,10 +205,10 @@ export class ExtensionService {
         throw ValidationError.single(['input', 'password'], 'must differ from the API login password', 'SAME_AS_LOGIN_PASSWORD');
       }
       const merged = { ...fromRow(current, current.dialPermission.name, current.whitelist?.name ?? ''), ...pick(input, changed) };
-      return this.writeUpdate(tx, current, merged, ['input'], changed);
+      return { row: await this.writeUpdate(tx, current, merged, ['input'], changed), filesMayChange: updateChangesFiles(changed, current, merged) };
     });
-    this.emit({ kind: 'updated', ids: [row.id] });
-    return row;
+    this.emit({ kind: 'updated', ids: [row.row.id], filesMayChange: row.filesMayChange });
+    return row.row;
   }
 
   /** Batch edit (F-4.1.2.d): the same shared fields on every selected extension, caller IDs optionally in sequence. */
@@ -234,13 +235,16 @@ export class ExtensionService {
       });
       if (issues.length) throw new ValidationError(issues);
       const updated: ExtensionRow[] = [];
+      let filesMayChange = false;
       for (let i = 0; i < current.length; i++) {
         updated.push(await this.writeUpdate(tx, current[i]!, merged[i]!, ['input', 'extensions', String(i)], sharedKeys, true));
+        const changed = [...sharedKeys, ...(callerIds1 ? ['outboundCallerId1'] : []), ...(callerIds2 ? ['outboundCallerId2'] : [])];
+        filesMayChange ||= updateChangesFiles(changed, current[i]!, merged[i]!);
       }
-      return updated;
+      return { updated, filesMayChange };
     }, LONG_TRANSACTION);
-    const updated = rows.map((r) => r.id);
-    this.emit({ kind: 'updated', ids: updated });
+    const updated = rows.updated.map((r) => r.id);
+    this.emit({ kind: 'updated', ids: updated, filesMayChange: rows.filesMayChange });
     return updated;
   }
 
@@ -257,10 +261,10 @@ export class ExtensionService {
       if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Extension ${rows[0]!.number}` : 'These extensions', referrers);
       await releaseNumbers(tx, 'EXTENSION', targetIds);
       await inChunks(targetIds, (chunk) => tx.extension.deleteMany({ where: { id: { in: chunk } } }), 500);
-      return targetIds;
+      return { ids: targetIds, filesMayChange: deleteChangesFiles() };
     }, LONG_TRANSACTION);
-    if (deleted.length) this.emit({ kind: 'deleted', ids: deleted });
-    return deleted;
+    if (deleted.ids.length) this.emit({ kind: 'deleted', ids: deleted.ids, filesMayChange: deleted.filesMayChange });
+    return deleted.ids;
   }
 
   private async writeUpdate(tx: Tx, current: ExtensionRow, merged: ExtensionFields, path: string[], changed: string[], skipValidation = false): Promise<ExtensionRow> {
@@ -331,7 +335,7 @@ export class ExtensionService {
   }
 
   private emit(change: ExtensionChange): void {
-    this.changes.notify(`extensions ${change.kind}`);
+    this.changes.notify(`extensions ${change.kind}`, { domain: 'extensions', ids: change.ids, filesMayChange: change.filesMayChange });
   }
 }
 

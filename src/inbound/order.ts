@@ -1,8 +1,8 @@
 import { destinationTarget } from '../destinations/render.js';
 import type { DomainRegistry } from '../domains/registry.js';
 import type { InboundStep, RenderDestination } from '../domains/types.js';
-import { extensionContexts } from '../extensions/dialplan.js';
-import { context, coreContexts, digits, exten, label, records } from '../pbx/render/dialplan-text.js';
+import { operatorSteps } from '../extensions/dialplan.js';
+import { context, coreContexts, exten, label, records } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe, RenderError } from '../pbx/render/text.js';
 import type { SnapshotTrunk } from '../trunks/snapshot.js';
@@ -26,8 +26,9 @@ import { inboundContexts, inboundVariables } from './contract.js';
  *   20  anonymous callers (src/inbound): while the PBX setting blockAnonymous is on, hangs up a caller without caller ID
  *   30  office pause (src/office-pause): Gosub pbx-office-pause,s,1 — while on, goes to its destination
  *   40  DID route (src/inbound): a DID with a route goes to that route's destination, bypassing time rules and the trunk route
- *   then the trunk's inbound route: its destination, or the operator extension when it has none,
- *        or (no operator either) an announcement and hang-up, with a warning in the apply report.
+ *   then the trunk's inbound route: its destination, or the operator extension when it has none
+ *        (while the operator exists and is enabled: looked up when the call comes), or else an
+ *        announcement and hang-up, with a warning in the apply report.
  *
  * A step whose domain is not registered is simply not there (the Gosub is
  * rendered only for steps a registered domain provides, and that domain
@@ -50,9 +51,8 @@ export function inboundTrunks(snapshot: PbxSnapshot): SnapshotTrunk[] {
 export function trunkRouteSteps(snapshot: PbxSnapshot, trunk: SnapshotTrunk): string[] {
   const route = snapshot.inboundRoutes.find((r) => r.trunkId === trunk.id);
   if (route) return [`Set(__${inboundVariables.alertInfo}=${alertInfoValue(route.alertInfo, `trunk ${trunk.name} alert info`)})`, destinationTarget(route.destination)];
-  const operator = operatorExtension(snapshot);
-  if (operator) return [`Goto(${extensionContexts.extensions},${digits(operator, 'operator extension')},1)`];
-  return ['Answer()', 'Playback(ss-noservice)', 'Hangup()'];
+  // The operator while it exists and is enabled, looked up when the call comes (the dialplan does not change with the extensions).
+  return [...operatorSteps(snapshot), 'Answer()', 'Playback(ss-noservice)', 'Hangup()'];
 }
 
 /** The operator extension of the PBX settings, when it is set, exists and is enabled. */

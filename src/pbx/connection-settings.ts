@@ -20,6 +20,7 @@ export function asteriskConnection(config: Config): AsteriskConnection {
     amiPassword: config.asterisk.amiPassword ?? loadSecret(config.dataDir, 'ami-password', 24),
     ariApp: config.asterisk.ariApp,
     soundsDir: config.soundsDir,
+    pushObjects: Boolean(config.asterisk.ariUrl),
     realtime: realtimeStore(config.database),
   };
 }

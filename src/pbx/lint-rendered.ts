@@ -2,8 +2,8 @@ import { lintDialplan } from './lint/index.js';
 import type { RenderResult } from './render/index.js';
 import type { LintIssueReport } from './apply/applier.js';
 
-/** The dialplan proof (D4) over a render result: every target exists, every number reaches its feature, no shadowed pattern. */
+/** The dialplan proof (D4) over a render result: every target exists, every number reaches its feature (through the call-time lookups it names), no shadowed pattern. */
 export function lintRendered(result: RenderResult): LintIssueReport[] {
   const dialplan = new Map([...result.files].filter(([name]) => name === 'extensions.conf'));
-  return lintDialplan(dialplan, result.expectations).map((issue) => ({ code: issue.code, message: issue.message }));
+  return lintDialplan(dialplan, result.expectations, result.lookups).map((issue) => ({ code: issue.code, message: issue.message }));
 }

@@ -70,6 +70,7 @@ function queueBody(queue: SnapshotQueue): string {
     `; queue ${safe(queue.name, 'queue name')}`,
     exten('s', [
       'Answer()',
+      `Gosub(${coreContexts.caller},s,1)`,
       `GosubIf($["\${PBX_RECORDING}" = "OUTBOUND" | "\${PBX_RECORDING}" = "BOTH"]?${coreContexts.recordCall},s,1(${queue.number}))`,
       ...callerIdPrefix(queue),
       `Queue(${args.join(',')})`,
@@ -99,8 +100,11 @@ function confirm(status: string, okValues: string[], ok: string): Line[] {
  * the list can still leave); RemoveQueueMember refuses static agents
  * (NOTDYNAMIC). Pausing and resuming work in every queue the agent is in.
  * Sounds: Debian's asterisk-core-sounds (agent-loginok, agent-loggedoff, beep, beeperr).
+ * The list holds every dynamic agent, enabled or not: a disabled extension
+ * has no endpoint to dial the code from, and the list stays the same when
+ * an extension is enabled or disabled.
  */
-function agentCodeContexts(snapshot: PbxSnapshot, enabled: Set<string>): string[] {
+function agentCodeContexts(snapshot: PbxSnapshot): string[] {
   const queues = snapshot.queues ?? [];
   const login = code(snapshot, 'queueLogin');
   const logout = code(snapshot, 'queueLogout');
@@ -144,21 +148,20 @@ function agentCodeContexts(snapshot: PbxSnapshot, enabled: Set<string>): string[
     ]),
     context(
       queueContexts.dynamicAgents,
-      queues.flatMap((q) => q.dynamicAgents.filter((n) => enabled.has(n)).map((n) => exten(`${q.number}*${digits(n, 'agent')}`, ['NoOp()']))),
+      queues.flatMap((q) => q.dynamicAgents.map((n) => exten(`${q.number}*${digits(n, 'agent')}`, ['NoOp()']))),
     ),
   ];
 }
 
 export function queueDialplan(snapshot: PbxSnapshot): string[] {
   const queues = snapshot.queues ?? [];
-  const enabled = new Set(snapshot.extensions.filter((e) => e.enabled).map((e) => e.number));
   return [
     context(
       queueContexts.queues,
       queues.map((q) => exten(digits(q.number, 'queue number'), [`Goto(${queueContexts.queue(q.number)},s,1)`])),
     ),
     ...queues.map(queueBody),
-    ...agentCodeContexts(snapshot, enabled),
+    ...agentCodeContexts(snapshot),
   ];
 }
 

@@ -3,6 +3,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ObjectScopesPlugin from './object-scopes.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { can, isSelfExtension, type Permission } from '../auth/permissions.js';
@@ -27,8 +28,9 @@ export const builder = new SchemaBuilder<{
 }>({
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
-  // Errors first, so failures of scope-auth on a mutation become its NotPermittedError result.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  // Errors first, so failures of scope-auth on a mutation become its NotPermittedError result;
+  // object scopes last, checking what a field's own resolver returns.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ObjectScopesPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       authenticated: !!ctx.principal,
@@ -39,6 +41,9 @@ export const builder = new SchemaBuilder<{
       if (info.parentType.name === 'Mutation') ctx.outcomes.set(info.path.key as string, 'NotPermittedError');
       return new NotPermittedError(ctx.principal ? `Not permitted: ${info.parentType.name}.${info.fieldName}` : 'Not authenticated');
     },
+  },
+  objectScopes: {
+    unauthorizedError: (typeName, ctx) => new NotPermittedError(ctx.principal ? `Not permitted: ${typeName}` : 'Not authenticated'),
   },
   errors: { defaultTypes: [] },
   prisma: {

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { storedFromRow } from '../destinations/store.js';
 import type { Principal } from '../auth/permissions.js';
 import type { Services } from '../services.js';
+import { extensionLoaders } from './extensions-loaders.js';
 
 /** What every resolver receives. Built per request (HTTP) or per operation (WebSocket). */
 export type Context = {
@@ -50,6 +51,7 @@ export function createLoaders(services: Services) {
       const rows = await prisma.destination.findMany({ where: { OR: owners } });
       return keys.map((k) => new Map(rows.filter((r) => `${r.ownerKind}:${r.ownerId}` === k).map((r) => [r.slot, storedFromRow(r)])));
     }),
+    ...extensionLoaders(prisma),
     departmentById: new DataLoader(async (ids: readonly string[]) => {
       const rows = await prisma.department.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -8,6 +8,9 @@ import { QR_IMAGES_PER_REQUEST, qrPayload, qrPng, takeQrImage } from '../extensi
 import { exportExtensions, extensionTemplate, fileFormats, importExtensions, type FileFormat } from '../extensions/spreadsheet.js';
 import { builder } from './builder.js';
 import { selection } from './selection.js';
+import { listPlan, withColumns, type FieldNeeds } from './list-plan.js';
+import { DialPermissionRef } from './dial-permissions.js';
+import { WhitelistRef } from './whitelists.js';
 import { noteSecretRead, type Context } from './context.js';
 import { namedType, tableType, tableValue } from './runtime-types.js';
 import { audited, FieldIssueRef, mutationErrors } from './errors.js';
@@ -80,10 +83,16 @@ const describe = (name: ExtensionFieldName) => extensionFieldSchemas[name].descr
 
 type Row = Prisma.ExtensionGetPayload<object>;
 
+/** What a field that is not an exposed column needs of a list (see list-plan.ts): the columns it reads. */
+const reads = (...columns: (keyof Row & string)[]): FieldNeeds<Row, Context> => ({ columns });
+/** ... and the relation it loads for a whole page. */
+const loads = (columns: (keyof Row & string)[], prefetch: (rows: Row[], ctx: Context) => Promise<unknown>): FieldNeeds<Row, Context> => ({ columns, prefetch });
+
 export const ExtensionRef = builder.prismaNode('Extension', {
   id: { field: 'id' },
   description: 'An IP (SIP) extension (F-4.1.2). Readable with extensions:read, or by the extension user itself.',
-  authScopes: (ext) => ({ $any: { perm: 'extensions:read', selfExtension: ext.id } }),
+  // Checked once per extension where it is returned (object-scopes.ts), not before each field.
+  objectAuthScopes: { type: { perm: 'extensions:read' }, object: (ext) => ({ selfExtension: ext.id }) },
   fields: (t) => ({
     ...Object.fromEntries(
       fieldNames
@@ -98,6 +107,7 @@ export const ExtensionRef = builder.prismaNode('Extension', {
                 nullable: true,
                 description: `${describe(name)}. Write-only except with extensions:secrets or for the extension itself.`,
                 authScopes: (ext: Row) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
+                extensions: reads(name as keyof Row & string),
                 resolve: (ext: Row, _a: unknown, ctx: Context) => {
                   noteSecretRead(ctx, `Extension.${name}`);
                   return ext[name as 'password'];
@@ -106,24 +116,45 @@ export const ExtensionRef = builder.prismaNode('Extension', {
             ];
           }
           if (listColumns.has(name)) {
-            return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => tableValue(parseList(ext[name as 'codecs'], `${name} of extension ${ext.number}`)) })];
+            return [
+              name,
+              t.field({
+                type,
+                description: describe(name),
+                extensions: reads(name as keyof Row & string),
+                resolve: (ext: Row) => tableValue(parseList(ext[name as 'codecs'], `${name} of extension ${ext.number}`)),
+              }),
+            ];
           }
-          return [name, t.field({ type, description: describe(name), resolve: (ext: Row) => tableValue(ext[name as keyof Row]) })];
+          return [name, t.expose(tableValue(name), { type, description: describe(name) })];
         }),
     ),
-    passwordStrength: t.field({ type: PasswordStrengthEnum, resolve: (ext) => passwordStrength(ext.password) }),
-    dialPermission: t.relation('dialPermission'),
-    whitelist: t.relation('whitelist', { nullable: true, description: 'The whitelist it links to (F-4.5.10), or null' }),
+    passwordStrength: t.field({ type: PasswordStrengthEnum, extensions: reads('password'), resolve: (ext) => passwordStrength(ext.password) }),
+    // The relations load through the request's loaders (extensions-loaders.ts): one query for a page, loaded
+    // by a list before its rows are resolved, the same row shared by the extensions that refer to it.
+    dialPermission: t.field({
+      type: DialPermissionRef,
+      extensions: loads(['dialPermissionId'], (rows, ctx) => ctx.loaders.dialPermissionById.preload(rows.map((r) => r.dialPermissionId))),
+      resolve: (ext, _a, ctx) => present(ctx.loaders.dialPermissionById.get(ext.dialPermissionId), 'dial permission', ext),
+    }),
+    whitelist: t.field({
+      type: WhitelistRef,
+      nullable: true,
+      description: 'The whitelist it links to (F-4.5.10), or null',
+      extensions: loads(['whitelistId'], (rows, ctx) => ctx.loaders.whitelistById.preload(rows.flatMap((r) => (r.whitelistId ? [r.whitelistId] : [])))),
+      resolve: (ext, _a, ctx) => (ext.whitelistId ? ctx.loaders.whitelistById.get(ext.whitelistId) : null),
+    }),
     departments: t.field({
       type: [namedType('Department')],
       description: 'Departments this extension is a member of',
-      select: (_args, _ctx, nestedSelection) => ({ departments: { select: { department: nestedSelection(true) } } }),
-      resolve: (ext) => tableValue(ext.departments.map((m) => m.department)),
+      extensions: loads(['id'], (rows, ctx) => ctx.loaders.departmentsOfExtension.preload(rows.map((r) => r.id))),
+      resolve: (ext, _a, ctx) => tableValue(ctx.loaders.departmentsOfExtension.get(ext.id)),
     }),
     qrCode: t.field({
       type: QrCodeRef,
       description: 'Registration data for the mobile app (F-4.1.2.e); for the extension itself and holders of extensions:secrets',
       authScopes: (ext) => ({ $any: { perm: 'extensions:secrets', selfExtension: ext.id } }),
+      extensions: reads('number', 'name', 'password', 'transport'),
       resolve: async (ext, _a, ctx) => {
         noteSecretRead(ctx, 'Extension.qrCode');
         return qrPayload(ext, await ctx.loaders.qrSettings.load('qr'));
@@ -133,6 +164,16 @@ export const ExtensionRef = builder.prismaNode('Extension', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+/** A row the foreign key guarantees: its absence is a broken database, reported as such. */
+function present<T>(row: T | null | Promise<T | null>, what: string, ext: Row): T | Promise<T> {
+  return row instanceof Promise ? row.then((value) => presentRow(value, what, ext)) : presentRow(row, what, ext);
+}
+
+function presentRow<T>(row: T | null, what: string, ext: Row): T {
+  if (row === null) throw new Error(`extension ${ext.number} refers to a ${what} that does not exist`);
+  return row;
+}
 
 type Qr = ReturnType<typeof qrPayload>;
 const QrCodeRef = builder.objectRef<Qr>('ExtensionQrCode').implement({
@@ -180,14 +221,17 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: ExtensionFilter, required: false }), orderBy: t.arg({ type: ExtensionOrder, required: false }) },
     totalCount: (_c, args, ctx) => ctx.services.db.prisma.extension.count({ where: ctx.services.extensions.listWhere(ctx.principal, args.filter) }),
-    resolve: (query, _r, args, ctx) => {
+    resolve: async (query, _r, args, ctx, info) => {
       const column = orderColumns[args.orderBy?.field ?? 'NUMBER'];
       const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
-      return ctx.services.db.prisma.extension.findMany({
-        ...selection(query),
+      const plan = listPlan<Row, Context>(info, ['edges', 'node'], 'Extension', ['id']);
+      const rows = await ctx.services.db.prisma.extension.findMany({
+        ...withColumns(query, plan.columns),
         where: ctx.services.extensions.listWhere(ctx.principal, args.filter),
         orderBy: [{ [column]: direction }, { id: direction }],
       });
+      await plan.prefetch(rows, ctx);
+      return rows;
     },
   }),
   extension: t.prismaField({

@@ -5,6 +5,7 @@ import { builder } from './builder.js';
 import { namedType, tableValue } from './runtime-types.js';
 import type { Context } from './context.js';
 import type { BusTopic, BusTopics } from '../events/bus.js';
+import { sharedStream, watchedChanges } from './shared-stream.js';
 
 /**
  * A state subscription: the current state of each watched key first, then
@@ -83,8 +84,12 @@ const BoardRef = builder.objectRef<Board>('ExtensionStatusBoard').implement({
   }),
 });
 
-/** The numbers a caller may watch: all with extensions:read, its own for an extension user. */
-async function visibleNumbers(ctx: Context, requested: string[] | null | undefined): Promise<string[]> {
+/**
+ * The numbers a caller may watch: all with extensions:read, its own for an extension user.
+ * `all` lists every extension: from the database, or (for subscriptions, which start by the thousand)
+ * the configured ones the live service follows, which are the ones it publishes changes of.
+ */
+async function visibleNumbers(ctx: Context, requested: string[] | null | undefined, all: () => string[] | Promise<string[]>): Promise<string[]> {
   const p = ctx.principal;
   if (p?.kind === 'extension') {
     const own = p.username;
@@ -93,8 +98,19 @@ async function visibleNumbers(ctx: Context, requested: string[] | null | undefin
   }
   if (!can(p, 'extensions:read')) throw new NotPermittedError(p ? 'Not permitted: extension status' : 'Not authenticated');
   if (requested?.length) return requested;
+  return all();
+}
+
+async function everyExtension(ctx: Context): Promise<string[]> {
   const rows = await ctx.services.db.prisma.extension.findMany({ select: { number: true }, orderBy: { number: 'asc' } });
   return rows.map((r) => r.number);
+}
+
+/** What a status subscription watches: its numbers, and a filter of changes (none when it watches every extension). */
+async function watchedNumbers(ctx: Context, requested: string[] | null | undefined) {
+  const numbers = await visibleNumbers(ctx, requested, () => ctx.services.live.configuredNumbers());
+  const only = requested?.length || ctx.principal?.kind === 'extension' ? new Set(numbers) : null;
+  return { numbers, watched: (status: ExtensionStatus) => !only || only.has(status.number) };
 }
 
 builder.queryField('extensionStatuses', (t) =>
@@ -103,7 +119,7 @@ builder.queryField('extensionStatuses', (t) =>
     authScopes: { authenticated: true },
     args: { numbers: t.arg.stringList({ required: false, description: 'Only these extensions' }) },
     resolve: async (_r, args, ctx) => {
-      const statuses = (await visibleNumbers(ctx, args.numbers)).map((n) => ctx.services.live.status(n));
+      const statuses = (await visibleNumbers(ctx, args.numbers, () => everyExtension(ctx))).map((n) => ctx.services.live.status(n));
       const count = (state: string) => statuses.filter((s) => s.state === state).length;
       return {
         asteriskConnected: ctx.services.live.asteriskConnected,
@@ -120,15 +136,13 @@ builder.subscriptionField('extensionStatusChanged', (t) =>
     description: 'The current status of each watched extension first, then every change. An extension user may watch only its own.',
     authScopes: { authenticated: true },
     args: { numbers: t.arg.stringList({ required: false, description: 'Watch only these (default: all the caller may see)' }) },
-    subscribe: async function* (_r, args, ctx) {
-      const numbers = await visibleNumbers(ctx, args.numbers);
-      const watched = args.numbers?.length || ctx.principal?.kind === 'extension' ? new Set(numbers) : null;
-      yield* currentThenChanges(
-        ctx,
-        'extensionStatus',
-        () => numbers.map((n) => ctx.services.live.status(n)),
-        (status) => !watched || watched.has(status.number),
-      );
+    subscribe: async (_r, args, ctx) => {
+      const { numbers, watched } = await watchedNumbers(ctx, args.numbers);
+      return sharedStream({
+        changes: () => watchedChanges(ctx.services.bus.subscribe('extensionStatus'), watched),
+        current: () => numbers.map((n) => ctx.services.live.status(n)),
+        key: (status) => status.number,
+      });
     },
     resolve: (status) => status,
   }),
@@ -144,29 +158,61 @@ const StatusBatchRef = builder.objectRef<StatusBatch>('ExtensionStatusBatch').im
 });
 
 /**
- * The current state as one snapshot, then each change: the changes that are
- * waiting when the subscriber is ready for its next message go together in
- * one batch, the latest state of each extension only.
+ * The watched changes in batches: all that are waiting when the next batch is
+ * asked for go together, the latest state of each extension only.
  */
-async function* snapshotThenBatches(ctx: Context, current: () => ExtensionStatus[], watched: (status: ExtensionStatus) => boolean): AsyncGenerator<StatusBatch> {
-  const changes = ctx.services.bus.subscribe('extensionStatus');
-  try {
-    yield { snapshot: true, statuses: current() };
-    while (true) {
-      const next = await changes.next();
-      if (next.done) return;
-      const batch = new Map<string, ExtensionStatus>();
-      if (watched(next.value)) batch.set(next.value.number, next.value);
-      while (changes.pending() > 0) {
-        const more = await changes.next();
-        if (more.done) break;
-        if (watched(more.value)) batch.set(more.value.number, more.value);
+function batchedChanges(changes: AsyncIterableIterator<ExtensionStatus> & { pending(): number }, watched: (status: ExtensionStatus) => boolean): AsyncIterator<StatusBatch> {
+  return {
+    async next() {
+      while (true) {
+        const next = await changes.next();
+        if (next.done) return next;
+        const batch = new Map<string, ExtensionStatus>();
+        if (watched(next.value)) batch.set(next.value.number, next.value);
+        while (changes.pending() > 0) {
+          const more = await changes.next();
+          if (more.done) break;
+          if (watched(more.value)) batch.set(more.value.number, more.value);
+        }
+        if (batch.size) return { done: false, value: { snapshot: false, statuses: [...batch.values()] } };
       }
-      if (batch.size) yield { snapshot: false, statuses: [...batch.values()] };
-    }
-  } finally {
-    await changes.return?.();
+    },
+    async return() {
+      await changes.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** Two batches a subscriber has not taken yet, as one: the latest state of each extension. */
+function mergeBatches(older: StatusBatch, newer: StatusBatch): StatusBatch {
+  const statuses = new Map(older.statuses.map((s) => [s.number, s]));
+  for (const s of newer.statuses) {
+    statuses.delete(s.number);
+    statuses.set(s.number, s);
   }
+  return { snapshot: false, statuses: [...statuses.values()] };
+}
+
+/**
+ * The snapshot of `numbers`: the same object while none of their statuses
+ * changed (the live service keeps one object per status), so that subscribers
+ * starting together share its execution.
+ */
+const snapshots = new WeakMap<object, Map<string, StatusBatch>>();
+function snapshotOf(ctx: Context, numbers: string[]): StatusBatch {
+  const live = ctx.services.live;
+  const statuses = numbers.map((n) => live.status(n));
+  let byNumbers = snapshots.get(live);
+  if (!byNumbers) snapshots.set(live, (byNumbers = new Map()));
+  const key = numbers.join(',');
+  const previous = byNumbers.get(key);
+  if (previous && previous.statuses.length === statuses.length && previous.statuses.every((s, i) => s === statuses[i])) return previous;
+  // A few lists at a time: every extension, and the lists of the callers subscribing now.
+  if (byNumbers.size >= 64) byNumbers.clear();
+  const snapshot = { snapshot: true, statuses };
+  byNumbers.set(key, snapshot);
+  return snapshot;
 }
 
 builder.subscriptionField('extensionStatusUpdates', (t) =>
@@ -176,14 +222,13 @@ builder.subscriptionField('extensionStatusUpdates', (t) =>
       'The status of every watched extension in one first message (snapshot: true), then the changes in batches (the latest state of each extension that changed). The efficient way to follow many extensions; extensionStatusChanged sends one message per extension. An extension user may watch only its own.',
     authScopes: { authenticated: true },
     args: { numbers: t.arg.stringList({ required: false, description: 'Watch only these (default: all the caller may see)' }) },
-    subscribe: async function* (_r, args, ctx) {
-      const numbers = await visibleNumbers(ctx, args.numbers);
-      const watched = args.numbers?.length || ctx.principal?.kind === 'extension' ? new Set(numbers) : null;
-      yield* snapshotThenBatches(
-        ctx,
-        () => numbers.map((n) => ctx.services.live.status(n)),
-        (status) => !watched || watched.has(status.number),
-      );
+    subscribe: async (_r, args, ctx) => {
+      const { numbers, watched } = await watchedNumbers(ctx, args.numbers);
+      return sharedStream({
+        changes: () => batchedChanges(ctx.services.bus.subscribe('extensionStatus'), watched),
+        current: () => [snapshotOf(ctx, numbers)],
+        merge: mergeBatches,
+      });
     },
     resolve: (batch) => batch,
   }),

@@ -5,11 +5,12 @@ import { noteSecretRead } from './context.js';
 
 const ApplyOutcomeEnum = builder.enumType('ApplyOutcome', {
   values: {
-    APPLIED: { description: 'Files written and their modules reloaded' },
-    NO_CHANGES: { description: 'The configuration on disk was already current' },
-    WRITTEN_NOT_RELOADED: { description: 'Files written; Asterisk is not connected, so they are reloaded when it is' },
+    APPLIED: { description: 'Changed files written and their modules reloaded, changed objects pushed through ARI' },
+    NO_CHANGES: { description: 'The configuration on disk and in Asterisk was already current' },
+    WRITTEN_NOT_RELOADED: { description: 'Files written; Asterisk is not connected, so they are reloaded (and objects pushed) when it is' },
+    WAITING_FOR_ASTERISK: { description: 'No file changed; Asterisk is not connected, so the changed objects are pushed when it is' },
     REFUSED: { description: 'Nothing written: rendering or the dialplan check failed' },
-    FAILED: { description: 'A reload failed; the previous files were put back and reloaded' },
+    FAILED: { description: 'A reload or a push failed; the previous files (or objects) were put back' },
   } as const,
 });
 
@@ -26,6 +27,8 @@ export const ApplyReportRef = builder.objectRef<ApplyReportJson>('ApplyReport').
     outcome: t.field({ type: ApplyOutcomeEnum, resolve: (r) => r.outcome }),
     changedFiles: t.exposeStringList('changedFiles'),
     reloadedModules: t.exposeStringList('reloadedModules'),
+    pushedObjects: t.exposeStringList('pushedObjects', { description: 'Objects created or updated through ARI, as configClass/type/id (`res_pjsip/endpoint/101`), in push order' }),
+    removedObjects: t.exposeStringList('removedObjects', { description: 'Objects deleted through ARI, as configClass/type/id' }),
     error: t.exposeString('error', { nullable: true }),
     warnings: t.exposeStringList('warnings'),
     dialplanIssues: t.field({ type: [LintIssueRef], resolve: (r) => r.lintIssues }),
@@ -47,11 +50,29 @@ const PbxStateRef = builder.objectRef<PbxState>('PbxConfigurationState').impleme
 const PendingChangeRef = builder.objectRef<{ path: string; diff: string }>('PendingFileChange').implement({
   fields: (t) => ({ path: t.exposeString('path'), diff: t.exposeString('diff', { description: 'Unified diff of the file on disk against the rendered one' }) }),
 });
+const ObjectOperationEnum = builder.enumType('PendingObjectOperation', {
+  values: {
+    PUT: { description: 'Created or updated through ARI' },
+    RECREATE: { description: 'Deleted and created again: an option Asterisk appends to (an endpoint ACL) changed, or the old object is unknown' },
+    DELETE: { description: 'Deleted through ARI' },
+  } as const,
+});
+const PendingObjectRef = builder.objectRef<{ object: string; operation: 'PUT' | 'RECREATE' | 'DELETE' }>('PendingObjectChange').implement({
+  fields: (t) => ({
+    object: t.exposeString('object', { description: 'configClass/type/id, e.g. `res_pjsip/endpoint/101`' }),
+    operation: t.field({ type: ObjectOperationEnum, resolve: (c) => c.operation }),
+  }),
+});
 type DryRun = Awaited<ReturnType<import('../pbx/apply/applier.js').ConfigApplier['dryRun']>>;
 const DryRunRef = builder.objectRef<DryRun>('PbxDryRun').implement({
   fields: (t) => ({
     revision: t.exposeInt('revision'),
     changes: t.field({ type: [PendingChangeRef], resolve: (d) => d.changes }),
+    objectChanges: t.field({
+      type: [PendingObjectRef],
+      description: 'Objects the next apply pushes through ARI (in push order); every object while Asterisk is not connected',
+      resolve: (d) => d.objectChanges,
+    }),
     warnings: t.exposeStringList('warnings'),
     dialplanIssues: t.field({ type: [LintIssueRef], resolve: (d) => d.lintIssues }),
   }),

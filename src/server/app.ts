@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthenticationError, ConflictError, LimitExceededError, LoginLockedError, NotFoundError, NotPermittedError, NumberConflictError, ReferencedError, ValidationError } from '../errors.js';
 import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
@@ -15,7 +15,8 @@ import { serveVoicemail } from '../voicemail/http.js';
 import { serveRecordings } from '../records/http.js';
 import { serveMetrics } from '../metrics/http.js';
 import { metricsPlugin } from '../metrics/plugin.js';
-import { sharedSubscriptionExecution } from './shared-subscriptions.js';
+import { sharedSubscriptionExecution, subscriptionSocket } from './shared-subscriptions.js';
+import { compiledExecution } from './compiled-execution.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
 const codes = new Map<unknown, string>([
@@ -33,6 +34,11 @@ const codes = new Map<unknown, string>([
 /** By name too: a dependency may load the other (CommonJS or ESM) copy of graphql. */
 function isGraphQLError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
+}
+
+/** Where an error happened: its nodes, or (from compiled execution) the document and offsets. */
+function locationOf(error: unknown) {
+  return isGraphQLError(error) ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path } : {};
 }
 
 /** What the transport gives the context: the HTTP request, or for graphql-ws the upgrade request and connection params. */
@@ -105,18 +111,17 @@ export async function startApp(services: Services, options: { port: number; host
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
     },
-    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics), sharedSubscriptionExecution()],
+    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics), sharedSubscriptionExecution(), compiledExecution(log)],
     maskedErrors: {
       maskError(error, message) {
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.
         if (isGraphQLError(error) && !error.path) return error;
         const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
         if (isGraphQLError(original)) return original;
-        const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
         const code = original instanceof Error ? codes.get(original.constructor) : undefined;
-        if (code) return new GraphQLError((original as Error).message, { ...location, extensions: { code } });
+        if (code) return new GraphQLError((original as Error).message, { ...locationOf(error), extensions: { code } });
         log.error({ err: original }, 'unexpected error in a request');
-        return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL' } });
+        return new GraphQLError(message, { ...locationOf(error), extensions: { code: 'INTERNAL' } });
       },
     },
   });
@@ -139,11 +144,11 @@ export async function startApp(services: Services, options: { port: number; host
   });
 
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage }>(
+  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, connectionParams: ctx.connectionParams, params } as never);
         let document;
         try {
@@ -156,12 +161,14 @@ export async function startApp(services: Services, options: { port: number; host
           const { http: _http, ...extensions } = isGraphQLError(error) ? error.extensions : {};
           return [new GraphQLError((error as Error).message, { extensions })];
         }
+        const contextValue = await enveloped.contextFactory();
+        subscriptionSocket(contextValue, id, ctx.extra.socket, ctx.extra.request.socket);
         return {
           schema: enveloped.schema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },

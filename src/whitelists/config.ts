@@ -35,11 +35,6 @@ export function extensionWhitelist(snapshot: PbxSnapshot, ext: { whitelist: stri
   return list;
 }
 
-/** Whether any enabled extension links to a list of this direction (the checks are rendered only then). */
-export function anyLinked(snapshot: PbxSnapshot, direction: WhitelistDirection): boolean {
-  return snapshot.extensions.some((e) => e.enabled && extensionWhitelist(snapshot, e)?.direction === direction);
-}
-
 export function whitelistDialplan(snapshot: PbxSnapshot): string[] {
   return (snapshot.whitelists ?? []).map((list) =>
     context(

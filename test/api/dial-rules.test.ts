@@ -68,7 +68,7 @@ describe('dial rules (F-4.3.2)', () => {
     expect(rule.warnings).toEqual([]);
     const dialplan = await rendered('extensions.conf');
     expect(dialplan).toContain(
-      'exten => _80ZXXXXXXX,1,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)\n same => n,Set(PBX_DIALNUM=0${EXTEN:2})\n same => n,Set(PBX_CID=${PBX_CID2})\n same => n,Set(PBX_ORIGCID=${CALLERID(num)})\n same => n,Gosub(pbx-pin-check,s,1(pbx-pinset-',
+      'exten => _80ZXXXXXXX,1,Gosub(pbx-caller,s,1)\n same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)\n same => n,Set(PBX_DIALNUM=0${EXTEN:2})\n same => n,Set(PBX_CID=${PBX_CID2})\n same => n,Set(PBX_ORIGCID=${CALLERID(num)})\n same => n,Gosub(pbx-pin-check,s,1(pbx-pinset-',
     );
     expect(dialplan).toMatch(/Dial\(PJSIP\/\$\{PBX_DIALNUM\}@Carrier-B,,TL\(600000\)\)[\s\S]*Dial\(PJSIP\/\$\{PBX_DIALNUM\}@Carrier-A,,TL\(600000\)\)/);
   });

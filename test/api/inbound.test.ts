@@ -63,7 +63,10 @@ describe('the inbound route of a trunk (F-4.2.4)', () => {
     const none = await gql(`query($id: ID!) { trunk(id: $id) { inboundRoute { alertInfo } } }`, { id: provider.id });
     expect(none.data.trunk.inboundRoute).toBeNull();
     let dialplan = await rendered('extensions.conf');
-    expect(contextOf(dialplan, 'pbx-inbound-Provider')).toMatch(/same => n,Goto\(pbx-extensions,100,1\)\n$/);
+    // The operator (100) while it exists and is enabled, looked up when a call comes; else "not in service".
+    expect(contextOf(dialplan, 'pbx-inbound-Provider')).toMatch(
+      /same => n,GotoIf\(\$\["\$\{REALTIME_FIELD\(pbx_extension,number,100,enabled\)\}" = "1"\]\?pbx-extensions,100,1\)\n same => n,Answer\(\)\n same => n,Playback\(ss-noservice\)\n same => n,Hangup\(\)\n$/,
+    );
     expect(await rendered('pjsip.conf')).toMatch(/\[Provider\]\ntype=endpoint\n(.*\n)*?context=pbx-inbound-Provider\n/);
 
     const set = ok(await gql(SET_ROUTE, { trunk: provider.id, input: { destination: { type: 'EXTENSION', target: '101', ringTimeSeconds: 25 }, alertInfo: 'ring-2' } }), 'setInboundRoute');

@@ -69,15 +69,29 @@ describe('whitelists (F-4.5.10)', () => {
     expect(listed.extensions).toEqual([{ number: '100' }]);
   });
 
-  it('INBOUND: the extension is called with its list; OUTBOUND: its endpoint carries the list (the dial-rule check: test/pbx/render/blacklist-whitelists.test.ts)', async () => {
+  it("INBOUND: the extension is called with its list; OUTBOUND: the caller's lookup row carries the list (the dial-rule check: test/pbx/render/blacklist-whitelists.test.ts)", async () => {
     const { dialplan, pjsip } = await files();
-    expect(dialplan).toContain(`exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF,0,${rawId(inbound.id)}))`);
-    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,1,OFF,0))');
+    // The called extension's INBOUND list comes from its lookup row (ARG5), not from a line of its own.
+    expect(dialplan).not.toMatch(/^exten => 10[0-2],/m);
+    expect(dialplan).toContain(',${HASH(PBX_EXT,iax2)},${HASH(PBX_EXT,whitelist)}))');
+    const called = await server.running.services.db.prisma.$queryRawUnsafe<{ number: string; whitelist: string }[]>('SELECT "number", "whitelist" FROM pbx_extension_lookup ORDER BY "number"');
+    expect(called.map((r) => ({ number: r.number, whitelist: String(r.whitelist) }))).toEqual([
+      { number: '100', whitelist: rawId(inbound.id) },
+      { number: '101', whitelist: '' },
+      { number: '102', whitelist: '' },
+    ]);
     expect(dialplan).toContain(`[pbx-whitelist-${rawId(inbound.id)}]\nexten => +4930111,1,NoOp()\nexten => 5550100,1,NoOp()\n`);
     expect(dialplan).toContain(`[pbx-whitelist-${rawId(outbound.id)}]\nexten => 900441234,1,NoOp()\nexten => *99#,1,NoOp()\n`);
     expect(dialplan).toContain('GotoIf($["${ARG5}" != ""]?whitelist)');
-    expect(pjsip).toContain(`set_var=PBX_WHITELIST_OUT=${rawId(outbound.id)}`);
-    expect(pjsip.match(/PBX_WHITELIST_OUT/g)).toHaveLength(1);
+    // Not set_var on the endpoint (Asterisk does not keep it in astdb): the view Asterisk reads at call time, which pbx-caller reads for the calling endpoint.
+    expect(pjsip).not.toContain('PBX_WHITELIST_OUT');
+    const rows = await server.running.services.db.prisma.$queryRawUnsafe<{ number: string; whitelist_out: string }[]>('SELECT "number", "whitelist_out" FROM pbx_extension_lookup ORDER BY "number"');
+    expect(rows.map((r) => ({ number: r.number, whitelist_out: String(r.whitelist_out) }))).toEqual([
+      { number: '100', whitelist_out: '' },
+      { number: '101', whitelist_out: rawId(outbound.id) },
+      { number: '102', whitelist_out: '' },
+    ]);
+    expect(dialplan).toContain(' same => n,Set(PBX_WHITELIST_OUT=${HASH(pbxcaller,whitelist_out)})');
   });
 
   it('a list in use cannot be deleted; once unlinked it can', async () => {
@@ -88,7 +102,6 @@ describe('whitelists (F-4.5.10)', () => {
     expect(ok(await gql(DELETE, { id: inbound.id }), 'deleteWhitelist').count).toBe(1);
     const { dialplan } = await files();
     expect(dialplan).not.toContain(`pbx-whitelist-${rawId(inbound.id)}`);
-    expect(dialplan).not.toContain('?whitelist)');
   });
 
   it('needs settings:write to change and settings:read to read', async () => {

@@ -64,13 +64,11 @@ beforeAll(async () => {
   standin = await startAriStandin({
     username: 'pbx',
     password: 'ari-test-pass',
-    endpoints: ['100', '101', '102'],
     channelvars: [...liveChannelVariables],
     dialplanContext: 'pbx-permission-DialPlan1',
     dialplanContexts: ['pbx-click-to-call'],
     applicationContexts: { 'pbx-parked-calls': 'ParkedCall' },
   });
-  for (const [i, n] of ['100', '101', '102'].entries()) standin.register(n, { ip: '192.0.2.10', port: 5070 + i });
   ami = await FakeAmiServer.start({ username: 'pbx', secret: 'ami-test-pass' });
   asterisk = new FakeCallAsterisk(ami);
   server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', AMI_PORT: String(ami.port), AMI_PASSWORD: 'ami-test-pass', APPLY_DEBOUNCE_MS: '20' });
@@ -88,6 +86,9 @@ beforeAll(async () => {
   }
   await until(() => server.running.services.lease.held() && ami.successfulLogins > 0, 10_000, 'ARI and AMI connected');
   await until(async () => (await gql(`{ pbxConfiguration { asteriskConnected } }`)).data?.pbxConfiguration?.asteriskConnected === true, 10_000, 'ARI connected');
+  // The extensions' endpoints exist in Asterisk once the server has pushed them.
+  await until(() => ['100', '101', '102'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 10_000, 'the endpoints pushed');
+  for (const [i, n] of ['100', '101', '102'].entries()) standin.register(n, { ip: '192.0.2.10', port: 5070 + i });
 });
 afterAll(async () => {
   await server.stop();

@@ -55,7 +55,9 @@ export class FakeCallAsterisk {
     // Without a channel a function is read on a dummy channel: DIALPLAN_EXISTS says whether a number can be dialled.
     const exists = /^DIALPLAN_EXISTS\(([^,]+),([^,]+),1\)$/.exec(request.Variable ?? '');
     if (!request.Channel && exists) {
-      return this.reply(connection, request, { Response: 'Success', Variable: request.Variable!, Value: this.dialable.has(exists[2]!) ? '1' : '0' });
+      // The dialplan here has no extension-range pattern: each dialable number is its own extension.
+      const value = exists[1] !== 'pbx-extensions' && this.dialable.has(exists[2]!) ? '1' : '0';
+      return this.reply(connection, request, { Response: 'Success', Variable: request.Variable!, Value: value });
     }
     if (!this.known(request.Channel)) return this.reply(connection, request, { Response: 'Error', Message: 'No such channel' });
     const value = this.variables.get(request.Channel!)?.get(request.Variable!) ?? '';

@@ -113,6 +113,8 @@ export class FakeAmi extends EventEmitter implements ControlAmi {
   readonly variables = new Map<string, Map<string, string>>();
   /** Numbers DIALPLAN_EXISTS says no to (every other number exists). */
   readonly missingNumbers = new Set<string>(['555']);
+  /** Numbers of the extension range (100–899: the dialplan's one pattern, so DIALPLAN_EXISTS says yes) that no extension has. */
+  readonly freeExtensionNumbers = new Set<string>(['556']);
 
   connected(): boolean {
     return this.up;
@@ -142,9 +144,13 @@ export class FakeAmi extends EventEmitter implements ControlAmi {
   /** A channel's variable; without a channel, DIALPLAN_EXISTS(context,number,1) as the dialplan would answer. */
   private getvar(action: AmiMessage): string {
     if (action.Channel) return this.variable(action.Channel, action.Variable!);
+    const row = /^REALTIME_FIELD\(pbx_extension,number,([^,]+),number\)$/.exec(action.Variable ?? '');
+    if (row) return this.freeExtensionNumbers.has(row[1]!) || this.missingNumbers.has(row[1]!) ? '' : row[1]!;
     const exists = /^DIALPLAN_EXISTS\(([^,]+),([^,]+),1\)$/.exec(action.Variable ?? '');
     if (!exists) throw new Error(`fake AMI: Getvar ${action.Variable} without a channel is not modelled`);
-    return this.missingNumbers.has(exists[2]!) ? '0' : '1';
+    const [, context, number] = exists as unknown as [string, string, string];
+    if (context === 'pbx-extensions') return /^[1-8]\d\d$/.test(number) ? '1' : '0';
+    return this.missingNumbers.has(number) ? '0' : '1';
   }
 
   async list(action: AmiMessage & { Action: string }): Promise<AmiMessage[]> {

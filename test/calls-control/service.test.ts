@@ -144,6 +144,9 @@ describe('clickToCall', () => {
     expect(await issue({ extension: '100', number: '101', ringSeconds: 500 })).toEqual([expect.objectContaining({ path: ['ringSeconds'], code: 'OUT_OF_RANGE' })]);
     expect(await issue({ extension: '101', number: '555' })).toEqual([expect.objectContaining({ path: ['number'], code: 'UNREACHABLE' })]);
     expect(ami.named('Getvar').at(-1)).toEqual({ Action: 'Getvar', Variable: 'DIALPLAN_EXISTS(pbx-permission-Sales,555,1)' });
+    // A free number of the extension range matches the range's pattern, but no extension has it: unreachable too.
+    expect(await issue({ extension: '101', number: '556' })).toEqual([expect.objectContaining({ path: ['number'], code: 'UNREACHABLE' })]);
+    expect(ami.named('Getvar').at(-1)).toEqual({ Action: 'Getvar', Variable: 'REALTIME_FIELD(pbx_extension,number,556,number)' });
     ari.originateFails = 'Allocation failed';
     await expect(service.clickToCall(principals.admin, { extension: '100', number: '101' })).rejects.toThrow(/^Extension 100 cannot be rung: it is not registered$/);
     expect(ari.originated).toEqual([]);

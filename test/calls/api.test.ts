@@ -44,7 +44,8 @@ describe('live calls through the API', () => {
     standin = await startAriStandin({
       username: 'pbx',
       password: PASSWORD,
-      endpoints: [{ resource: '100', callerName: 'Alice' }, { resource: '101', callerName: 'Bob' }, { resource: '102', callerName: 'Carol' }, 'provider'],
+      // The extensions' endpoints are pushed by the server; the trunk's is configured in Asterisk.
+      endpoints: ['provider'],
       // ari.conf as rendered.
       channelvars: [...liveChannelVariables],
     });
@@ -63,6 +64,7 @@ describe('live calls through the API', () => {
     }
     ok(await gql(`mutation { setExtensionLoginPassword(extension: "102", password: "Login-102x") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
     await until(() => server.running.services.live.asteriskConnected, 8000, 'ARI connected');
+    await until(() => ['100', '101', '102'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 8000, 'the endpoints pushed');
     standin.register('100', { ip: '192.0.2.10', port: 5070 });
     standin.register('101', { ip: '192.0.2.11', port: 5072 });
     standin.register('102', { ip: '192.0.2.12', port: 5074 });

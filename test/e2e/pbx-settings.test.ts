@@ -360,9 +360,13 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
     const settings = await updatePbxSettings({ pressZeroToOperator: true, operatorExtension: '100', globalRingSeconds: 5 });
     expect(settings).toMatchObject({ pressZeroToOperator: true, operatorExtension: '100', globalRingSeconds: 5 });
     await updateExtension('101', { voicemailEnabled: false });
-    // What Asterisk loaded: the prompt after the unanswered Dial, and `o` leading to the operator.
-    expect(await pbx.cli('dialplan show s@pbx-dial-extension')).toContain('Read(PRESSED,vm-reachoper,1,,2,5)');
-    expect(await pbx.cli('dialplan show o@pbx-dial-extension')).toContain('Goto(pbx-extensions,100,1)');
+    // What Asterisk loaded: the prompt after the unanswered Dial while the operator is enabled (looked up per call), 0 leading to the operator,
+    // and the mailbox context whose `o` lets app_voicemail offer 0.
+    const dial = await pbx.cli('dialplan show s@pbx-dial-extension');
+    expect(dial).toContain('GotoIf($["${REALTIME_FIELD(pbx_extension,number,100,enabled)}" != "1"]?no-operator)');
+    expect(dial).toContain('Read(PRESSED,vm-reachoper,1,,2,5)');
+    expect(dial).toContain('GotoIf($["${PRESSED}" = "0"]?pbx-extensions,100,1)');
+    expect(await pbx.cli('dialplan show o@pbx-voicemail-operator')).toContain('Goto(pbx-extensions,100,1)');
 
     const [operator, callee, caller] = ['100', '101', '102'].map(main) as [Phone, Phone, Phone];
     await sync(operator, callee, caller);
@@ -388,7 +392,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
       await operator.waitFor(incomingCall, 5000);
     });
     await waitStatus('100', 'RINGING', from);
-    await waitLog(new RegExp(`Executing \\[o@pbx-dial-extension:1\\] Goto\\("PJSIP/102-${CHANNEL}", "pbx-extensions,100,1"\\)`), log);
+    await waitLog(new RegExp(`Executing \\[s@pbx-dial-extension:\\d+\\] GotoIf\\("PJSIP/102-${CHANNEL}", "1\\?pbx-extensions,100,1"\\)`), log);
     // The operator answers: the caller now talks to 100.
     await operator.answer(200);
     await operator.waitFor(callState('CONFIRMED'), 5000);
@@ -413,7 +417,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
     await callee.waitFor(incomingCall, 5000);
     await caller.waitFor(callState('CONFIRMED'), 10_000);
     await callee.waitFor(disconnected, 5000);
-    await waitLog(new RegExp(`Executing \\[s@pbx-dial-extension:\\d+\\] VoiceMail\\("PJSIP/102-${CHANNEL}", "101@default,u"\\)`), log);
+    // While the operator is enabled the message is left in pbx-voicemail-operator, whose `o` makes app_voicemail offer 0.
+    await waitLog(new RegExp(`Executing \\[101@pbx-voicemail-operator:1\\] VoiceMail\\("PJSIP/102-${CHANNEL}", "101@default,u"\\)`), log);
     // The unavailable greeting (no recorded one: "the person at extension 1 0 1 is unavailable").
     await waitLog(new RegExp(`<PJSIP/102-${CHANNEL}> Playing 'vm-isunavail\\.`), log);
     expect(rangSince(operator, operatorHeard)).toBe(false);
@@ -421,7 +426,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
     await caller.sendDtmf('0');
     await operator.waitFor(incomingCall, 10_000);
     await waitStatus('100', 'RINGING', from);
-    await waitLog(new RegExp(`Executing \\[o@pbx-dial-extension:1\\] Goto\\("PJSIP/102-${CHANNEL}", "pbx-extensions,100,1"\\)`), log);
+    await waitLog(new RegExp(`Executing \\[o@pbx-voicemail-operator:1\\] Goto\\("PJSIP/102-${CHANNEL}", "pbx-extensions,100,1"\\)`), log);
     await operator.answer(200);
     await operator.waitFor(callState('CONFIRMED'), 5000);
     await waitTalking([['PJSIP/100', 'PJSIP/102']]);
@@ -619,7 +624,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
       await caller.call(uri('0400'));
       await m1.waitFor(incomingCall, 5000);
       await waitStatus('101', 'RINGING', from);
-      await waitLog(new RegExp(`Executing \\[s@pbx-department-member-dial:1\\] GotoIf\\("Local/102@pbx-department-member-${CHANNEL};2", "1\\?busy"\\)`), log);
+      await waitLog(new RegExp(`Executing \\[s@pbx-department-member-dial:\\d+\\] GotoIf\\("Local/102@pbx-department-member-${CHANNEL};2", "1\\?busy"\\)`), log);
       await sleep(1500);
       expect(rangSince(m2, heard), '102 rang despite DND').toBe(false);
       expect(statesOf('102', from)).not.toContain('RINGING');

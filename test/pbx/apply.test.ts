@@ -62,6 +62,7 @@ describe('ConfigApplier (D3)', () => {
     const first = await h.applier.applyNow();
     expect(first.outcome).toBe('WRITTEN_NOT_RELOADED');
     expect(first.changedFiles.sort()).toEqual([
+      'acl.conf',
       'ari.conf',
       'cdr.conf',
       'cdr_custom.conf',
@@ -189,6 +190,7 @@ describe('ConfigApplier (D3)', () => {
     const report = await h.applier.applyNow();
     expect(report.outcome).toBe('WRITTEN_NOT_RELOADED');
     expect(h.applier.state.pendingReloads.sort()).toEqual([
+      'acl',
       'app_queue.so',
       'app_voicemail.so',
       'cdr',
@@ -207,6 +209,7 @@ describe('ConfigApplier (D3)', () => {
     up = true;
     await h.applier.reconcile();
     expect(calls.sort()).toEqual([
+      'acl',
       'app_queue.so',
       'app_voicemail.so',
       'cdr',

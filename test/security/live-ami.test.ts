@@ -44,7 +44,7 @@ function wrongRegister(address: string, port: number, n: number): string {
 const pjsipConf = () => readFileSync(join(server.running.config.asterisk.configDir, 'pjsip.conf'), 'utf8');
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['101'] });
+  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
   ami = await FakeAmiServer.start({ username: 'pbx', secret: 'ami-test-pass' });
   ami.on('PJSIPShowContacts', (request, connection) =>
     connection.send(
@@ -55,6 +55,7 @@ beforeAll(async () => {
   server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', AMI_PORT: String(ami.port), AMI_PASSWORD: 'ami-test-pass', APPLY_DEBOUNCE_MS: '20' });
   await server.gql(`mutation { createExtension(input: { number: "101", name: "Bob", password: "Secret-101" }) { __typename } }`, {}, server.adminToken);
   await until(() => server.running.services.live.asteriskConnected && ami.successfulLogins > 0, 5000, 'ARI and AMI');
+  await until(() => standin.dynamicObject('res_pjsip', 'endpoint', '101') !== undefined, 5000, 'endpoint 101 pushed');
 });
 afterAll(async () => {
   await server.stop();

@@ -72,7 +72,7 @@ async function listPrompts(): Promise<{ id: string; name: string; origin: string
 const ourRecordings = () => standin.storedRecordings.filter((name) => name.startsWith('pbx-prompt-'));
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: ARI_PASSWORD, endpoints: ['101', '102', '103', '104'], playbackMs: PLAYBACK_MS });
+  standin = await startAriStandin({ username: 'pbx', password: ARI_PASSWORD, playbackMs: PLAYBACK_MS });
   server = await startTestServer({ ARI_URL: standin.url, ARI_USERNAME: 'pbx', ARI_PASSWORD, APPLY_DEBOUNCE_MS: '50' });
   await until(() => server.running.services.live.asteriskConnected, 5000, 'ARI connected');
   for (const [number, enabled] of [
@@ -88,6 +88,8 @@ beforeAll(async () => {
       'createExtension',
     );
   }
+  // The enabled extensions' endpoints are pushed by the server (the disabled 103 has none).
+  await until(() => ['101', '102', '104'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 5000, 'the endpoints pushed');
   // 101 answers at once; 102 rings until told; 104 is not registered.
   standin.register('101', { ip: '127.0.0.1', port: 5071, autoAnswer: true });
   standin.register('102', { ip: '127.0.0.1', port: 5072 });

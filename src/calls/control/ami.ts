@@ -1,3 +1,5 @@
+import { extensionContexts } from '../../extensions/dialplan.js';
+import { realtimeFamilies } from '../../pbx/render/realtime.js';
 import { AsteriskNotConnectedError, ConflictError } from '../../errors.js';
 import { AmiError } from '../../pbx/ami/errors.js';
 import { header, type AmiMessage } from '../../pbx/ami/message.js';
@@ -42,7 +44,12 @@ export async function dialplanHas(ami: ControlAmi | null, context: string, numbe
   const client = requireAmi(ami);
   try {
     const answer = await client.action({ Action: 'Getvar', Variable: `DIALPLAN_EXISTS(${context},${number},1)` });
-    return header(answer, 'Value') === '1';
+    if (header(answer, 'Value') !== '1') return false;
+    // The extension range is one pattern (the dialplan looks the extension up at call time): a number in it exists only with its extension.
+    const inRange = await client.action({ Action: 'Getvar', Variable: `DIALPLAN_EXISTS(${extensionContexts.extensions},${number},1)` });
+    if (header(inRange, 'Value') !== '1') return true;
+    const row = await client.action({ Action: 'Getvar', Variable: `REALTIME_FIELD(${realtimeFamilies.extension.family},number,${number},number)` });
+    return header(row, 'Value') === number;
   } catch (error) {
     if (error instanceof AmiError) throw new AsteriskNotConnectedError(`Asterisk did not answer whether ${number} can be dialled (${error.code}); try again`);
     throw error;

@@ -3,6 +3,9 @@ import type { Logger } from '../../logger.js';
 import type { RenderResult } from '../render/index.js';
 import { reloadModules } from '../render/index.js';
 import { readFiles, restoreFile, writeAtomic } from './files.js';
+import type { ObjectSync, PushOutcome } from '../objects/sync.js';
+import { ownerKey } from '../objects/plan.js';
+import type { PushedObject } from '../objects/types.js';
 
 /** What reloads modules in Asterisk (the ARI connection); absent or disconnected means files only. */
 export type ModuleReloader = {
@@ -17,7 +20,10 @@ const RELOAD_BUSY_WAIT_MS = 200;
 
 export type LintIssueReport = { code: string; message: string };
 
-export type ApplyOutcome = 'APPLIED' | 'NO_CHANGES' | 'WRITTEN_NOT_RELOADED' | 'REFUSED' | 'FAILED';
+export type ApplyOutcome = 'APPLIED' | 'NO_CHANGES' | 'WRITTEN_NOT_RELOADED' | 'WAITING_FOR_ASTERISK' | 'REFUSED' | 'FAILED';
+
+/** What a committed change touched: rows of one domain whose objects are pushed, and whether files may change too. */
+export type ChangeScope = { domain: string; ids: string[]; filesMayChange: boolean };
 
 export type ApplyReport = {
   revision: number;
@@ -26,13 +32,18 @@ export type ApplyReport = {
   outcome: ApplyOutcome;
   changedFiles: string[];
   reloadedModules: string[];
+  /** Objects created or updated through ARI (`res_pjsip/endpoint/101`), in push order. */
+  pushedObjects: string[];
+  removedObjects: string[];
   error: string | null;
   warnings: string[];
   lintIssues: LintIssueReport[];
 };
 
 export type PendingChange = { path: string; diff: string };
-export type DryRun = { revision: number; changes: PendingChange[]; warnings: string[]; lintIssues: LintIssueReport[] };
+/** An object the next apply would push (`put`: create or update; `recreate`: delete, then create) or delete. */
+export type PendingObjectChange = { object: string; operation: 'PUT' | 'RECREATE' | 'DELETE' };
+export type DryRun = { revision: number; changes: PendingChange[]; objectChanges: PendingObjectChange[]; warnings: string[]; lintIssues: LintIssueReport[] };
 
 export type ApplierDeps = {
   configDir: string;
@@ -41,6 +52,10 @@ export type ApplierDeps = {
   /** The dialplan proof (D4): issues stop an apply. */
   lint(result: RenderResult): LintIssueReport[];
   reloader: ModuleReloader | null;
+  /** Pushes objects through ARI; null: objects are sections of files (no ARI). */
+  objects?: ObjectSync | null;
+  /** The objects of some rows of one domain, from a snapshot of those rows alone (an object-level apply). */
+  renderObjectsOf?(domain: string, ids: string[]): Promise<{ objects: PushedObject[]; warnings: string[] }>;
   onApplied(report: ApplyReport): void;
   log: Logger;
   debounceMs: number;
@@ -64,6 +79,9 @@ export class ConfigApplier {
   private pendingReloads = new Set<string>();
   private stopped = false;
   private dialplanChecked = false;
+  /** Whether the next apply renders everything (files and every object) or only the objects of `pendingRows`. */
+  private pendingFull = true;
+  private pendingRows = new Map<string, Set<string>>();
 
   constructor(private readonly deps: ApplierDeps) {}
 
@@ -71,19 +89,36 @@ export class ConfigApplier {
     return { revision: this.revision, appliedRevision: this.appliedRevision, lastApply: this.last, pendingReloads: [...this.pendingReloads] };
   }
 
-  /** A change was committed: apply after the quiet time (none by default); changes during an apply are applied together after it. */
-  markChanged(): void {
+  /**
+   * A change was committed: apply after the quiet time (none by default);
+   * changes during an apply are applied together after it. A change scoped to
+   * rows whose objects are pushed, touching no file, is applied by rendering
+   * and pushing those objects alone.
+   */
+  markChanged(scope?: ChangeScope): void {
     this.revision += 1;
+    if (!scope || scope.filesMayChange || !this.deps.objects) this.pendingFull = true;
+    else {
+      const rows = this.pendingRows.get(scope.domain) ?? new Set<string>();
+      for (const id of scope.ids) rows.add(id);
+      this.pendingRows.set(scope.domain, rows);
+    }
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.applyNow().catch((error) => this.deps.log.error({ err: error }, 'apply failed'));
+      void this.run().catch((error) => this.deps.log.error({ err: error }, 'apply failed'));
     }, this.deps.debounceMs);
   }
 
-  /** Applies now, after any apply under way (applies never overlap). */
+  /** Applies everything now (files and every object), after any apply under way (applies never overlap). */
   async applyNow(): Promise<ApplyReport> {
+    this.pendingFull = true;
+    return this.run();
+  }
+
+  /** Applies what is pending, after any apply under way. */
+  private async run(): Promise<ApplyReport> {
     if (this.running) {
       this.again = true;
       await this.running.catch(() => undefined);
@@ -97,7 +132,7 @@ export class ConfigApplier {
       this.running = null;
       if (this.again && !this.stopped) {
         this.again = false;
-        void this.applyNow();
+        void this.run();
       }
     }
   }
@@ -112,24 +147,35 @@ export class ConfigApplier {
       if (before === text) continue;
       changes.push({ path: name, diff: createTwoFilesPatch(`a/${name}`, `b/${name}`, before ?? '', text, undefined, undefined, { context: 2 }) });
     }
-    return { revision: this.revision, changes, warnings: result.warnings, lintIssues: this.deps.lint(result) };
+    // Without a connection what Asterisk holds is unknown: every object is pending.
+    const objectChanges = this.deps.objects ? await this.deps.objects.preview(result.objects) : [];
+    return { revision: this.revision, changes, objectChanges, warnings: result.warnings, lintIssues: this.deps.lint(result) };
   }
 
-  /** After (re)connecting to Asterisk: reload what was written while it was away. */
+  /**
+   * After (re)connecting to Asterisk: reload what was written while it was
+   * away, then, when objects are pushed, read what Asterisk holds and push
+   * what differs (it may have restarted, with its astdb or without).
+   */
   async reconcile(): Promise<string[]> {
     // Never beside an apply: Asterisk runs one reload at a time and refuses a second one.
     while (this.running) await this.running.catch(() => undefined);
-    const reconciling = this.reconcileOnce();
+    const reconciling = this.reloadPending(this.deps.reloader);
     this.reconciling = reconciling;
+    let modules: string[];
     try {
-      return await reconciling;
+      modules = await reconciling;
     } finally {
       if (this.reconciling === reconciling) this.reconciling = null;
     }
+    if (this.deps.objects && this.deps.reloader?.connected()) {
+      this.deps.objects.invalidate();
+      await this.applyNow();
+    }
+    return modules;
   }
 
-  private async reconcileOnce(): Promise<string[]> {
-    const reloader = this.deps.reloader;
+  private async reloadPending(reloader: ModuleReloader | null): Promise<string[]> {
     if (!reloader?.connected() || !this.pendingReloads.size) return [];
     const modules = [...this.pendingReloads];
     for (const module of modules) {
@@ -138,6 +184,34 @@ export class ConfigApplier {
     }
     this.deps.log.info({ modules }, 'reloaded modules whose files changed while Asterisk was away');
     return modules;
+  }
+
+  /** The objects of the rows changed since the last apply, pushed alone: no snapshot of the rest, no file, no reload. */
+  private async applyRows(rows: Map<string, Set<string>>, finish: (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }) => ApplyReport): Promise<ApplyReport> {
+    const objects = this.deps.objects!;
+    const desired: PushedObject[] = [];
+    const owners = new Set<string>();
+    const warnings: string[] = [];
+    try {
+      for (const [domain, ids] of rows) {
+        const rendered = await this.deps.renderObjectsOf!(domain, [...ids]);
+        desired.push(...rendered.objects);
+        warnings.push(...rendered.warnings);
+        for (const id of ids) owners.add(ownerKey({ domain, id }));
+      }
+    } catch (error) {
+      return finish({ outcome: 'REFUSED', error: `render: ${(error as Error).message}` });
+    }
+    if (!objects.connected()) {
+      // Pushed by the reconcile of the next connect, with everything else.
+      this.pendingFull = true;
+      return finish({ outcome: 'WAITING_FOR_ASTERISK', warnings, error: 'Asterisk is not connected: the objects are pushed when it is' });
+    }
+    const pushed = await objects.apply(desired, owners);
+    const report = pushReport(pushed, warnings);
+    // A push that did not finish is done again, whole, by the next apply.
+    if (report.outcome === 'FAILED' || report.outcome === 'WAITING_FOR_ASTERISK') this.pendingFull = true;
+    return finish(report);
   }
 
   /** Reloads a module, waiting out a reload already running in Asterisk (another apply's, or an operator's `core reload`). */
@@ -161,7 +235,19 @@ export class ConfigApplier {
     const revision = this.revision;
     const startedAt = new Date();
     const finish = (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }): ApplyReport => {
-      const report: ApplyReport = { revision, startedAt, finishedAt: new Date(), changedFiles: [], reloadedModules: [], error: null, warnings: [], lintIssues: [], ...fields };
+      const report: ApplyReport = {
+        revision,
+        startedAt,
+        finishedAt: new Date(),
+        changedFiles: [],
+        reloadedModules: [],
+        pushedObjects: [],
+        removedObjects: [],
+        error: null,
+        warnings: [],
+        lintIssues: [],
+        ...fields,
+      };
       this.last = report;
       if (report.outcome !== 'REFUSED' && report.outcome !== 'FAILED') this.appliedRevision = revision;
       this.deps.onApplied(report);
@@ -169,6 +255,19 @@ export class ConfigApplier {
     };
 
     if (this.reconciling) await this.reconciling.catch(() => undefined);
+    const full = this.pendingFull;
+    const rows = this.pendingRows;
+    this.pendingFull = false;
+    this.pendingRows = new Map();
+    if (!full && rows.size) return this.applyRows(rows, finish);
+    if (!full) return finish({ outcome: 'NO_CHANGES' });
+    const report = await this.applyFiles(finish);
+    if (report.outcome === 'REFUSED' || report.outcome === 'FAILED') this.pendingFull = true;
+    return report;
+  }
+
+  /** A full apply: every file, then every object. */
+  private async applyFiles(finish: (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }) => ApplyReport): Promise<ApplyReport> {
     let result: RenderResult;
     try {
       result = await this.deps.renderCurrent();
@@ -187,14 +286,24 @@ export class ConfigApplier {
       }
       this.dialplanChecked = true;
     }
-    if (!changed.length) return finish({ outcome: 'NO_CHANGES', warnings: result.warnings });
+    const withObjects = (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }) => this.pushAll(result.objects, fields, finish);
+    if (!changed.length) return withObjects({ outcome: 'NO_CHANGES', warnings: result.warnings });
 
     for (const name of changed) writeAtomic(dir, name, result.files.get(name)!);
     const modules = [...new Set(changed.map((name) => reloadModules[name]).filter((m): m is string => !!m))];
+    // Files no module reloads (sorcery.conf, modules.conf) are read when Asterisk starts.
+    const readAtStart = changed.filter((name) => reloadModules[name] === '');
+    if (readAtStart.length && this.deps.reloader?.connected())
+      result.warnings.push(`${readAtStart.join(', ')} changed: Asterisk reads ${readAtStart.length > 1 ? 'them' : 'it'} only when it starts; restart Asterisk`);
     const reloader = this.deps.reloader;
     if (!reloader?.connected()) {
       for (const module of modules) this.pendingReloads.add(module);
-      return finish({ outcome: 'WRITTEN_NOT_RELOADED', changedFiles: changed, warnings: result.warnings, error: reloader ? 'Asterisk is not connected: the files will be reloaded when it is' : null });
+      return withObjects({
+        outcome: 'WRITTEN_NOT_RELOADED',
+        changedFiles: changed,
+        warnings: result.warnings,
+        error: reloader ? 'Asterisk is not connected: the files will be reloaded when it is' : null,
+      });
     }
 
     const reloaded: string[] = [];
@@ -207,7 +316,7 @@ export class ConfigApplier {
       if (!reloader.connected()) {
         // Asterisk went away during the apply: it reads the new files when it is back (reconcile).
         for (const module of modules) if (!reloaded.includes(module)) this.pendingReloads.add(module);
-        return finish({
+        return withObjects({
           outcome: 'WRITTEN_NOT_RELOADED',
           changedFiles: changed,
           reloadedModules: reloaded,
@@ -223,6 +332,37 @@ export class ConfigApplier {
       return finish({ outcome: 'FAILED', changedFiles: changed, reloadedModules: reloaded, warnings: result.warnings, error: `reload failed, previous files restored: ${(error as Error).message}` });
     }
     for (const module of modules) this.pendingReloads.delete(module);
-    return finish({ outcome: 'APPLIED', changedFiles: changed, reloadedModules: reloaded, warnings: result.warnings });
+    return withObjects({ outcome: 'APPLIED', changedFiles: changed, reloadedModules: reloaded, warnings: result.warnings });
   }
+
+  /** After the files: every object, pushed where it differs (files first: an object may name what a file defines, such as an ACL). */
+  private async pushAll(
+    desired: PushedObject[],
+    files: Partial<ApplyReport> & { outcome: ApplyOutcome },
+    finish: (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }) => ApplyReport,
+  ): Promise<ApplyReport> {
+    const objects = this.deps.objects;
+    if (!objects) return finish(files);
+    if (!objects.connected()) {
+      this.pendingFull = true;
+      if (files.outcome !== 'NO_CHANGES' || !desired.length) return finish(files);
+      return finish({ ...files, outcome: 'WAITING_FOR_ASTERISK', error: 'Asterisk is not connected: the objects are pushed when it is' });
+    }
+    const pushed = await objects.apply(desired, null);
+    const objectsReport = pushReport(pushed, files.warnings ?? []);
+    if (objectsReport.outcome === 'FAILED' || objectsReport.outcome === 'WAITING_FOR_ASTERISK') {
+      this.pendingFull = true;
+      return finish({ ...files, ...objectsReport, outcome: files.outcome === 'WRITTEN_NOT_RELOADED' || objectsReport.outcome === 'FAILED' ? objectsReport.outcome : 'WAITING_FOR_ASTERISK' });
+    }
+    const outcome = files.outcome === 'NO_CHANGES' ? objectsReport.outcome : files.outcome;
+    return finish({ ...files, pushedObjects: pushed.pushed, removedObjects: pushed.removed, outcome });
+  }
+}
+
+/** The report's part of a push of objects. */
+function pushReport(pushed: PushOutcome, warnings: string[]): Partial<ApplyReport> & { outcome: ApplyOutcome } {
+  const fields = { pushedObjects: pushed.pushed, removedObjects: pushed.removed, warnings, error: pushed.error };
+  if (pushed.disconnected) return { ...fields, outcome: 'WAITING_FOR_ASTERISK' };
+  if (pushed.error) return { ...fields, outcome: 'FAILED' };
+  return { ...fields, outcome: pushed.pushed.length || pushed.removed.length ? 'APPLIED' : 'NO_CHANGES' };
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import ari from 'ari-client';
 import type { Logger } from '../../logger.js';
+import type { ObjectRef } from '../objects/types.js';
 import type { ModuleReloader } from '../apply/applier.js';
 import type { AriBridge, AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.js';
 
@@ -31,6 +32,8 @@ export type AriOptions = {
  * restored (Asterisk restarted). Emits 'connected', 'disconnected' and
  * 'event' (a plain ARI event).
  */
+const CONFIG_REQUEST_TIMEOUT_MS = 10_000;
+
 export class AriConnection extends EventEmitter implements ModuleReloader {
   private client: Client | null = null;
   private up = false;
@@ -65,6 +68,41 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   async reloadModule(module: string): Promise<void> {
     const client = this.requireClient();
     await client.asterisk.reloadModule({ moduleName: module });
+  }
+
+  /**
+   * Creates or updates an object of ARI's dynamic configuration; the fields are
+   * applied on top of the existing object. Plain HTTP, with a time limit of
+   * its own: a push must not wait on ari-client's reconnect logic.
+   */
+  async putObject(object: ObjectRef, fields: [string, string][]): Promise<void> {
+    const body = JSON.stringify({ fields: fields.map(([attribute, value]) => ({ attribute, value })) });
+    await this.configRequest('PUT', object, body);
+  }
+
+  /** Deletes an object of ARI's dynamic configuration; one that is not there is no error. */
+  async deleteObject(object: ObjectRef): Promise<void> {
+    await this.configRequest('DELETE', object, undefined, [404]);
+  }
+
+  private async configRequest(method: 'PUT' | 'DELETE', object: ObjectRef, body: string | undefined, tolerated: number[] = []): Promise<void> {
+    if (!this.up) throw new AriRequestFailed('ARI is not connected');
+    const { url, username, password } = this.options;
+    const path = [object.configClass, object.type, object.id].map(encodeURIComponent).join('/');
+    let response: Response;
+    try {
+      response = await fetch(`${url.replace(/\/$/, '')}/ari/asterisk/config/dynamic/${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body,
+        signal: AbortSignal.timeout(CONFIG_REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new AriRequestFailed(`${method} ${object.type} ${object.id}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    if (response.ok || tolerated.includes(response.status)) return;
+    throw new AriRequestFailed(`${method} ${object.type} ${object.id}: ${response.status} ${asteriskMessage(new Error(text))}`);
   }
 
   async listEndpoints(): Promise<AriEndpoint[]> {

@@ -3,7 +3,7 @@ import { parseDialplan } from './parse.js';
 import { checkExpectations } from './reachability.js';
 import { checkShadowing } from './shadowing.js';
 import { checkTargets } from './targets.js';
-import type { LintIssue, NumberExpectation } from './types.js';
+import type { LintIssue, LookupTables, NumberExpectation } from './types.js';
 
 /**
  * Static checker for the extensions.conf we render (design decision D4): pure
@@ -14,14 +14,15 @@ import type { LintIssue, NumberExpectation } from './types.js';
 
 export { parseDialplan } from './parse.js';
 export { matchExtension } from './patterns.js';
-export type { Dialplan, DialplanContext, DialplanExtension, DialplanStep, IncludeRef, LintCode, LintIssue, NumberExpectation, SourceRef } from './types.js';
+export type { Dialplan, DialplanContext, DialplanExtension, DialplanStep, IncludeRef, LintCode, LintIssue, LookupRow, LookupTables, NumberExpectation, SourceRef } from './types.js';
 
 const CODE_ORDER: LintIssue['code'][] = ['SYNTAX', 'DUPLICATE_PRIORITY', 'UNKNOWN_TARGET', 'SHADOWED_PATTERN', 'UNREACHABLE_NUMBER'];
 
-export function lintDialplan(files: Map<string, string>, expectations: NumberExpectation[] = []): LintIssue[] {
+/** `lookups`: the rows of the realtime families the dialplan looks up at call time, for the numbers that reach their feature through them. */
+export function lintDialplan(files: Map<string, string>, expectations: NumberExpectation[] = [], lookups: LookupTables = new Map()): LintIssue[] {
   const dialplan = parseDialplan(files);
   const lookup = createLookup(dialplan);
-  const issues = [...dialplan.issues, ...checkTargets(lookup), ...checkShadowing(lookup), ...checkExpectations(lookup, expectations)];
+  const issues = [...dialplan.issues, ...checkTargets(lookup), ...checkShadowing(lookup), ...checkExpectations(lookup, expectations, lookups)];
   const unique = [...new Map(issues.map((issue) => [`${issue.code}\u0000${issue.message}`, issue])).values()];
   return unique.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || CODE_ORDER.indexOf(a.code) - CODE_ORDER.indexOf(b.code));
 }

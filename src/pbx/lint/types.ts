@@ -23,7 +23,19 @@ export type NumberExpectation = {
   reaches: { app?: string; context?: string; step?: string };
   /** Who owns the number, e.g. "extension 101"; quoted in messages. */
   owner: string;
+  /**
+   * The number reaches its feature through a call-time lookup: the path must look `key` up in the realtime
+   * `family` (a `Set(HASH(...)=${REALTIME_HASH(family,column,key)})` step), the lookup tables must hold its row,
+   * and the conditions after it, decided with that row, must lead to `reaches`.
+   */
+  lookup?: { family: string; key: string };
 };
+
+/** A row a realtime lookup returns: column → value, every value a string as Asterisk reads it. */
+export type LookupRow = Readonly<Record<string, string>>;
+
+/** The rows Asterisk's realtime lookups find at call time, by family, for the check (D4). */
+export type LookupTables = ReadonlyMap<string, readonly LookupRow[]>;
 
 export type SourceRef = { file: string; line: number };
 

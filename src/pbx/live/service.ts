@@ -7,9 +7,12 @@ import type { AriEvent } from '../ari/types.js';
 import type { Lease } from '../../jobs/lease.js';
 import { deviceStatesFromChannels, extensionState, type ExtensionStatus } from './status.js';
 import { LiveStore, type ContactFact } from './store.js';
+import { StatusCache } from './status-cache.js';
 import { readTrunkConfigs, TrunkStatusService, type TrunkAmi } from './trunk-service.js';
 
 /** Where the live service gets contacts from: AMI, which ARI lacks a listing for (PJSIPShowContacts). */
+const ENDPOINT_KEY = 'res_pjsip/endpoint/';
+
 /** Registered contacts from AMI; `onConnected` tells when it (re)connects, so contacts missed by a rebuild are read again. */
 export type ContactSource = { connected(): boolean; listContacts(): Promise<ContactFact[]>; onConnected?(listener: () => void): void };
 
@@ -24,6 +27,8 @@ export class LiveService {
   /** Live SIP/IAX trunk status (F-3.3.a), from AMI only. */
   readonly trunks: TrunkStatusService;
   private enabled = new Map<string, boolean>();
+  private readonly statuses = new StatusCache();
+  private numbersInOrder: string[] | null = null;
   private rebuilding: Promise<void> | null = null;
   private buffered: AriEvent[] = [];
   /** ARI events received since start (for the burst test and metrics). */
@@ -45,6 +50,7 @@ export class LiveService {
     this.trunks = new TrunkStatusService({ readTrunks: () => readTrunkConfigs(deps.prisma), bus: deps.bus, log: deps.log, ami: deps.ami });
     // Only configured extensions are published: Asterisk may still report an endpoint just deleted.
     this.store.on('changed', (numbers: string[]) => {
+      this.statuses.forget(numbers);
       for (const number of numbers) if (this.enabled.has(number)) this.deps.bus.publish('extensionStatus', this.status(number));
     });
   }
@@ -97,6 +103,8 @@ export class LiveService {
     const rows = await this.deps.prisma.extension.findMany({ select: { number: true, enabled: true } });
     const before = this.enabled;
     this.enabled = new Map(rows.map((r) => [r.number, r.enabled]));
+    this.statuses.forgetAll();
+    this.numbersInOrder = null;
     for (const [number, enabled] of this.enabled) {
       if (before.get(number) !== enabled) this.deps.bus.publish('extensionStatus', this.status(number));
     }
@@ -106,14 +114,28 @@ export class LiveService {
     }
   }
 
+  /** An apply pushed or removed PJSIP endpoints (`res_pjsip/endpoint/<n>`): Asterisk sends no event for either. */
+  objectsApplied(pushed: string[], removed: string[]): void {
+    const endpoints = (keys: string[]) => keys.filter((k) => k.startsWith(ENDPOINT_KEY)).map((k) => k.slice(ENDPOINT_KEY.length));
+    this.store.endpointsPushed(endpoints(pushed), endpoints(removed));
+  }
+
   /** The configured trunks changed (created, deleted, enabled, disabled, edited). */
   refreshTrunks(): Promise<void> {
     return this.trunks.refresh().catch((error: unknown) => this.deps.log.error({ err: error }, 'reading the trunks for their live status failed'));
   }
 
   status(number: string): ExtensionStatus {
-    const live = this.store.get(number);
-    return { number, state: extensionState(this.enabled.get(number) ?? false, this.asteriskConnected ? live : undefined), contacts: live?.contacts ?? [] };
+    const connected = this.asteriskConnected;
+    return this.statuses.get(number, connected, () => {
+      const live = this.store.get(number);
+      return { number, state: extensionState(this.enabled.get(number) ?? false, connected ? live : undefined), contacts: live?.contacts ?? [] };
+    });
+  }
+
+  /** The numbers of the configured extensions, in order. */
+  configuredNumbers(): string[] {
+    return (this.numbersInOrder ??= [...this.enabled.keys()].sort());
   }
 
   private userAgentTimer: NodeJS.Timeout | null = null;

@@ -87,6 +87,22 @@ export class LiveStore extends EventEmitter {
     }
   }
 
+  /**
+   * Endpoints the server pushed or deleted through ARI's dynamic configuration:
+   * Asterisk announces neither, so a new one is known here as offline until an
+   * event says more, and a deleted one is gone.
+   */
+  endpointsPushed(created: string[], deleted: string[]): void {
+    const touched: string[] = [];
+    for (const number of created) {
+      if (this.endpoints.has(number)) continue;
+      this.endpoints.set(number, { number, endpointState: 'offline', deviceState: 'UNKNOWN', contacts: [] });
+      touched.push(number);
+    }
+    for (const number of deleted) if (this.endpoints.delete(number)) touched.push(number);
+    if (touched.length) this.emit('changed', touched);
+  }
+
   /** Facts only AMI has (the user agent of a contact). */
   setUserAgent(aor: string, uri: string, userAgent: string | null): void {
     const endpoint = this.endpoints.get(aor);

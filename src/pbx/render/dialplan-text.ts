@@ -6,6 +6,11 @@ export const coreContexts = {
   internal: 'pbx-internal',
   /** Gosub s,1(<callee>): records the call once (MixMonitor on the calling channel), however many features ask for it. */
   recordCall: 'pbx-record-call',
+  /**
+   * Gosub s,1: sets what the calling extension's data says on its channel, once per call (src/pbx/render/dialplan.ts):
+   * PBX_RECORDING, PBX_CID1, PBX_CID2 and PBX_WHITELIST_OUT; a channel that is not an extension's phone gets none.
+   */
+  caller: 'pbx-caller',
 } as const;
 
 /** Whether a recording mode (RecordingMode of extensions and trunks) records calls in this direction. */

@@ -16,14 +16,14 @@ export type AsteriskConnection = {
   ariApp?: string;
   /** The sound library's folder (SOUNDS_DIR), which Asterisk reads prompts and music from by absolute path; absent in hand-made test snapshots. */
   soundsDir?: string;
+  /** Whether domains' objects are pushed through ARI (the server talks to Asterisk) or written into files. */
+  pushObjects?: boolean;
   /** The database Asterisk reads call-time lookups from (realtime: extconfig.conf); absent in hand-made test snapshots: no realtime files. */
   realtime?: RealtimeStore;
 };
 
 /** Where Asterisk's realtime drivers find this server's database: the SQLite file itself, or the PostgreSQL server. */
-export type RealtimeStore =
-  | { driver: 'sqlite3'; file: string }
-  | { driver: 'pgsql'; host: string; port: number; database: string; user: string; password: string };
+export type RealtimeStore = { driver: 'sqlite3'; file: string } | { driver: 'pgsql'; host: string; port: number; database: string; user: string; password: string };
 
 /**
  * Everything the configuration is rendered from, read in one consistent read

@@ -65,7 +65,12 @@ export function renderManager(snapshot: PbxSnapshot): string {
   );
 }
 
-/** modules.conf: load every module installed; what a module needs it finds in its own file. */
-export function renderModules(): string {
-  return file(section('modules', [['autoload', true]]));
+/**
+ * modules.conf: load every module installed; what a module needs it finds in
+ * its own file. With the SQLite store the PostgreSQL realtime driver is not
+ * loaded: it would look for res_pgsql.conf, which is not rendered then.
+ */
+export function renderModules(snapshot: PbxSnapshot): string {
+  const unused = snapshot.connection.realtime?.driver === 'sqlite3' ? [['noload', 'res_config_pgsql.so'] as [string, string]] : [];
+  return file(section('modules', [['autoload', true], ...unused]));
 }

@@ -35,12 +35,14 @@ function contactList(actionId: string): string {
 }
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100'] });
+  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
   ami = await FakeAmiServer.start({ username: 'pbx', secret: 'ami-test-pass' });
   ami.on('PJSIPShowContacts', (request, connection) => connection.send(contactList(request.ActionID ?? '')));
-  standin.register('100', { ip: '192.0.2.10', port: 5072, uri: 'sip:100@192.0.2.10:5072;ob', rttUsec: 1085 });
   server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', AMI_PORT: String(ami.port), AMI_PASSWORD: 'ami-test-pass' });
   await server.gql(`mutation { createExtension(input: { number: "100", name: "Alice", password: "Secret-100" }) { __typename } }`, {}, server.adminToken);
+  // The phone registers once the server has pushed its endpoint.
+  await until(() => standin.dynamicObject('res_pjsip', 'endpoint', '100') !== undefined, 5000, 'endpoint 100 pushed');
+  standin.register('100', { ip: '192.0.2.10', port: 5072, uri: 'sip:100@192.0.2.10:5072;ob', rttUsec: 1085 });
 });
 afterAll(async () => {
   await server.stop();

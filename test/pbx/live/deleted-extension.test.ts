@@ -7,10 +7,11 @@ let standin: AriStandin;
 let server: TestServer;
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['101', '100'] });
+  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
   server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-test-pass', APPLY_DEBOUNCE_MS: '20' });
   for (const n of ['101', '100']) await server.gql(`mutation { createExtension(input: { number: "${n}", name: "U${n}", password: "Secret-${n}" }) { __typename } }`, {}, server.adminToken);
   await until(() => server.running.services.live.asteriskConnected, 5000, 'ARI');
+  await until(() => ['101', '100'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 5000, 'the endpoints pushed');
 });
 afterAll(async () => {
   await server.stop();
@@ -24,11 +25,15 @@ describe('a deleted extension leaves the status feed', () => {
     try {
       await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '101' && r.data.extensionStatusChanged.state === 'ONLINE');
       const id = (await server.gql(`{ extension(number: "101") { id } }`, {}, server.adminToken)).data.extension.id;
+      // Asterisk refuses to remove the endpoint (the push and its retry fail): it keeps it, registered.
+      standin.failPushes({ status: 500, count: 2, method: 'DELETE', type: 'endpoint', id: '101' });
       const del = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { __typename } }`, { ids: [id] }, server.adminToken);
       expect(del.data.deleteExtensions.__typename).toBe('MutationDeleteExtensionsSuccess');
       await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '101' && r.data.extensionStatusChanged.state === 'UNAVAILABLE');
       const seen = feed.results.length;
-      // Asterisk still reports the old endpoint (its contact expires later): nothing reaches the feed.
+      await until(() => server.running.services.applier.state.lastApply?.outcome === 'FAILED', 5000, 'the removal refused');
+      expect(standin.dynamicObject('res_pjsip', 'endpoint', '101')).toBeDefined();
+      // Asterisk still reports the old endpoint: nothing reaches the feed.
       standin.unregister('101');
       standin.register('100', { ip: '192.0.2.11', port: 5074 });
       await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '100' && r.data.extensionStatusChanged.state === 'ONLINE');

@@ -6,19 +6,21 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 import { subscribe, until } from '../../support/subscriptions.js';
 
 const STATUS = `subscription($numbers: [String!]) { extensionStatusChanged(numbers: $numbers) { number state contacts { ip port status latencyMs uri } } }`;
-const APPLIED = `subscription { pbxApplied { revision outcome changedFiles reloadedModules error } }`;
+const APPLIED = `subscription { pbxApplied { revision outcome changedFiles reloadedModules pushedObjects removedObjects error } }`;
 
 let standin: AriStandin;
 let server: TestServer;
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100', '101'] });
+  standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
   server = await startTestServer({ ARI_URL: standin.url, ARI_USERNAME: 'pbx', ARI_PASSWORD: 'ari-test-pass', APPLY_DEBOUNCE_MS: '150' });
   for (const n of ['100', '101']) {
     const r = await server.gql(`mutation { createExtension(input: { number: "${n}", name: "User ${n}", password: "Secret-${n}" }) { __typename } }`, {}, server.adminToken);
     expect(r.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
   }
   await until(() => server.running.services.live.asteriskConnected, 5000, 'ARI connected');
+  // The extensions' endpoints exist in Asterisk once the server has pushed them.
+  await until(() => ['100', '101'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 5000, 'the endpoints pushed');
 });
 afterAll(async () => {
   await server.stop();
@@ -146,7 +148,7 @@ describe('live extension status from ARI (F-3.2)', () => {
 });
 
 describe('applying to Asterisk (D3)', () => {
-  it('a mutation is applied by itself: files written, modules reloaded, pbxApplied published', async () => {
+  it('a mutation is applied by itself: the changed object pushed, no file written, no module reloaded, pbxApplied published', async () => {
     const applied = subscribe(server.graphqlUrl, server.adminToken, APPLIED);
     try {
       await applied.waitFor(() => true);
@@ -156,10 +158,11 @@ describe('applying to Asterisk (D3)', () => {
       const id = (await server.gql(`{ extension(number: "100") { id } }`, {}, server.adminToken)).data.extension.id;
       await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { maxContacts: 4 }) { __typename } }`, { id }, server.adminToken);
       const report = await applied.waitFor((r) => r.data?.pbxApplied?.revision > revisionBefore, 5000);
-      expect(report.data.pbxApplied).toMatchObject({ outcome: 'APPLIED', changedFiles: ['pjsip.conf'], reloadedModules: ['res_pjsip.so'], error: null });
-      expect(standin.reloads.slice(reloadsBefore)).toEqual(['res_pjsip.so']);
+      expect(report.data.pbxApplied).toMatchObject({ outcome: 'APPLIED', changedFiles: [], reloadedModules: [], pushedObjects: ['res_pjsip/aor/100'], removedObjects: [], error: null });
+      expect(standin.reloads.slice(reloadsBefore)).toEqual([]);
+      expect(standin.dynamicObject('res_pjsip', 'aor', '100')?.fields.max_contacts).toBe('4');
       const dir = server.running.config.asterisk.configDir;
-      expect(readFileSync(join(dir, 'pjsip.conf'), 'utf8')).toMatch(/\[100\]\ntype=aor\nmax_contacts=4/);
+      expect(readFileSync(join(dir, 'pjsip.conf'), 'utf8')).not.toMatch(/^\[100\]/m);
       const state = await server.gql(`{ pbxConfiguration { revision appliedRevision asteriskConnected lastApply { outcome } } }`, {}, server.adminToken);
       expect(state.data.pbxConfiguration.revision).toBe(state.data.pbxConfiguration.appliedRevision);
       expect(state.data.pbxConfiguration.asteriskConnected).toBe(true);
@@ -172,6 +175,7 @@ describe('applying to Asterisk (D3)', () => {
     const applier = server.running.services.applier;
     const before = applier.state.lastApply!.revision;
     const reloadsBefore = standin.reloads.length;
+    const pushesBefore = standin.configRequests.length;
     const r = await server.gql(
       `mutation { a: createExtension(input: { number: "102", name: "A", password: "Secret-102" }) { __typename } b: createExtension(input: { number: "103", name: "B", password: "Secret-103" }) { __typename } c: updatePbxSettings(input: { globalRingSeconds: 25 }) { __typename } }`,
       {},
@@ -180,8 +184,11 @@ describe('applying to Asterisk (D3)', () => {
     expect(Object.values(r.data).map((x: any) => x.__typename)).toEqual(['MutationCreateExtensionSuccess', 'MutationCreateExtensionSuccess', 'MutationUpdatePbxSettingsSuccess']);
     await until(() => applier.state.appliedRevision === applier.state.revision && applier.state.lastApply!.revision > before, 5000, 'apply');
     const reloads = standin.reloads.slice(reloadsBefore);
-    expect(reloads.filter((m) => m === 'res_pjsip.so').length).toBe(1);
+    // The extensions' objects are pushed once each, pjsip.conf is left alone; the dialplan is reloaded once.
+    expect(reloads.filter((m) => m === 'res_pjsip.so').length).toBe(0);
     expect(reloads.filter((m) => m === 'pbx_config.so').length).toBe(1);
+    const puts = standin.configRequests.slice(pushesBefore).filter((q) => q.method === 'PUT' && q.status === 200);
+    expect(puts.map((q) => `${q.type}/${q.id}`).sort()).toEqual(['aor/102', 'aor/103', 'auth/102-auth', 'auth/103-auth', 'endpoint/102', 'endpoint/103']);
   });
 
   it('a dry run shows the pending diff and writes nothing', async () => {
@@ -210,8 +217,7 @@ describe('applying to Asterisk (D3)', () => {
     const before = readFileSync(join(dir, 'extensions.conf'), 'utf8');
     standin.failReload('pbx_config.so', 409);
     try {
-      const id = (await server.gql(`{ extension(number: "101") { id } }`, {}, server.adminToken)).data.extension.id;
-      await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { voicemailEnabled: false }) { __typename } }`, { id }, server.adminToken);
+      await server.gql(`mutation { updatePbxSettings(input: { globalRingSeconds: 31 }) { __typename } }`, {}, server.adminToken);
       const applier = server.running.services.applier;
       await until(() => applier.state.lastApply?.outcome === 'FAILED', 5000, 'failed apply');
       expect(applier.state.lastApply!.error).toMatch(/reload failed, previous files restored/);

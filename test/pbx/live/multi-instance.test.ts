@@ -41,7 +41,7 @@ describe.skipIf(!hasRedis || !onPostgres)('several instances on one PostgreSQL d
 
   beforeAll(async () => {
     redis = await startRedis();
-    standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100', '101'] });
+    standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
     database = await createDatabase(mkdtempSync(join(tmpdir(), 'pbx-shared-')));
     const env = {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -72,8 +72,9 @@ describe.skipIf(!hasRedis || !onPostgres)('several instances on one PostgreSQL d
 
     const created = await b.gql(`mutation { createExtension(input: { number: "100", name: "Alice", password: "Secret-100" }) { __typename } }`, {}, b.adminToken);
     expect(created.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
-    // The change made on B is applied by A, the holder.
-    await until(() => standin.reloads.includes('res_pjsip.so'), 15_000, 'reload by the holder');
+    // The change made on B is applied by A, the holder: it pushes the extension's endpoint.
+    await until(() => a.running.services.applier.state.lastApply?.pushedObjects.includes('res_pjsip/endpoint/100') ?? false, 15_000, 'the push by the holder');
+    expect(standin.dynamicObject('res_pjsip', 'endpoint', '100')).toBeDefined();
     expect(b.running.services.applier.state.lastApply?.outcome ?? 'none').not.toBe('APPLIED');
 
     const watch = subscribe(b.graphqlUrl, b.adminToken, `subscription { extensionStatusChanged(numbers: ["100"]) { number state } }`);

@@ -19,7 +19,7 @@ const inAsterisk = async () => {
 const connected = () => until(() => server.running.services.live.asteriskConnected, 8000, 'ARI connected');
 
 beforeAll(async () => {
-  standin = await startAriStandin({ username: 'pbx', password: PASSWORD, endpoints: ['100'] });
+  standin = await startAriStandin({ username: 'pbx', password: PASSWORD });
   server = await startTestServer({ ARI_URL: standin.url, ARI_USERNAME: 'pbx', ARI_PASSWORD: PASSWORD, APPLY_DEBOUNCE_MS: '20' });
   await server.gql(`mutation { createExtension(input: { number: "100", name: "Reception", password: "Secret-100" }) { __typename } }`, {}, server.adminToken);
   ok(

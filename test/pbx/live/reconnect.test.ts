@@ -48,12 +48,13 @@ describe('after a restart of this server during a call', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass', endpoints: ['100', '101'] });
+    standin = await startAriStandin({ username: 'pbx', password: 'ari-test-pass' });
     server = await startTestServer({ ARI_URL: standin.url, ARI_USERNAME: 'pbx', ARI_PASSWORD: 'ari-test-pass', APPLY_DEBOUNCE_MS: '50' });
     for (const n of ['100', '101']) {
       await server.gql(`mutation { createExtension(input: { number: "${n}", name: "User ${n}", password: "Secret-${n}" }) { __typename } }`, {}, server.adminToken);
     }
     await until(() => server.running.services.live.asteriskConnected, 5000, 'ARI connected');
+    await until(() => ['100', '101'].every((n) => standin.dynamicObject('res_pjsip', 'endpoint', n)), 5000, 'the endpoints pushed');
   });
   afterAll(async () => {
     await server?.stop();

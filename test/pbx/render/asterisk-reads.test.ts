@@ -3,7 +3,7 @@ import { extensionFieldSchemas } from '../../../src/extensions/fields.js';
 import { render } from '../../../src/pbx/render/index.js';
 import { RenderError } from '../../../src/pbx/render/text.js';
 import { sipSchema } from '../../../src/settings/schemas.js';
-import { readAsteriskConfig, readValue } from '../../support/asterisk-config-reader.js';
+import { readValue } from '../../support/asterisk-config-reader.js';
 import { extension, smallSnapshot } from '../fixtures/snapshots.js';
 
 /**
@@ -41,15 +41,13 @@ describe('what Asterisk reads is what the API stores', () => {
     }
   });
 
-  it('the display name in the caller ID and the mailbox', () => {
+  it('the display name in the caller ID', () => {
     const names = ["Anna-Lena O'Neil (Sales)", 'Zoë & Co / +1', '王小明'];
     for (const name of [...names, ...accepted(extensionFieldSchemas.name)]) {
       const snapshot = smallSnapshot();
       snapshot.extensions[0] = extension('100', { name, email: 'a@example.com' });
       const files = render(snapshot).files;
       expect(readValue(files.get('pjsip.conf')!, '100', 'callerid')).toBe(`"${name}" <100>`);
-      const box = readAsteriskConfig(files.get('voicemail.conf')!).find((v) => v.category === 'default' && v.name === '100')!;
-      expect(box.value.split(',')).toEqual([snapshot.extensions[0].voicemailPin, name, 'a@example.com']);
     }
   });
 

@@ -98,8 +98,13 @@ describe('blacklist, its feature codes and whitelists in the configuration (F-4.
   });
 
   it('INBOUND: only a listed caller (its number unaltered by the filter) reaches the extension; others hear busy, cause 21', () => {
-    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF,0,wlin))');
-    expect(dialplan).toContain('exten => 101,1,Gosub(pbx-dial-extension,s,1(101,1,OFF,0))');
+    // The list's id comes from the extension's lookup row (ARG5), not from a line per extension.
+    expect(contextOf(dialplan, 'pbx-extensions')).toContain(
+      ' same => n,Gosub(pbx-dial-extension,s,1(${EXTEN},${HASH(PBX_EXT,voicemail)},${HASH(PBX_EXT,recording)},${HASH(PBX_EXT,iax2)},${HASH(PBX_EXT,whitelist)}))',
+    );
+    const rows = result.lookups.get('pbx_extension')!;
+    expect(rows.find((r) => r.number === '100')).toMatchObject({ whitelist: 'wlin', whitelist_out: '' });
+    expect(rows.find((r) => r.number === '101')).toMatchObject({ whitelist: '', whitelist_out: 'wlout' });
     const dial = contextOf(dialplan, 'pbx-dial-extension');
     expect(dial).toContain(' same => n,GotoIf($["${ARG5}" != ""]?whitelist)\n same => n(checked),GotoIf(');
     expect(dial).toContain(
@@ -108,20 +113,32 @@ describe('blacklist, its feature codes and whitelists in the configuration (F-4.
     expect(contextOf(dialplan, 'pbx-whitelist-wlin')).toBe('[pbx-whitelist-wlin]\nexten => +4930111,1,NoOp()\nexten => 102,1,NoOp()\n');
   });
 
-  it('OUTBOUND: the endpoint (and the IAX2 friend) carries the list; each dial-rule entry lets through only listed numbers as dialled', () => {
-    expect(pjsip).toContain('set_var=PBX_WHITELIST_OUT=wlout');
-    expect(pjsip.match(/PBX_WHITELIST_OUT/g)).toHaveLength(2);
+  it("OUTBOUND: the caller's lookup row (and the IAX2 friend) carries the list; each dial-rule entry lets through only listed numbers as dialled", () => {
+    // Not set_var on the endpoints (Asterisk does not keep it in astdb): pbx-caller reads the calling endpoint's row.
+    expect(pjsip).not.toContain('PBX_WHITELIST_OUT');
+    expect(
+      result.lookups
+        .get('pbx_extension')!
+        .filter((r) => r.whitelist_out === 'wlout')
+        .map((r) => r.number),
+    ).toEqual(['101', '102']);
+    expect(contextOf(dialplan, 'pbx-caller')).toContain(' same => n,Set(PBX_WHITELIST_OUT=${HASH(pbxcaller,whitelist_out)})');
     expect(result.files.get('iax.conf')).toContain('setvar=PBX_WHITELIST_OUT=wlout');
     const entry = contextOf(dialplan, 'pbx-dialrule-rule1');
-    expect(entry).toContain('exten => _9X.,1,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
+    expect(entry).toContain(
+      'exten => _9X.,1,Gosub(pbx-caller,s,1)\n same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)',
+    );
     expect(entry).toContain(' same => n(not-listed),NoOp(Number not on the whitelist)\n same => n,Busy(2)\n same => n,Hangup(21)');
     expect(contextOf(dialplan, 'pbx-whitelist-wlout')).toBe('[pbx-whitelist-wlout]\nexten => 900441234,1,NoOp()\n');
   });
 
-  it('without linked INBOUND lists the extension dialplan has no whitelist step', () => {
-    const plain = render(smallSnapshot()).files.get('extensions.conf')!;
-    expect(plain).not.toContain('?whitelist)');
-    expect(plain).not.toContain('PBX_WLNUM');
+  it('linking or unlinking a list changes the lookup row, not the extension dialplan', () => {
+    const snapshot = listsSnapshot();
+    snapshot.extensions = snapshot.extensions.map((e) => ({ ...e, whitelist: '' }));
+    const unlinked = render(snapshot);
+    expect(unlinked.files.get('extensions.conf')).toBe(dialplan);
+    expect(unlinked.lookups.get('pbx_extension')!.every((r) => r.whitelist === '' && r.whitelist_out === '')).toBe(true);
+    expect(lintRendered(unlinked)).toEqual([]);
   });
 
   it('a hostile stored value stops the render instead of reaching a file', () => {

@@ -82,6 +82,9 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
     recorded.trunks = recorded.trunks.map((t) => (t.name === 'Carrier-B' ? { ...t, recording: 'OUTBOUND' } : t));
     const entry = extenOf(contextOf(render(recorded).files.get('extensions.conf')!, 'pbx-dialrule-rule1'), '_9X.');
     expect(entry).toContain('same => n,GosubIf($["${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?pbx-record-call,s,1(${PBX_DIALNUM}))');
+    // The caller's recording mode is read from its lookup row (pbx-caller) before it is used.
+    expect(entry.indexOf('Gosub(pbx-caller,s,1)')).toBeGreaterThan(-1);
+    expect(entry.indexOf('Gosub(pbx-caller,s,1)')).toBeLessThan(entry.indexOf('${PBX_RECORDING}'));
     const [carrierA, carrierB] = entry.split('n(trunk2)');
     expect(carrierA).not.toMatch(/Gosub\(pbx-record-call/);
     expect(carrierB).toMatch(/Gosub\(pbx-record-call,s,1\(\$\{PBX_DIALNUM\}\)\)\n same => n,Dial\(PJSIP\/\$\{PBX_DIALNUM\}@Carrier-B/);
@@ -99,9 +102,10 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
   it('an entry strips its prefix, prepends, sets the caller ID and tries its trunks in order, skipping a full one and failing over only when a trunk cannot carry the call', () => {
     const out = extenOf(contextOf(dialplan, 'pbx-dialrule-rule1'), '_9X.');
     const steps = out.trim().split('\n');
-    // First the OUTBOUND whitelist check (F-4.5.10; test/pbx/render/blacklist-whitelists.test.ts).
-    expect(steps[0]).toBe('exten => _9X.,1,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
-    expect(steps[1]).toBe(' same => n,Set(PBX_DIALNUM=${EXTEN:1})');
+    // First the calling extension's data (pbx-caller), then the OUTBOUND whitelist check (F-4.5.10; test/pbx/render/blacklist-whitelists.test.ts).
+    expect(steps[0]).toBe('exten => _9X.,1,Gosub(pbx-caller,s,1)');
+    expect(steps[1]).toBe(' same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
+    expect(steps[2]).toBe(' same => n,Set(PBX_DIALNUM=${EXTEN:1})');
     expect(out).toContain('Set(PBX_CID=${PBX_CID1})');
     // Carrier-A: at most 2 calls; a full trunk is skipped to Carrier-B.
     expect(out).toContain(' same => n,GotoIf($[${GROUP_COUNT(Carrier-A@pbx-trunk-calls)} >= 2]?trunk2)\n same => n,Set(GROUP(pbx-trunk-calls)=Carrier-A)');
@@ -136,9 +140,18 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
     expect(result.warnings).toContain('dial rule Branch entry 1 (8|[2-5]XX) has no enabled trunk: its calls get congestion');
   });
 
-  it("the extension's outbound caller IDs reach its endpoint", () => {
-    const pjsip = result.files.get('pjsip.conf')!;
-    expect(pjsip).toContain('set_var=PBX_CID1=+4930123100\nset_var=PBX_CID2=+4930999');
+  it("the extension's outbound caller IDs reach the calls it makes: its lookup row, read by pbx-caller before an entry uses them", () => {
+    // Not set_var on the endpoint: Asterisk does not keep set_var of an endpoint stored in astdb.
+    expect(result.files.get('pjsip.conf')!).not.toContain('PBX_CID');
+    expect(result.lookups.get('pbx_extension')!.find((r) => r.number === '100')).toMatchObject({ cid1: '+4930123100', cid2: '+4930999' });
+    expect(contextOf(dialplan, 'pbx-caller')).toContain(
+      'Set(HASH(pbxcaller)=${REALTIME_HASH(pbx_extension,number,${CHANNEL(endpoint)})})\n same => n,GotoIf($["${HASH(pbxcaller,number)}" = ""]?done)\n same => n,Set(PBX_RECORDING=${HASH(pbxcaller,recording)})\n same => n,Set(PBX_CID1=${HASH(pbxcaller,cid1)})\n same => n,Set(PBX_CID2=${HASH(pbxcaller,cid2)})',
+    );
+    for (const name of ['_9X.', '_900XXXXXXX']) {
+      const entry = extenOf(contextOf(dialplan, 'pbx-dialrule-rule1'), name);
+      expect(entry.indexOf('Gosub(pbx-caller,s,1)'), name).toBeGreaterThan(-1);
+      expect(entry.indexOf('Gosub(pbx-caller,s,1)'), name).toBeLessThan(entry.indexOf('${PBX_CID'));
+    }
   });
 
   it('each permission includes the contexts of the rights it grants, then its rules in order; one without allowPickup has no pickup include', () => {
@@ -180,8 +193,10 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
     });
     snapshot.dialPermissions[0]!.dialRules.push('rule3');
     const issues = lintRendered(render(snapshot));
-    expect(issues.map((i) => i.code)).toEqual(['UNREACHABLE_NUMBER']);
-    expect(issues[0]!.message).toMatch(
+    // The extensions' pattern over the whole range (100–899) is searched first: the entry's pattern can never be chosen.
+    expect(issues.map((i) => i.code).sort()).toEqual(['SHADOWED_PATTERN', 'UNREACHABLE_NUMBER']);
+    expect(issues.find((i) => i.code === 'SHADOWED_PATTERN')!.message).toMatch(/\[pbx-dialrule-rule3\] exten _1XX: .*_\[1-8\]XX \(\[pbx-extensions\]/);
+    expect(issues.find((i) => i.code === 'UNREACHABLE_NUMBER')!.message).toMatch(
       /number 100 \(dial rule Local entry 1 \(\|1XX\) in dial permission DialPlan1\) dialled from \[pbx-permission-DialPlan1\] reaches .* expected context pbx-dialrule-rule3/,
     );
   });

@@ -130,20 +130,33 @@ describe('inbound routing: the inbound context of a client-mode trunk (F-4.2.4, 
     expect(steps(dialplan, 'pbx-inbound-hq', 's').slice(0, 4)).toEqual(['Set(__PBX_DID=)', 'Goto(route)', '(ruri)Set(__PBX_DID=${FILTER(0123456789+,${PBX_RURI})})', '(route)Set(__PBX_TRUNK=hq)']);
   });
 
-  it('a trunk without a route goes to the operator extension; without an operator too, the caller hears a refusal and the apply report says so', () => {
+  it('a trunk without a route goes to the operator extension while it exists and is enabled (looked up per call), else the caller hears a refusal; the apply report says so', () => {
+    const refusal = ['Answer()', 'Playback(ss-noservice)', 'Hangup()'];
     const toOperator = render(routed({ inboundRoutes: [] }));
-    expect(steps(toOperator.files.get('extensions.conf')!, 'pbx-inbound-ITSP-1', 's').at(-1)).toBe('Goto(pbx-extensions,100,1)');
+    const dialplan = toOperator.files.get('extensions.conf')!;
+    expect(steps(dialplan, 'pbx-inbound-ITSP-1', 's').slice(-4)).toEqual(['GotoIf($["${REALTIME_FIELD(pbx_extension,number,100,enabled)}" = "1"]?pbx-extensions,100,1)', ...refusal]);
     expect(toOperator.warnings.filter((w) => /inbound route/.test(w))).toEqual([]);
     expect(lintRendered(toOperator)).toEqual([]);
 
-    // The operator (100) disabled: nobody takes the calls of either trunk.
+    // The operator (100) disabled: the dialplan stays as it is (the lookup says no), nobody takes the calls of either trunk.
     const base = routed({ inboundRoutes: [] });
     const refused = render({ ...base, extensions: base.extensions.map((e) => (e.number === '100' ? { ...e, enabled: false } : e)) });
-    expect(steps(refused.files.get('extensions.conf')!, 'pbx-inbound-hq', 's').slice(-3)).toEqual(['Answer()', 'Playback(ss-noservice)', 'Hangup()']);
+    expect(refused.files.get('extensions.conf')).toBe(dialplan);
+    expect(refused.lookups.get('pbx_extension')!.find((r) => r.number === '100')!.enabled).toBe('0');
     expect(refused.warnings.filter((w) => /inbound route/.test(w))).toEqual([
       'trunk ITSP-1 has no inbound route and the operator extension 100 does not exist or is disabled: its calls hear "not in service" and are hung up',
       'trunk hq has no inbound route and the operator extension 100 does not exist or is disabled: its calls hear "not in service" and are hung up',
     ]);
+
+    // No operator set, or one whose number no extension can have: the refusal alone.
+    for (const operatorExtension of ['', '12345']) {
+      const none = render({ ...base, settings: { ...base.settings, pbx: { ...base.settings.pbx, operatorExtension } } });
+      expect(steps(none.files.get('extensions.conf')!, 'pbx-inbound-hq', 's').slice(-4)).toEqual([
+        'GotoIf($[${DIALPLAN_EXISTS(pbx-did-routes,${PBX_DID},1)}]?pbx-did-routes,${PBX_DID},1)',
+        ...refusal,
+      ]);
+      expect(lintRendered(none)).toEqual([]);
+    }
   });
 
   it('server-mode trunks keep their dial permission context and have no inbound context; a disabled trunk has none either', () => {

@@ -61,13 +61,30 @@ describe('PbxSettings reach the configuration, field by field', () => {
     expect(off.dialExtension).not.toContain('exten => o,');
     const on = renderWith({ pressZeroToOperator: true, operatorExtension: '101' });
     expect(on.voicemailConf).toContain('operator=yes');
-    expect(on.dialExtension).toContain('Read(PRESSED,vm-reachoper,1,,2,5)\n same => n,GotoIf($["${PRESSED}" = "0"]?o,1)');
-    expect(on.dialExtension).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
-    expect(on.voicemailContext).toContain('exten => o,1,Goto(pbx-extensions,101,1)');
-    // An operator that does not exist, or is disabled, is not offered; the apply report says why.
+    // 0 is offered only while the operator exists and is enabled: looked up when the caller would be offered it.
+    const operatorOn = '${REALTIME_FIELD(pbx_extension,number,101,enabled)}';
+    expect(on.dialExtension).toContain(
+      `GotoIf($["${operatorOn}" != "1"]?no-operator)\n same => n,Read(PRESSED,vm-reachoper,1,,2,5)\n same => n,GotoIf($["\${PRESSED}" = "0"]?pbx-extensions,101,1)\n same => n(no-operator),Return()`,
+    );
+    // app_voicemail offers 0 only where the context has `o`: the message is left in pbx-voicemail-operator while the operator can take the call.
+    expect(on.dialExtension).toContain(`n(vm-unavailable),GotoIf($["${operatorOn}" = "1"]?pbx-voicemail-operator,\${ARG1},1)\n same => n,VoiceMail(\${ARG1}@default,u)`);
+    expect(on.dialExtension).toContain(`n(vm-busy),GotoIf($["${operatorOn}" = "1"]?pbx-voicemail-operator,\${ARG1},busy)\n same => n,VoiceMail(\${ARG1}@default,b)`);
+    expect(on.voicemailContext).toContain(`GotoIf($["${operatorOn}" = "1"]?pbx-voicemail-operator,\${EXTEN},1)\n same => n,VoiceMail(\${EXTEN}@default,u)`);
+    expect(on.dialplan).toContain(
+      '[pbx-voicemail-operator]\nexten => _X.,1,VoiceMail(${EXTEN}@default,u)\n same => n,Hangup()\n same => n(busy),VoiceMail(${EXTEN}@default,b)\n same => n,Hangup()\nexten => o,1,Goto(pbx-extensions,101,1)\n',
+    );
+    for (const text of [on.dialExtension, on.voicemailContext, off.dialExtension, off.voicemailContext]) expect(text).not.toContain('exten => o,');
+    expect(off.dialplan).not.toContain('pbx-voicemail-operator');
+    // An operator that is disabled (103), or gone: the same lines, the lookup says no when a call comes; the apply report says why.
     const missing = renderWith({ pressZeroToOperator: true, operatorExtension: '103' });
-    expect(missing.voicemailConf).toContain('operator=no');
-    expect(missing.dialExtension).not.toContain('vm-reachoper');
+    // voicemail.conf follows the setting alone; app_voicemail offers 0 only where the dialplan has `o`.
+    expect(missing.voicemailConf).toContain('operator=yes');
+    expect(missing.voicemailContext).not.toContain('exten => o,');
+    const snapshot = smallSnapshot();
+    snapshot.settings.pbx = { ...snapshot.settings.pbx, pressZeroToOperator: true, operatorExtension: '103' };
+    snapshot.extensions = snapshot.extensions.map((e) => (e.number === '103' ? { ...e, enabled: true } : e));
+    expect(render(snapshot).files.get('extensions.conf')).toBe(missing.dialplan);
+    expect(missing.result.lookups.get('pbx_extension')!.find((r) => r.number === '103')!.enabled).toBe('0');
     expect(missing.result.warnings.join()).toContain('operator extension 103 does not exist or is disabled');
   });
 });

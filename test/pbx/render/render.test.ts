@@ -111,7 +111,9 @@ describe('render: small fixture', () => {
     expect(e100.get('named_pickup_group')).toEqual(['1,2']);
     expect(e100.get('transport')).toEqual(['transport-udp']);
     expect(e100.get('dtmf_mode')).toEqual(['rfc4733']);
-    expect(e100.has('media_encryption')).toBe(false);
+    // Every option the server sets is written, off ones with their explicit default (a pushed object needs them).
+    expect(e100.get('media_encryption')).toEqual(['no']);
+    expect(e100.has('acl')).toBe(false);
 
     const e101 = sectionOf(pjsip, '101', 'endpoint');
     expect(e101.get('media_encryption')).toEqual(['sdes']);
@@ -123,8 +125,12 @@ describe('render: small fixture', () => {
     expect(e101.get('send_pai')).toEqual(['yes']);
     expect(e101.get('send_rpid')).toEqual(['no']);
     expect(e101.get('language')).toEqual(['en']);
-    expect(e101.get('deny')).toEqual(['0.0.0.0/0.0.0.0', '::/0']);
-    expect(e101.get('permit')).toEqual(['192.168.1.0/24']);
+    // Its trusted addresses: one named ACL of acl.conf, which holds the deny/permit rules.
+    expect(e101.has('deny') || e101.has('permit')).toBe(false);
+    expect(e101.get('acl')).toEqual([expect.stringMatching(/^pbx-acl-[0-9a-f]{12}$/)]);
+    const acl = sectionOf(files.get('acl.conf')!, e101.get('acl')![0]!);
+    expect(acl.get('deny')).toEqual(['0.0.0.0/0.0.0.0', '::/0']);
+    expect(acl.get('permit')).toEqual(['192.168.1.0/24']);
     expect(sectionOf(pjsip, '101', 'aor').get('max_contacts')).toEqual(['1']);
     expect(sectionOf(pjsip, '101', 'aor').get('remove_existing')).toEqual(['yes']);
 
@@ -143,9 +149,17 @@ describe('render: small fixture', () => {
   it('a disabled extension has no endpoint, so it cannot register; calling it gets congestion', () => {
     expect(() => sectionOf(pjsip, '103', 'endpoint')).toThrow();
     expect(() => sectionOf(pjsip, '103-auth', 'auth')).toThrow();
-    expect(dialplan).toContain('exten => 103,1,NoOp(Extension 103 is disabled)');
-    // Not a ring target of its departments either.
-    expect(dialplan).toContain('Dial(Local/100@pbx-department-member/n&Local/101@pbx-department-member/n,20)');
+    // Calling it: its lookup row says disabled, and the check proves the number reaches that branch (congestion).
+    expect(dialplan).toContain(' same => n(disabled),NoOp(Extension ${EXTEN} is disabled)\n same => n,Congestion(5)\n same => n,Hangup()');
+    expect(render(smallSnapshot()).expectations).toContainEqual({
+      number: '103',
+      context: 'pbx-internal',
+      reaches: { step: 'NoOp(Extension ${EXTEN} is disabled)' },
+      owner: 'extension 103',
+      lookup: { family: 'pbx_extension', key: '103' },
+    });
+    // Its departments still list it; its leg answers busy while it is disabled (looked up when it is rung).
+    expect(dialplan).toContain('Dial(Local/100@pbx-department-member/n&Local/101@pbx-department-member/n&Local/103@pbx-department-member/n,20)');
   });
 
   it('renders the transports and globals from the SIP settings', () => {
@@ -168,30 +182,48 @@ describe('render: small fixture', () => {
   it('a department rings every contact of a member, honours its DND and records what it receives, as a direct call does', () => {
     const snapshot = smallSnapshot();
     snapshot.extensions[1] = { ...snapshot.extensions[1]!, recording: 'INBOUND' };
+    // The member's recording mode is looked up when it is rung: the dialplan stays as it is.
     const text = render(snapshot).files.get('extensions.conf')!;
-    expect(text).toContain('Dial(Local/100@pbx-department-member/n&Local/101@pbx-department-member-recorded/n,20)');
+    expect(text).toBe(dialplan);
     const member = text.slice(text.indexOf('[pbx-department-member-dial]')).split('\n\n')[0]!;
+    expect(member).toContain(
+      'exten => s,1,Set(HASH(PBX_EXT)=${REALTIME_HASH(pbx_extension,number,${ARG1})})\n same => n,GotoIf($["${HASH(PBX_EXT,number)}" != "${ARG1}" | "${HASH(PBX_EXT,enabled)}" != "1"]?busy)',
+    );
+    expect(member).toContain('GotoIf($["${HASH(PBX_EXT,recording)}" != "INBOUND" & "${HASH(PBX_EXT,recording)}" != "BOTH"]?dial)');
     expect(member).toContain('GotoIf(${DB_EXISTS(DND/${ARG1})}?busy)');
     expect(member).toContain('Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})');
     expect(member).toContain('MixMonitor(');
     expect(member).toContain('b(pbx-alert-info^s^1(${PBX_ALERT_INFO}))');
   });
 
-  it('voicemail boxes for extensions with voicemail on; the feature codes', () => {
-    const vm = files.get('voicemail.conf')!;
-    expect(vm).toContain('100 => 1234,Alice,alice@example.com');
-    expect(vm).not.toContain('102 =>');
+  it('voicemail boxes come from the realtime view, not voicemail.conf; the feature codes', () => {
+    expect(files.get('voicemail.conf')!).not.toMatch(/^\d+ =>/m);
     for (const code of ['*60', '*61', '*8', '_**X.', '*74', '*074']) expect(dialplan).toContain(`exten => ${code},1,`);
-    expect(dialplan).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,OFF,0))');
-    expect(dialplan).toContain('exten => 102,1,Gosub(pbx-dial-extension,s,1(102,0,OFF,1))');
+    // The extensions' numbers are one pattern over the user extension range (100–899); what each has is looked up per call.
+    expect(dialplan).toContain('exten => _[1-8]XX,hint,PJSIP/${EXTEN}\nexten => _[1-8]XX,1,Set(HASH(PBX_EXT)=${REALTIME_HASH(pbx_extension,number,${EXTEN})})');
+    expect(dialplan).not.toMatch(/^exten => 10[0-3],/m);
+    const rows = render(smallSnapshot()).lookups.get('pbx_extension')!;
+    expect(rows.find((r) => r.number === '100')).toMatchObject({ enabled: '1', voicemail: '1', recording: 'OFF', iax2: '0' });
+    expect(rows.find((r) => r.number === '102')).toMatchObject({ enabled: '1', voicemail: '0', recording: 'OFF', iax2: '1' });
   });
 
   it('records calls with MixMonitor: the callee by its mode (INBOUND/BOTH), the caller by the mode its endpoint carries (OUTBOUND/BOTH)', () => {
     const snapshot = smallSnapshot();
     snapshot.extensions[0] = { ...snapshot.extensions[0]!, recording: 'BOTH' };
     const { files: recorded } = render(snapshot);
-    expect(recorded.get('extensions.conf')).toContain('exten => 100,1,Gosub(pbx-dial-extension,s,1(100,1,BOTH,0))');
-    expect(sectionOf(recorded.get('pjsip.conf')!, '100', 'endpoint').get('set_var')).toEqual(['PBX_RECORDING=BOTH']);
+    // The callee's mode comes from its lookup row (ARG3): the dialplan stays as it is.
+    expect(recorded.get('extensions.conf')).toBe(dialplan);
+    expect(
+      render(snapshot)
+        .lookups.get('pbx_extension')!
+        .find((r) => r.number === '100')!.recording,
+    ).toBe('BOTH');
+    expect(dialplan).toContain('Gosub(pbx-dial-extension,s,1(${EXTEN},${HASH(PBX_EXT,voicemail)},${HASH(PBX_EXT,recording)},');
+    // The caller's mode: no set_var on its endpoint (astdb does not keep it); pbx-caller reads it from the lookup row of the calling endpoint.
+    expect(sectionOf(recorded.get('pjsip.conf')!, '100', 'endpoint').has('set_var')).toBe(false);
+    expect(dialplan.slice(dialplan.indexOf('[pbx-caller]')).split('\n\n')[0]).toContain(
+      'Set(HASH(pbxcaller)=${REALTIME_HASH(pbx_extension,number,${CHANNEL(endpoint)})})\n same => n,GotoIf($["${HASH(pbxcaller,number)}" = ""]?done)\n same => n,Set(PBX_RECORDING=${HASH(pbxcaller,recording)})',
+    );
     expect(dialplan).toContain('GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)');
     expect(dialplan).toContain(
       ' same => n(record),MixMonitor(call-${STRFTIME(${EPOCH},UTC,%Y%m%dT%H%M%S)}-${FILTER(0-9A-Za-z+.,${CALLERID(num)})}-${FILTER(0-9A-Za-z+.,${ARG1})}-${FILTER(0-9A-Za-z.,${CHANNEL(linkedid)})}-${FILTER(0-9A-Za-z.,${UNIQUEID})}.wav,b)\n same => n,Goto(dial)',
@@ -239,7 +271,8 @@ describe('render: hostile values never reach a file', () => {
   const hostile = ['x\n[evil]\ntype=endpoint', 'x;comment', 'x[1]', 'x"quote', 'x\\escape', 'x\u0000'];
   for (const value of hostile) {
     it(`refuses ${JSON.stringify(value)}`, () => {
-      for (const field of ['name', 'password', 'email', 'voicemailPin'] as const) {
+      // email and voicemailPin reach no file any more: app_voicemail reads them from the realtime view (the field rules keep them clean).
+      for (const field of ['name', 'password'] as const) {
         const snapshot = smallSnapshot();
         snapshot.extensions[0] = extension('100', { [field]: value });
         expect(() => render(snapshot), field).toThrow(RenderError);
@@ -272,7 +305,7 @@ describe('render: large fixture', () => {
     const { files } = render(largeSnapshot());
     expect(files.get('pjsip.conf')!.match(/^type=endpoint$/gm)).toHaveLength(4000);
     expect(files.get('pjsip.conf')!.match(/^type=auth$/gm)).toHaveLength(4000);
-    expect(files.get('voicemail.conf')!.match(/^\d+ => /gm)).toHaveLength(2666);
+    expect(files.get('voicemail.conf')!).not.toMatch(/^\d+ =>/m);
     expect(files.get('extensions.conf')!.match(/^\[pbx-department-\d+\]$/gm)).toHaveLength(100);
   });
 });

@@ -161,7 +161,8 @@ export class AriHttpServer {
     }
     if (match.operation.upgrade) return 'upgrade-required';
     let parsedBody: Record<string, unknown> | undefined;
-    if (body.trim()) {
+    // ast_http_get_json reads a body only when it is declared JSON; any other is ignored.
+    if (body.trim() && isJson(req.headers['content-type'])) {
       try {
         const value: unknown = JSON.parse(body);
         parsedBody = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
@@ -247,6 +248,11 @@ export class AriHttpServer {
     ws.on('close', () => this.runtime.applications.detach(session));
     ws.on('error', () => this.runtime.applications.detach(session));
   }
+}
+
+/** Content-Type without parameters, compared as Asterisk does. */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]?.toLowerCase() === 'application/json';
 }
 
 /** Splits an ARI path and decodes each segment on its own, so `PJSIP%2F100` stays one segment. */

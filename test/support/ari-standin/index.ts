@@ -1,12 +1,13 @@
 import type { ConnectionInfo } from './applications.js';
 import type { CallHandle } from './call-model.js';
+import { CONFIG_CLASS, type ConfigRequest, type DynamicObjectView, type PushFailure } from './dynamic-config.js';
 import { AriHttpServer, type BootPhase } from './http-server.js';
 import type { InboundCallOptions } from './inbound-call.js';
 import type { RegisterOptions } from './registration-flow.js';
 import type { StasisCallHandle } from './stasis-flow.js';
 import { StandinRuntime, type ReloadAttempt, type ReloadFailureStatus, type ResolvedOptions } from './runtime.js';
 
-export type { BootPhase, CallHandle, ConnectionInfo, InboundCallOptions, RegisterOptions, ReloadAttempt, ReloadFailureStatus, StasisCallHandle };
+export type { BootPhase, CallHandle, ConfigRequest, ConnectionInfo, DynamicObjectView, InboundCallOptions, PushFailure, RegisterOptions, ReloadAttempt, ReloadFailureStatus, StasisCallHandle };
 
 export interface AriStandinOptions {
   username: string;
@@ -116,6 +117,21 @@ export interface AriStandin {
   readonly reloadAttempts: readonly ReloadAttempt[];
   /** Makes every reload of `module` fail with Asterisk's 404 or 409 answer; `null` heals it. */
   failReload(module: string, status: ReloadFailureStatus | null): void;
+  /**
+   * Objects pushed through /asterisk/config/dynamic (res_pjsip endpoint, auth,
+   * aor, kept in astdb: they survive restarts), as Asterisk would read them back.
+   */
+  readonly dynamicObjects: readonly DynamicObjectView[];
+  /** One pushed object (`dynamicObject('res_pjsip', 'auth', '200')?.fields.password`); undefined when absent or file-defined. */
+  dynamicObject(configClass: string, type: string, id: string): DynamicObjectView | undefined;
+  /** Every GET, PUT and DELETE on /asterisk/config/dynamic since start, with the status answered. */
+  readonly configRequests: readonly ConfigRequest[];
+  /**
+   * The next `count` (default 1) PUT/DELETE on /asterisk/config/dynamic that
+   * match `method`/`type`/`id` fail with `status` and change nothing; 400, 403,
+   * 404 and 500 answer with Asterisk's own body for that request.
+   */
+  failPushes(failure: PushFailure): void;
   /** Open /ari/events WebSockets. */
   readonly connections: readonly ConnectionInfo[];
   readonly bootPhase: BootPhase;
@@ -127,8 +143,10 @@ export interface AriStandin {
    * registered contacts survive (astdb): their endpoints are online, the
    * contacts NonQualified until `qualify()`; no event announces them.
    * `keepContacts: false` brings every endpoint back offline instead.
+   * Pushed objects come back from astdb; `wipeAstdb: true` is a restart with
+   * an empty astdb: no pushed objects, contacts or custom device states.
    */
-  restart(options?: { keepContacts?: boolean }): Promise<void>;
+  restart(options?: { keepContacts?: boolean; wipeAstdb?: boolean }): Promise<void>;
 }
 
 const DEFAULT_BOOT_PHASE_MS = 100;
@@ -213,6 +231,14 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
       return runtime.reloadAttempts;
     },
     failReload: (module, status) => runtime.failReload(module, status),
+    get dynamicObjects() {
+      return runtime.dynamicConfig.views();
+    },
+    dynamicObject: (configClass, type, id) => (configClass === CONFIG_CLASS ? runtime.dynamicConfig.view(type, id) : undefined),
+    get configRequests() {
+      return runtime.dynamicConfig.requests;
+    },
+    failPushes: (failure) => runtime.dynamicConfig.failPushes(failure),
     get connections() {
       return runtime.applications.connections();
     },
@@ -223,7 +249,7 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
     stop: () => server.stopAbruptly(),
     restart: async (restartOptions) => {
       await server.stopAbruptly();
-      runtime.reset({ keepContacts: restartOptions?.keepContacts ?? true });
+      runtime.reset({ keepContacts: restartOptions?.keepContacts ?? true, wipeAstdb: restartOptions?.wipeAstdb ?? false });
       await server.listen(port);
     },
   };

@@ -109,6 +109,13 @@ export class PbxState {
     return record;
   }
 
+  /** The endpoint leaves the listings; its channels and device state stay as they are. */
+  removeEndpoint(resource: string): EndpointRecord | undefined {
+    const endpoint = this.endpoints.get(resource);
+    this.endpoints.delete(resource);
+    return endpoint;
+  }
+
   requireEndpoint(resource: string): EndpointRecord {
     const endpoint = this.endpoints.get(resource);
     if (!endpoint) throw new Error(`ARI stand-in: no endpoint ${TECHNOLOGY}/${resource}`);

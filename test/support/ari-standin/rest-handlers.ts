@@ -10,7 +10,7 @@ import type { CallerIdJson } from './snapshots.js';
 export interface RestRequest {
   pathVars: Readonly<Record<string, string>>;
   query: URLSearchParams;
-  /** Parsed JSON body; ARI accepts query parameters there too. */
+  /** Parsed JSON body (an object, or an array a client sent); ARI accepts query parameters there too. */
   body: Record<string, unknown> | undefined;
 }
 
@@ -65,6 +65,12 @@ export function createRestHandlers(runtime: StandinRuntime): Record<RestOperatio
       const outcome = runtime.setGlobalVariable(variable, param(request, 'value') ?? '');
       return outcome === 'done' ? noContent() : ariError(501, `ARI stand-in: writing ${variable} is not modelled`, 'Not Implemented');
     },
+
+    'asterisk.getObject': (request) => runtime.dynamicConfig.get(pathVar(request, 'configClass'), pathVar(request, 'objectType'), pathVar(request, 'id')),
+
+    'asterisk.updateObject': (request) => runtime.dynamicConfig.update(pathVar(request, 'configClass'), pathVar(request, 'objectType'), pathVar(request, 'id'), request.body),
+
+    'asterisk.deleteObject': (request) => runtime.dynamicConfig.delete(pathVar(request, 'configClass'), pathVar(request, 'objectType'), pathVar(request, 'id')),
 
     'endpoints.list': () => ok(endpointList(runtime)),
 

@@ -1,15 +1,18 @@
 import os from 'node:os';
-import { deviceStateChanged, globalVarset } from './ari-events.js';
+import { deviceStateChanged, globalVarset, peerStatusChange } from './ari-events.js';
 import { ariTimestamp } from './ari-time.js';
 import { ApplicationRegistry } from './applications.js';
 import type { Call, CallHandle } from './call-model.js';
 import { answerCallee, answerOriginated, originateCall, placeCall, placeInboundCall, type OriginateRequest } from './call-setup.js';
 import { hangupCall, rejectBusy } from './call-teardown.js';
 import { holdCall } from './call-hold.js';
+import { DynamicConfig, type ConfigChange } from './dynamic-config.js';
 import { initialDeviceStates, isDeviceState, mailboxId, publishMailboxDeviceState } from './device-states.js';
 import { answerInbound, arriveFromTrunk, endInbound, type InboundCallOptions } from './inbound-call.js';
 import type { FlowContext } from './flow-context.js';
-import { PbxState, type EndpointConfig } from './pbx-state.js';
+import { PbxState, type ContactRecord, type EndpointConfig } from './pbx-state.js';
+import { applyField, callerName, newPjsipObject, type PjsipObject } from './pjsip-object.js';
+import type { PjsipObjectType } from './pjsip-object-fields.js';
 import { qualifyContact, registerContact, unregisterContact, type RegisterOptions } from './registration-flow.js';
 import type { ChannelJson } from './snapshots.js';
 import { answerStasis, enterStasis, hangupStasis, phoneHangsUpStasis, type StasisCall } from './stasis-flow.js';
@@ -74,6 +77,13 @@ export class StandinRuntime {
   readonly reloadAttempts: ReloadAttempt[] = [];
   /** `<astspooldir>/recording`: files, so they survive restarts. */
   readonly storedRecordings = new StoredRecordings();
+  /** Objects pushed through ARI's dynamic configuration, kept in astdb: they survive restarts. */
+  readonly dynamicConfig = new DynamicConfig({
+    fileObject: (type, id) => this.fileObject(type, id),
+    changed: (change) => this.applyConfigChange(change),
+  });
+  /** Contacts of deleted pushed endpoints: they stay on their AOR (in astdb) until they expire. */
+  private readonly lingeringContacts = new Map<string, ContactRecord[]>();
   private readonly configuredEndpoints: EndpointConfig[];
   private readonly calls = new Map<string, Call>();
   /** Originated calls into an application context (only their ringing is modelled). */
@@ -98,9 +108,19 @@ export class StandinRuntime {
    * until `qualify`. Mailboxes keep their messages. No event is sent for any
    * of it: Asterisk publishes these states while booting, before an ARI
    * client can connect, so the listings alone carry them.
+   *
+   * Pushed endpoints come back from astdb (offline, or with their kept
+   * contacts), except those Asterisk cannot read back. `wipeAstdb` is a
+   * restart with an empty astdb: no pushed objects, no contacts, no custom
+   * device states.
    */
-  reset({ keepContacts }: { keepContacts: boolean }): void {
+  reset({ keepContacts, wipeAstdb = false }: { keepContacts: boolean; wipeAstdb?: boolean }): void {
     const previous = this.generation === 0 ? undefined : this.state;
+    if (wipeAstdb) {
+      this.dynamicConfig.wipe();
+      this.lingeringContacts.clear();
+    }
+    const keepAstdb = keepContacts && !wipeAstdb;
     this.generation++;
     this.applications.clear();
     this.calls.clear();
@@ -112,19 +132,31 @@ export class StandinRuntime {
       dialplanContext: this.options.dialplanContext,
       channelvars: this.options.channelvars,
     });
+    // res_pjsip loads every endpoint at start; one it cannot read is skipped.
+    for (const id of this.dynamicConfig.ids('endpoint')) {
+      const object = this.dynamicConfig.readable('endpoint', id);
+      if (object) this.state.addEndpoint(this.dynamicEndpointConfig(id, object));
+    }
     for (const mailbox of this.options.mailboxes) this.state.mailboxes.set(mailboxId(mailbox), 0);
     if (previous) {
       for (const [mailbox, waiting] of previous.mailboxes) this.state.mailboxes.set(mailbox, waiting);
       // func_devstate keeps custom device states in astdb (CustomDevstate) and restores them at load.
-      for (const [name, value] of previous.customDevices) this.state.customDevices.set(name, value);
+      if (!wipeAstdb) for (const [name, value] of previous.customDevices) this.state.customDevices.set(name, value);
       for (const [resource, before] of previous.endpoints) {
         const endpoint = this.state.endpoints.get(resource);
         if (!endpoint) continue;
         endpoint.autoAnswer = before.autoAnswer;
-        if (keepContacts) {
+        if (keepAstdb) {
           endpoint.contacts = before.contacts.map((contact) => ({ ...contact, status: 'NonQualified' as const }));
         }
       }
+    }
+    if (!keepAstdb) this.lingeringContacts.clear();
+    for (const [resource, contacts] of this.lingeringContacts) {
+      this.lingeringContacts.set(
+        resource,
+        contacts.map((contact) => ({ ...contact, status: 'NonQualified' as const })),
+      );
     }
     initialDeviceStates(this.state);
     for (const [name, value] of this.state.customDevices) this.state.publishedDeviceStates.set(name, value);
@@ -137,6 +169,8 @@ export class StandinRuntime {
   }
 
   addEndpoint(resource: string, callerName = ''): void {
+    // The same id in the file and in astdb crashed Asterisk: an id lives in one wizard only.
+    if (this.dynamicConfig.has('endpoint', resource)) throw new Error(`ARI stand-in: endpoint ${resource} was pushed through ARI; it cannot also be in the configuration file`);
     if (!this.configuredEndpoints.some((endpoint) => endpoint.resource === resource)) {
       this.configuredEndpoints.push({ resource, callerName });
     }
@@ -144,6 +178,9 @@ export class StandinRuntime {
   }
 
   register(resource: string, options: RegisterOptions): void {
+    if (this.dynamicConfig.has('endpoint', resource) && !this.dynamicConfig.readable('endpoint', resource)) {
+      throw new Error(`ARI stand-in: endpoint ${resource} was pushed without codecs (allow); Asterisk cannot read it back, so its REGISTER is refused`);
+    }
     registerContact(this.flow, resource, options);
   }
 
@@ -157,6 +194,55 @@ export class StandinRuntime {
     for (const name of resources) {
       for (const contact of this.state.requireEndpoint(name).contacts) qualifyContact(this.flow, name, contact);
     }
+  }
+
+  /** A configured endpoint as GET /asterisk/config/dynamic shows it: the stand-in knows only its caller name, the rest shows defaults. */
+  private fileObject(type: PjsipObjectType, id: string): PjsipObject | undefined {
+    const configured = type === 'endpoint' ? this.configuredEndpoints.find((endpoint) => endpoint.resource === id) : undefined;
+    if (!configured) return undefined;
+    const object = newPjsipObject('endpoint');
+    if (configured.callerName) applyField(object, 'callerid', configured.callerName);
+    return object;
+  }
+
+  private dynamicEndpointConfig(id: string, object: PjsipObject): EndpointConfig {
+    const aor = this.dynamicConfig.readable('aor', id);
+    const maxContacts = Number(aor?.values.get('max_contacts') ?? '0');
+    return { resource: id, callerName: callerName(object), maxContacts: maxContacts > 0 ? maxContacts : undefined };
+  }
+
+  /**
+   * A pushed endpoint is an endpoint of the PBX (offline until a phone
+   * registers; no event announces it); deleted, it leaves the listings without
+   * an event, even while registered: its contact stays on the AOR until it
+   * expires, and comes back with the endpoint if it is pushed again (two
+   * PeerStatusChange Reachable, as seen on Asterisk 22.10.1). A pushed AOR
+   * gives the endpoint of the same id its max_contacts.
+   */
+  private applyConfigChange(change: ConfigChange): void {
+    if (change.type === 'aor') {
+      const endpoint = this.dynamicConfig.has('endpoint', change.id) ? this.state.endpoints.get(change.id) : undefined;
+      const aor = change.kind === 'saved' ? Number(change.object.values.get('max_contacts') ?? '0') : 0;
+      if (endpoint) endpoint.maxContacts = aor > 0 ? aor : Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (change.type !== 'endpoint') return;
+    if (change.kind === 'deleted') {
+      const removed = this.state.removeEndpoint(change.id);
+      if (removed && removed.contacts.length > 0) this.lingeringContacts.set(change.id, removed.contacts);
+      return;
+    }
+    const existing = this.state.endpoints.get(change.id);
+    if (existing) {
+      existing.callerName = callerName(change.object);
+      return;
+    }
+    const endpoint = this.state.addEndpoint(this.dynamicEndpointConfig(change.id, change.object));
+    const contacts = this.lingeringContacts.get(change.id);
+    if (!contacts) return;
+    this.lingeringContacts.delete(change.id);
+    endpoint.contacts = contacts;
+    for (let i = 0; i < 2; i++) this.flow.emit(peerStatusChange(this.state.endpointJson(change.id), 'Reachable'));
   }
 
   /** Replaces extensions.conf's [globals]; takes effect (and is announced) at the next pbx_config reload. */

@@ -102,6 +102,10 @@ export const MODELS: Readonly<Record<ResourceName, Readonly<Record<string, Model
       },
     },
     StatusInfo: { description: 'Info about Asterisk status', properties: { startup_time: 'Date', last_reload_time: 'Date' } },
+    ConfigTuple: {
+      description: 'A key/value pair that makes up part of a configuration object.',
+      properties: { attribute: 'string', value: 'string' },
+    },
     AsteriskPing: {
       description: 'Asterisk ping information',
       properties: { asterisk_id: 'string', ping: 'string', timestamp: 'string' },

@@ -1,0 +1,41 @@
+import type { ObjectContribution } from '../../domains/types.js';
+import type { PbxSnapshot } from '../render/snapshot.js';
+import { Composed, file, RenderError, section, type OptionValue } from '../render/text.js';
+import type { PushedObject } from './types.js';
+
+/** The astdb family under which Asterisk keeps pushed objects: `/<family>/<type>/<id>`. */
+export const objectsFamily = (configClass: string) => `pbx-objects/${configClass}`;
+
+/**
+ * sorcery.conf: each pushed type is read from its file first, then from astdb,
+ * where pushed objects live and survive a restart. Asterisk reads it only when
+ * it starts (a reload keeps the wizards it has).
+ */
+export function renderSorcery(contributions: ObjectContribution[], snapshot: PbxSnapshot): [string, string][] {
+  if (!snapshot.connection.pushObjects || !contributions.length) return [];
+  const byClass = new Map<string, [string, string][]>();
+  for (const c of contributions) {
+    const options = byClass.get(c.configClass) ?? [];
+    for (const type of c.types) options.push([type, `config,${c.file},criteria=type=${type}`], [type, `astdb,${objectsFamily(c.configClass)}`]);
+    byClass.set(c.configClass, options);
+  }
+  return [['sorcery.conf', file(...[...byClass].map(([configClass, options]) => section(configClass, options)))]];
+}
+
+/**
+ * An id in a file and also pushed would live in two wizards: Asterisk then shows
+ * the file's copy, updates only the hidden one and crashed on the next listing.
+ * Such a configuration is never applied.
+ */
+export function assertOneWizard(files: ReadonlyMap<string, string>, contributions: ObjectContribution[], objects: PushedObject[]): void {
+  for (const c of contributions) {
+    const text = files.get(c.file);
+    if (!text) continue;
+    const inFile = new Set([...text.matchAll(/^\[([^\]\r\n]+)\]/gm)].map((m) => m[1]!));
+    const clash = objects.find((o) => o.configClass === c.configClass && inFile.has(o.id));
+    if (clash) throw new RenderError(`${clash.type} ${clash.id} is both a section of ${c.file} and a pushed object: rename the one in ${c.file}`);
+  }
+}
+
+/** An object as a section of its file, for a server that writes files only (values were checked when the object was rendered; empty ones are left out). */
+export const objectSection = (o: PushedObject) => section(o.id, [['type', o.type], ...o.fields.map(([name, value]): [string, OptionValue] => [name, value ? new Composed(value) : undefined])]);
