@@ -14,7 +14,6 @@ import type { SnapshotTrunk } from '../src/trunks/snapshot.js';
 import type { SnapshotPrompt } from '../src/sounds/contract.js';
 import { largeSnapshot } from '../test/pbx/fixtures/snapshots.js';
 import { startAriStandin, type AriStandin } from '../test/support/ari-standin/index.js';
-import { startTestServer } from '../test/support/server.js';
 import { until } from '../test/support/subscriptions.js';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -221,40 +220,6 @@ export async function benchRenderLintAttendants(print: (line: string) => void) {
 }
 
 /** From the mutation to files written and the reload requested from (the stand-in of) Asterisk. */
-export async function benchOneChange(print: (line: string) => void) {
-  const results: Record<number, number[]> = {};
-  for (const size of [40, 4000]) {
-    const standin = await startAriStandin({ username: 'pbx', password: 'ari-bench-pass' });
-    const server = await startTestServer({ ARI_URL: standin.url, ARI_PASSWORD: 'ari-bench-pass', APPLY_DEBOUNCE_MS: '0' });
-    try {
-      await server.gql(`mutation { updateNumberingPlan(input: { userExtensionRange: { start: "1000", end: "8999" } }) { __typename } }`, {}, server.adminToken);
-      await server.gql(`mutation { createExtensions(input: { startNumber: "1000", count: ${size} }) { __typename } }`, {}, server.adminToken);
-      const applier = server.running.services.applier;
-      await until(
-        () => server.running.services.live.asteriskConnected && applier.state.appliedRevision === applier.state.revision && applier.state.lastApply?.outcome === 'APPLIED',
-        30_000,
-        'initial apply',
-      );
-      const id = (await server.gql(`{ extension(number: "1000") { id } }`, {}, server.adminToken)).data.extension.id;
-      const times: number[] = [];
-      for (let i = 0; i < 7; i++) {
-        const reloads = standin.reloads.length;
-        const started = performance.now();
-        await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { maxContacts: ${2 + (i % 3) + 1} }) { __typename } }`, { id }, server.adminToken);
-        await until(() => standin.reloads.length > reloads, 30_000, 'reload');
-        times.push(performance.now() - started);
-      }
-      results[size] = times;
-    } finally {
-      await server.stop();
-      await standin.stop();
-    }
-  }
-  print(
-    `one extension change, mutation → files written → reload requested: ${ms(median(results[40]!))} at 40 extensions, ${ms(median(results[4000]!))} at 4,000 (medians of 7; the whole pjsip.conf is rendered and written)`,
-  );
-}
-
 // Subscribers (issue 12). The server under measure runs as `npm start` runs it, in a process of its own:
 // its memory and CPU are its own, and the subscribers (here, in the bench process) do not share its core.
 // The plain WebSocket relay it is compared with is a process of its own too, fed by the same ARI stand-in.
@@ -394,12 +359,26 @@ async function spawnServer(command: ServerCommand, ariUrl: string): Promise<Serv
   return { pid: child.pid!, graphqlUrl: `${url}/graphql`, token, gql: (query, variables) => gql(query, variables, token), figures: () => processFigures(child.pid!), stop };
 }
 
-/** Configures extensions 1000 … 1000 + `extensions` - 1. */
-async function configureExtensions(server: ServerProcess, extensions: number): Promise<void> {
+/** The server's V8 heap in use and allocated, from its own /metrics. */
+async function heapOf(server: ServerProcess): Promise<string> {
+  try {
+    const response = await fetch(server.graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers: { authorization: `Bearer ${server.token}` } });
+    const text = await response.text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 2 ** 20;
+    return `${value('pbx_nodejs_heap_size_used_bytes').toFixed(0)} MB used of ${value('pbx_nodejs_heap_size_total_bytes').toFixed(0)} MB, ${value('pbx_nodejs_external_memory_bytes').toFixed(0)} MB external`;
+  } catch (error) {
+    return `unknown (${(error as Error).message})`;
+  }
+}
+
+/** Configures the extensions of each range, `count` numbers from `start`. */
+async function configureExtensions(server: ServerProcess, ranges: { start: number; count: number }[]): Promise<void> {
   const plan = await server.gql(`mutation { updateNumberingPlan(input: { userExtensionRange: { start: "1000", end: "8999" } }) { __typename } }`);
   if (plan.errors) throw new Error(`numbering plan: ${JSON.stringify(plan.errors)}`);
-  const created = await server.gql(`mutation { createExtensions(input: { startNumber: "1000", count: ${extensions} }) { __typename ... on Error { message } } }`);
-  if (created.data?.createExtensions?.__typename !== 'MutationCreateExtensionsSuccess') throw new Error(`creating ${extensions} extensions: ${JSON.stringify(created)}`);
+  for (const { start, count } of ranges) {
+    const created = await server.gql(`mutation { createExtensions(input: { startNumber: "${start}", count: ${count} }) { __typename ... on Error { message } } }`);
+    if (created.data?.createExtensions?.__typename !== 'MutationCreateExtensionsSuccess') throw new Error(`creating ${count} extensions from ${start}: ${JSON.stringify(created)}`);
+  }
 }
 
 /**
@@ -456,14 +435,15 @@ function emitDeviceState(standin: AriStandin, number: number): void {
 }
 
 /**
- * The extensions of the fan-out: `events` numbers from 1000 for the burst, then one number in ten for the
- * lone events (a lone event's device is `<prefix>0`), then a probe; all configured.
+ * The extensions of the fan-out, the only ones configured: `events` numbers from 1000 for the burst, then one
+ * number in ten for the lone events (a lone event's device is `<prefix>0`), then a probe.
  */
 function fanoutPlan(events: number, lone: number) {
   const burstFirst = 1000;
   const loneNumbers = Array.from({ length: lone }, (_, i) => burstFirst + events + 10 * i);
   const probe = burstFirst + events + 10 * lone;
-  return { burstFirst, events, loneNumbers, probe, extensions: events + 10 * lone + 1 };
+  const ranges = [{ start: burstFirst, count: events }, ...[...loneNumbers, probe].map((start) => ({ start, count: 1 }))];
+  return { burstFirst, events, loneNumbers, probe, ranges, extensions: events + lone + 1 };
 }
 type FanoutPlan = ReturnType<typeof fanoutPlan>;
 
@@ -540,6 +520,7 @@ async function driveEvents(standin: AriStandin, plan: FanoutPlan, tally: FanoutT
 }
 
 const STATUS_CHANGED = `subscription($numbers: [String!]) { extensionStatusChanged(numbers: $numbers) { number state } }`;
+const STATUS_CHANGED_ALL = `subscription { extensionStatusChanged { number state } }`;
 
 /** 1,000 graphql-ws subscribers of extensionStatusChanged on the server process, fed by the stand-in. */
 async function measureGraphqlFanout(print: (line: string) => void, command: ServerCommand, plan: FanoutPlan, subscribers: number): Promise<FanoutFigures | null> {
@@ -548,7 +529,7 @@ async function measureGraphqlFanout(print: (line: string) => void, command: Serv
   const clients: Client[] = [];
   try {
     server = await spawnServer(command, standin.url);
-    await configureExtensions(server, plan.extensions);
+    await configureExtensions(server, plan.ranges);
     if (!(await asteriskConnected(server, 30_000))) {
       print('  graphql-ws: the server did not connect to the ARI stand-in within 30 s; not measured');
       return null;
@@ -569,22 +550,21 @@ async function measureGraphqlFanout(print: (line: string) => void, command: Serv
       return null;
     }
 
-    const numbers = [...Array.from({ length: plan.events }, (_, i) => String(plan.burstFirst + i)), ...plan.loneNumbers.map(String)];
     const tally = new FanoutTally();
     const fleet = await connectedClients(server.graphqlUrl, server.token, subscribers, errors);
     clients.push(...fleet);
     const started = performance.now();
     for (const client of fleet) {
       client.subscribe(
-        { query: STATUS_CHANGED, variables: { numbers } },
+        { query: STATUS_CHANGED_ALL },
         { next: (r: any) => tally.delivered(r.data?.extensionStatusChanged?.number, r.data?.extensionStatusChanged?.state), error: (e) => errors.push(e), complete: () => undefined },
       );
     }
-    const initialExpected = subscribers * numbers.length;
+    const initialExpected = subscribers * plan.extensions;
     const startComplete = await waitUntil(() => tally.initial >= initialExpected || errors.length > 0, 240_000);
     const startSeconds = (performance.now() - started) / 1000;
     print(
-      `  start: ${count(subscribers)} subscribers of extensionStatusChanged(numbers: ${count(numbers.length)} extensions) had ${count(tally.initial)} of ${count(initialExpected)} initial messages after ${startSeconds.toFixed(1)} s` +
+      `  start: ${count(subscribers)} subscribers of extensionStatusChanged (every extension, ${count(plan.extensions)}: one message each) had ${count(tally.initial)} of ${count(initialExpected)} initial messages after ${startSeconds.toFixed(1)} s` +
         (startComplete ? '' : ' (timed out)') +
         (errors.length ? `; ${errors.length} clients or subscriptions failed, e.g. ${describeError(errors[0])}` : ''),
     );
@@ -598,12 +578,22 @@ async function measureGraphqlFanout(print: (line: string) => void, command: Serv
 
 /**
  * A plain WebSocket relay, the floor any subscription layer sits on: it follows the same ARI events and sends
- * each PJSIP device state, as one graphql-ws `next` message of the same shape, to every client.
+ * each PJSIP device state, as one graphql-ws `next` message of the same shape, to every client. With `coalesce`
+ * it writes as the server does: the messages of one turn of the event loop go to a connection in one write.
  */
 const RELAY_SOURCE = `
 import { WebSocketServer, WebSocket } from 'ws';
-const [ariUrl, credentials] = process.argv.slice(1);
+const [ariUrl, credentials, coalesce] = process.argv.slice(1);
 const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+const connections = new Map();
+wss.on('connection', (client, request) => connections.set(client, request.socket));
+const held = new Set();
+const hold = (connection) => {
+  if (held.has(connection)) return;
+  held.add(connection);
+  connection.cork();
+  process.nextTick(() => (held.delete(connection), connection.uncork()));
+};
 wss.on('listening', () => console.log(JSON.stringify({ port: wss.address().port })));
 const ari = new WebSocket(ariUrl.replace(/^http/, 'ws') + '/ari/events?app=bench-relay&subscribeAll=true&api_key=' + encodeURIComponent(credentials));
 ari.on('open', () => console.log(JSON.stringify({ ari: 'open' })));
@@ -612,14 +602,18 @@ ari.on('message', (data) => {
   if (event.type !== 'DeviceStateChanged' || !event.device_state.name.startsWith('PJSIP/')) return;
   const number = event.device_state.name.slice('PJSIP/'.length);
   const message = JSON.stringify({ id: '1', type: 'next', payload: { data: { extensionStatusChanged: { number, state: event.device_state.state } } } });
-  for (const client of wss.clients) client.send(message);
+  for (const client of wss.clients) {
+    if (coalesce === 'coalesce') hold(connections.get(client));
+    client.send(message);
+  }
 });
 `;
 
 /** The same events through the relay process to `subscribers` plain WebSocket clients, which parse every message as graphql-ws clients do. */
-async function measureRelayFanout(plan: FanoutPlan, subscribers: number): Promise<FanoutFigures | null> {
+async function measureRelayFanout(plan: FanoutPlan, subscribers: number, coalesce: boolean): Promise<FanoutFigures | null> {
   const standin = await startAriStandin(ARI_USER);
-  const relay = spawn(process.execPath, ['--input-type=module', '-e', RELAY_SOURCE, standin.url, `${ARI_USER.username}:${ARI_USER.password}`], {
+  const args = ['--input-type=module', '-e', RELAY_SOURCE, standin.url, `${ARI_USER.username}:${ARI_USER.password}`, coalesce ? 'coalesce' : 'plain'];
+  const relay = spawn(process.execPath, args, {
     cwd: repositoryRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -694,18 +688,22 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
   try {
     server = await spawnServer(command, standin.url);
     const started = server.figures();
-    await configureExtensions(server, extensions);
+    await configureExtensions(server, [{ start: 1000, count: extensions }]);
     const connected = await asteriskConnected(server, 30_000);
     const quiet = await settled(server, 120_000);
     const idle = server.figures();
+    const idleHeap = await heapOf(server);
     let peakRss = idle?.rssMb ?? 0;
     const figuresOf = server.figures;
     sampler = setInterval(() => (peakRss = Math.max(peakRss, figuresOf()?.rssMb ?? 0)), 25);
 
     const sizes: number[] = [];
     const errors: unknown[] = [];
+    const connecting = performance.now();
     clients = await connectedClients(server.graphqlUrl, server.token, subscribers, errors);
     const began = performance.now();
+    const serverCpu = server.figures()?.cpuMs;
+    const benchCpu = process.cpuUsage();
     let lastAt = began;
     for (const client of clients) {
       client.subscribe(
@@ -725,6 +723,10 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
     const complete = await waitUntil(() => sizes.length >= subscribers || errors.length > 0, 120_000);
     const seconds = ((complete ? lastAt : performance.now()) - began) / 1000;
     const after = server.figures();
+    const bench = process.cpuUsage(benchCpu);
+    const cpu =
+      (after && serverCpu !== undefined ? `; the server's CPU meanwhile ${((after.cpuMs - serverCpu) / 1000).toFixed(1)} s` : '') +
+      `, the subscribers' process CPU ${((bench.user + bench.system) / 1e6).toFixed(1)} s`;
     await sleep(2000);
     const later = server.figures();
     clearInterval(sampler);
@@ -732,8 +734,9 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
     const mb = (n: number | undefined) => (n === undefined ? '?' : `${n.toFixed(0)} MB`);
     print(
       `  start: ${count(subscribers)} subscribers of all ${count(extensions)} extensions (extensionStatusUpdates: a snapshot, then batches of changes): ` +
-        `${count(sizes.length)} had their snapshot (${count(whole)} of them with all ${count(extensions)} statuses) after ${seconds.toFixed(2)} s` +
+        `connected in ${((began - connecting) / 1000).toFixed(1)} s, then ${count(sizes.length)} had their snapshot (${count(whole)} of them with all ${count(extensions)} statuses) ${seconds.toFixed(2)} s after subscribing` +
         (complete ? '' : ' (timed out)') +
+        cpu +
         (errors.length ? `; ${errors.length} clients or subscriptions failed, e.g. ${describeError(errors[0])}` : '') +
         (connected ? '' : '; the stand-in was not connected') +
         (quiet ? '' : '; the server was not idle before'),
@@ -742,6 +745,8 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
       `  server RSS (${command.how}, its own process): ${mb(started?.rssMb)} at start, ${mb(idle?.rssMb)} idle with ${count(extensions)} extensions, ` +
         `${mb(peakRss)} at most while the subscribers started, ${mb(after?.rssMb)} when all had started, ${mb(later?.rssMb)} 2 s later (peak of the process's life ${mb(later?.peakRssMb)})`,
     );
+    const laterHeap = await heapOf(server);
+    print(`  server heap (its /metrics): ${idleHeap} idle with ${count(extensions)} extensions; ${laterHeap} with the subscribers`);
   } finally {
     if (sampler) clearInterval(sampler);
     await Promise.all(clients.map(async (c) => c.dispose()));
@@ -765,16 +770,18 @@ export async function benchSubscribers(print: (line: string) => void, subscriber
     return null;
   };
   const graphql = await measureGraphqlFanout(print, command, plan, subscribers).catch(failed('graphql-ws fan-out'));
-  const relay = await measureRelayFanout(plan, subscribers).catch(failed('the relay'));
+  const relay = await measureRelayFanout(plan, subscribers, false).catch(failed('the relay'));
+  const coalescing = await measureRelayFanout(plan, subscribers, true).catch(failed('the coalescing relay'));
   print(`  burst of ${count(events)} ARI device-state events of configured extensions to ${count(subscribers)} subscribers:`);
   if (graphql) print(describeFanout('graphql-ws, extensionStatusChanged', graphql, subscribers, events));
   if (relay) print(describeFanout('plain WebSocket relay (own process)', relay, subscribers, events));
-  if (graphql && relay) {
-    const ratio = graphql.burstDelivered / graphql.burstSeconds / (relay.burstDelivered / relay.burstSeconds);
-    print(`  graphql-ws / relay throughput: ${(ratio * 100).toFixed(0)} % (target ≥ 90 %)`);
-  }
+  if (coalescing) print(describeFanout('the relay writing as the server does (one write per connection and turn)', coalescing, subscribers, events));
+  const rate = (f: FanoutFigures) => f.burstDelivered / f.burstSeconds;
+  if (graphql && relay) print(`  graphql-ws / plain relay throughput: ${((rate(graphql) / rate(relay)) * 100).toFixed(0)} % (target ≥ 90 %)`);
+  if (graphql && coalescing) print(`  graphql-ws / relay writing as the server does: ${((rate(graphql) / rate(coalescing)) * 100).toFixed(0)} %`);
   print(`  one lone event reaching all ${count(subscribers)} subscribers, from the stand-in's emit (${lone} events; target p99 ≤ 50 ms):`);
   if (graphql) print(describeLatency('graphql-ws', graphql, lone));
   if (relay) print(describeLatency('plain WebSocket relay', relay, lone));
+  if (coalescing) print(describeLatency('the relay writing as the server does', coalescing, lone));
   await measureSnapshotStart(print, command, extensions, subscribers).catch(failed('the snapshot start'));
 }

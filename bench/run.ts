@@ -1,6 +1,6 @@
 // Runs every benchmark and prints its figures. Nothing here is a pass/fail test.
 //   npm run bench            all
-//   npm run bench -- pbx     only the rendering/apply/live ones
+//   npm run bench -- pbx     rendering and the dialplan check at scale, subscription fan-out, start and memory
 //   npm run bench -- voicemail   voicemail lookups on the real Asterisk (ASTERISK_BIN; take the e2e lock)
 //   npm run bench -- apply   one extension change in effect in Asterisk (real with ASTERISK_BIN, under the e2e lock; else the stand-in)
 import { cpus, totalmem } from 'node:os';
@@ -8,7 +8,7 @@ import { benchFoundation } from './foundation.js';
 import { benchCallEvents } from './calls.js';
 import { benchVoicemail } from './voicemail.js';
 import { benchApply } from './apply.js';
-import { benchOneChange, benchRenderLint, benchRenderLintAttendants, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
+import { benchRenderLint, benchRenderLintAttendants, benchRenderLintInbound, benchRenderLintTrunks, benchSubscribers } from './pbx.js';
 
 const only = process.argv[2];
 const print = (line: string) => console.log(line);
@@ -19,7 +19,6 @@ if (!only || only === 'pbx') {
   await benchRenderLintTrunks(print);
   await benchRenderLintInbound(print);
   await benchRenderLintAttendants(print);
-  await benchOneChange(print);
   await benchSubscribers(print);
 }
 if (!only || only === 'calls') await benchCallEvents(print);

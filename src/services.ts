@@ -98,7 +98,10 @@ export function createServices(config: Config, db: Database, log: Logger) {
   void (async () => {
     for await (const event of bus.subscribe('configChanged')) {
       if (lease.held()) applier.markChanged(event.scope);
-      if (event.source.startsWith('extensions')) void live.refreshExtensions();
+      if (event.source.startsWith('extensions'))
+        void live
+          .refreshExtensions(event.scope?.domain === 'extensions' ? event.scope.ids : undefined)
+          .catch((err: unknown) => log.warn({ err }, 'reading the changed extensions for their live status failed'));
       if (event.source.startsWith('trunk')) void live.refreshTrunks();
     }
   })();

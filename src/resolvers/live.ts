@@ -195,24 +195,30 @@ function mergeBatches(older: StatusBatch, newer: StatusBatch): StatusBatch {
 }
 
 /**
- * The snapshot of `numbers`: the same object while none of their statuses
- * changed (the live service keeps one object per status), so that subscribers
- * starting together share its execution.
+ * The snapshot of `numbers`: the same object while none of the statuses
+ * changed, so that subscribers starting together share its execution and its
+ * serialisation. The list of every extension is one array while it stays the
+ * same; other lists are told apart by their numbers.
  */
-const snapshots = new WeakMap<object, Map<string, StatusBatch>>();
+type Snapshot = { version: number; batch: StatusBatch };
+const snapshots = new WeakMap<object, { every: WeakMap<string[], Snapshot>; lists: Map<string, Snapshot> }>();
 function snapshotOf(ctx: Context, numbers: string[]): StatusBatch {
   const live = ctx.services.live;
-  const statuses = numbers.map((n) => live.status(n));
-  let byNumbers = snapshots.get(live);
-  if (!byNumbers) snapshots.set(live, (byNumbers = new Map()));
-  const key = numbers.join(',');
-  const previous = byNumbers.get(key);
-  if (previous && previous.statuses.length === statuses.length && previous.statuses.every((s, i) => s === statuses[i])) return previous;
-  // A few lists at a time: every extension, and the lists of the callers subscribing now.
-  if (byNumbers.size >= 64) byNumbers.clear();
-  const snapshot = { snapshot: true, statuses };
-  byNumbers.set(key, snapshot);
-  return snapshot;
+  let memo = snapshots.get(live);
+  if (!memo) snapshots.set(live, (memo = { every: new WeakMap(), lists: new Map() }));
+  const version = live.statusVersion();
+  const every = numbers === live.configuredNumbers();
+  const key = every ? '' : numbers.join(',');
+  const previous = every ? memo.every.get(numbers) : memo.lists.get(key);
+  if (previous?.version === version) return previous.batch;
+  const snapshot = { version, batch: { snapshot: true, statuses: numbers.map((n) => live.status(n)) } };
+  if (every) memo.every.set(numbers, snapshot);
+  else {
+    // The lists of the callers subscribing about now, a few at a time.
+    if (memo.lists.size >= 64) memo.lists.clear();
+    memo.lists.set(key, snapshot);
+  }
+  return snapshot.batch;
 }
 
 builder.subscriptionField('extensionStatusUpdates', (t) =>

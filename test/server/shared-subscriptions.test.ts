@@ -75,3 +75,59 @@ describe('one execution per event for subscribers of the same document, variable
     }
   });
 });
+
+describe('shared status streams: one reader and one execution for many subscribers', () => {
+  const UPDATES = (fields: string) => `subscription { extensionStatusUpdates { snapshot statuses { number ${fields} } } }`;
+
+  /** Twenty subscribers of `query` until each has its snapshot; answers the SQL statements run meanwhile. */
+  async function subscribeTwenty(query: string) {
+    const db = server.running.services.db;
+    const before = db.queryCount();
+    const subs = Array.from({ length: 20 }, () => subscribe(server.graphqlUrl, server.adminToken, query));
+    await Promise.all(subs.map((s) => s.waitFor((r) => r.data?.extensionStatusUpdates?.snapshot === true)));
+    return { subs, statements: db.queryCount() - before };
+  }
+
+  it('twenty subscribers starting together share one execution of the snapshot of every extension', async () => {
+    // Each subscriber costs its own statements (authentication); looking up the extensions of the snapshot
+    // (one statement per execution) adds one for all of them, not one each.
+    const plain = await subscribeTwenty(UPDATES('state'));
+    const looked = await subscribeTwenty(UPDATES('state extension { name }'));
+    try {
+      expect(looked.statements - plain.statements).toBeLessThan(5);
+      for (const s of looked.subs) {
+        expect(s.results[0].data.extensionStatusUpdates.statuses).toEqual([
+          { number: '100', state: 'UNAVAILABLE', extension: { name: expect.any(String) } },
+          { number: '101', state: 'UNAVAILABLE', extension: { name: expect.any(String) } },
+        ]);
+      }
+      // A change reaches all of them in one batch, executed once.
+      const db = server.running.services.db;
+      const before = db.queryCount();
+      server.running.services.bus.publish('extensionStatus', { number: '902', state: 'RINGING', contacts: [] });
+      await Promise.all(looked.subs.map((s) => s.waitFor((r) => r.data?.extensionStatusUpdates?.statuses?.[0]?.number === '902')));
+      expect(db.queryCount() - before).toBeLessThan(5);
+    } finally {
+      await Promise.all([...plain.subs, ...looked.subs].map((s) => s.close()));
+    }
+  });
+
+  it('a subscriber of every extension starts with the configured ones in order, then sees one created after it subscribed', async () => {
+    const sub = subscribe(server.graphqlUrl, server.adminToken, `subscription { extensionStatusChanged { number state } }`);
+    try {
+      await until(() => sub.results.length >= 2, 5000, 'the current states');
+      expect(sub.results.slice(0, 2).map((r) => r.data.extensionStatusChanged.number)).toEqual(['100', '101']);
+      await server.gql(`mutation { createExtensions(input: { startNumber: "105", count: 1 }) { __typename } }`, {}, server.adminToken);
+      await sub.waitFor((r) => r.data?.extensionStatusChanged?.number === '105');
+      const late = subscribe(server.graphqlUrl, server.adminToken, `subscription { extensionStatusUpdates { statuses { number } } }`);
+      try {
+        const first = await late.waitFor((r) => !!r.data);
+        expect(first.data.extensionStatusUpdates.statuses.map((s: { number: string }) => s.number)).toEqual(['100', '101', '105']);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await sub.close();
+    }
+  });
+});

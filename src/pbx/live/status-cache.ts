@@ -10,22 +10,34 @@ import type { ExtensionStatus } from './status.js';
 export class StatusCache {
   private readonly statuses = new Map<string, ExtensionStatus>();
   private connected = false;
+  private changes = 0;
 
   get(number: string, connected: boolean, compute: () => ExtensionStatus): ExtensionStatus {
-    if (connected !== this.connected) {
-      this.statuses.clear();
-      this.connected = connected;
-    }
+    this.follow(connected);
     let status = this.statuses.get(number);
     if (!status) this.statuses.set(number, (status = compute()));
     return status;
   }
 
+  /** Changes with every status that may have changed: while it stays, every status is the object it was. */
+  version(connected: boolean): number {
+    this.follow(connected);
+    return this.changes;
+  }
+
   forget(numbers: Iterable<string>): void {
+    this.changes += 1;
     for (const number of numbers) this.statuses.delete(number);
   }
 
   forgetAll(): void {
+    this.changes += 1;
     this.statuses.clear();
+  }
+
+  private follow(connected: boolean): void {
+    if (connected === this.connected) return;
+    this.forgetAll();
+    this.connected = connected;
   }
 }

@@ -44,4 +44,40 @@ describe('a deleted extension leaves the status feed', () => {
       await feed.close();
     }
   });
+
+  it('a renumbered or disabled extension is re-read alone: the old number leaves, the new one and the new state are reported', async () => {
+    await server.gql(`mutation { createExtension(input: { number: "103", name: "U103", password: "Secret-103" }) { __typename } }`, {}, server.adminToken);
+    await until(() => standin.dynamicObject('res_pjsip', 'endpoint', '103') !== undefined, 5000, 'the endpoint of 103 pushed');
+    standin.register('103', { ip: '192.0.2.12', port: 5076 });
+    const feed = subscribe(server.graphqlUrl, server.adminToken, `subscription { extensionStatusChanged { number state } }`);
+    try {
+      await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '103' && r.data.extensionStatusChanged.state === 'ONLINE');
+      const id = (await server.gql(`{ extension(number: "103") { id } }`, {}, server.adminToken)).data.extension.id;
+      const renumbered = await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { number: "104" }) { __typename } }`, { id }, server.adminToken);
+      expect(renumbered.data.updateExtension.__typename).toBe('MutationUpdateExtensionSuccess');
+      await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '103' && r.data.extensionStatusChanged.state === 'UNAVAILABLE');
+      await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '104');
+      await until(
+        async () => {
+          const board = await server.gql(`{ extensionStatuses { statuses { number } } }`, {}, server.adminToken);
+          return JSON.stringify(board.data.extensionStatuses.statuses.map((s: { number: string }) => s.number)) === '["100","104"]';
+        },
+        5000,
+        'the board lists 104 instead of 103',
+      );
+
+      const seen = feed.results.length;
+      const disabled = await server.gql(`mutation($id: ID!) { updateExtension(id: $id, input: { enabled: false }) { __typename ... on Error { message } } }`, { id }, server.adminToken);
+      expect(disabled.data.updateExtension).toEqual({ __typename: 'MutationUpdateExtensionSuccess' });
+      await until(
+        () => feed.results.slice(seen).some((r) => r.data?.extensionStatusChanged?.number === '104' && r.data.extensionStatusChanged.state === 'UNAVAILABLE'),
+        5000,
+        '104 reported UNAVAILABLE',
+      );
+      // Only the changed extension is reported: 100 did not change.
+      expect(feed.results.slice(seen).map((r) => r.data.extensionStatusChanged.number)).toEqual(['104']);
+    } finally {
+      await feed.close();
+    }
+  });
 });
