@@ -18,6 +18,8 @@ import { median, percentile } from './pbx.js';
 
 const SAMPLES = 20;
 const WARMUP = 2;
+/** How long the bench waits for Asterisk to finish what a push left it to do (its sorcery observers) before it goes on regardless. */
+const SETTLE_MS = 300_000;
 const SIZES = [40, 4000];
 const FIRST = 1000;
 const ARI_PASSWORD = 'bench-ari-secret';
@@ -238,6 +240,10 @@ type Engine = {
   haltAndWipeAstdb(): Promise<void>;
   /** Whether Asterisk answers a SIP request within `timeoutMs`; null without SIP (the stand-in). */
   sipAnswers(timeoutMs: number): Promise<boolean> | null;
+  /** What Asterisk's busiest task queues hold now, for a failure's message. */
+  diagnose(): Promise<string>;
+  /** Waits until Asterisk's sorcery observers and PJSIP's qualify management have nothing queued (the work a push leaves behind); false when they still have after `timeoutMs`. */
+  settled(timeoutMs: number): Promise<boolean>;
   /** CPU time Asterisk's process has used so far; null when it is not a process of its own (the stand-in). */
   asteriskCpuMs(): number | null;
   /** An object of ARI's dynamic configuration as Asterisk reads it back; null when it has none. */
@@ -325,6 +331,24 @@ async function realEngine(bin: string): Promise<Engine> {
       return async (password) => (await registrar!.register(user, password, challenge)) === 200;
     },
     asteriskCpuMs: () => processCpuMs(pbx?.pid()),
+    async diagnose() {
+      const queues = (await pbx!.cli('core show taskprocessors')).split('\n').filter((line) => /^\S+\s+\d+\s+[1-9]\d*\s/.test(line));
+      return `Asterisk's task processors with tasks in their queue: ${queues.length ? queues.join(' | ') : 'none'}`;
+    },
+    async settled(timeoutMs) {
+      // `core show taskprocessors` rows: name, processed, in queue, max depth, …
+      const busy = async () =>
+        (await pbx!.cli('core show taskprocessors'))
+          .split('\n')
+          .filter((line) => /^(sorcery\/|taskpool\/s:sorcery|pjsip\/options)/.test(line))
+          .some((line) => Number(line.trim().split(/\s+/)[2]) > 0);
+      const deadline = performance.now() + timeoutMs;
+      while (await busy()) {
+        if (performance.now() > deadline) return false;
+        await sleep(200);
+      }
+      return true;
+    },
     async sipAnswers(timeoutMs) {
       registrar ??= await SipRegistrar.open('127.0.0.1', ports.sipUdp);
       return registrar.answers(String(FIRST), timeoutMs);
@@ -358,6 +382,8 @@ async function standinEngine(): Promise<Engine> {
     },
     haltAndWipeAstdb: () => standin.stop(),
     asteriskCpuMs: () => null,
+    diagnose: async () => '',
+    settled: async () => true,
     sipAnswers: () => null,
     async stop() {
       await server.stop().catch(() => undefined);
@@ -391,6 +417,9 @@ type FullApply = {
   sipSilences: { from: number; to: number | null }[] | null;
   /** When Asterisk answered SIP again after the report (ms after the report). */
   sipBackAfterReport: number | null;
+  /** When Asterisk's sorcery and qualify queues were empty (ms after the report), and the CPU it used from the connect until then. */
+  settledAfterReport: number | null;
+  asteriskCpuUntilSettled: number | null;
 };
 
 /**
@@ -414,10 +443,13 @@ async function watchSip(engine: Engine, reported: () => number | null): Promise<
   }
 }
 
+/** The samples of one kind of change, and what Asterisk spent on them until its task queues were empty again. */
+type Series = { samples: Sample[]; asteriskCpuPerChange: number | null; settledAfter: number | null; busyAtStart: boolean };
+
 type SizeFigures = {
-  rename: Sample[];
-  password: Sample[];
-  create: Sample[];
+  rename: Series;
+  password: Series;
+  create: Series;
   firstApply: FullApply;
   wipe: FullApply;
 };
@@ -446,6 +478,9 @@ async function measureFullApply(engine: Engine, feed: ReportFeed, size: number) 
     // What else the (re)connect brings (AMI's own connect reconciles again when the first reconcile could not read the fingerprints);
     // and the changes measured next start once Asterisk answers SIP again.
     const [watched] = await Promise.all([sip, sleep(3000)]);
+    const settled = await engine.settled(SETTLE_MS);
+    const settledAt = performance.now();
+    const asteriskCpuUntilSettled = cpuAtConnect.asterisk === null ? null : (engine.asteriskCpuMs() ?? 0) - cpuAtConnect.asterisk;
     const reports = feed.arrived
       .slice(from)
       .map(
@@ -463,6 +498,8 @@ async function measureFullApply(engine: Engine, feed: ReportFeed, size: number) 
       asteriskCpuMs: cpu.asterisk,
       sipSilences: watched?.silences.map((s) => ({ from: s.from - connectedAt, to: s.to === null ? null : s.to - connectedAt })) ?? null,
       sipBackAfterReport: watched?.backAt ? watched.backAt - at : null,
+      settledAfterReport: settled ? settledAt - at : null,
+      asteriskCpuUntilSettled,
     };
   } finally {
     clearInterval(watch);
@@ -515,13 +552,24 @@ async function measureSize(engine: Engine, size: number): Promise<SizeFigures> {
     const update = (id: string, input: Record<string, unknown>) => async () => {
       await ok('updateExtension', `mutation($id: ID!, $input: UpdateExtensionInput!) { updateExtension(id: $id, input: $input) { ${ERRORS} } }`, { id, input });
     };
-    const runs = async (take: (i: number) => Promise<Sample>) => {
+    const runs = async (take: (i: number) => Promise<Sample>): Promise<Series> => {
+      // Each kind of change starts on a quiet Asterisk, and is charged what it leaves Asterisk to do.
+      const busyAtStart = !(await engine.settled(SETTLE_MS));
+      const cpuBefore = engine.asteriskCpuMs();
       const samples: Sample[] = [];
       for (let i = 0; i < WARMUP + SAMPLES; i++) {
-        const sample = await take(i);
+        const sample = await take(i).catch(async (error: Error) => {
+          const now = performance.now();
+          const recent = feed.arrived.slice(-8).map((a) => `${fmt(now - a.at)} ago: revision ${a.report.revision} ${a.report.outcome}, ${a.report.pushedObjects.length} pushed`);
+          throw new Error(`${error.message}\nthe last reports: ${recent.join('; ')}\n${await engine.diagnose()}`);
+        });
         if (i >= WARMUP) samples.push(sample);
       }
-      return samples;
+      const last = performance.now();
+      const settled = await engine.settled(SETTLE_MS);
+      const cpuAfter = engine.asteriskCpuMs();
+      const asteriskCpuPerChange = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / (WARMUP + SAMPLES);
+      return { samples, asteriskCpuPerChange, settledAfter: settled ? performance.now() - last : null, busyAtStart };
     };
 
     const rename = await runs(async (i) => {
@@ -584,12 +632,19 @@ function printFigures(print: (line: string) => void, results: Map<number, SizeFi
     const pushed = [...new Set(samples.map((s) => s.pushed))].join('/');
     return `files written: ${files.size ? [...files].join(', ') : 'none'}; modules reloaded: ${modules.size ? [...modules].join(', ') : 'none'}; objects pushed per change: ${pushed}`;
   };
-  const change = (title: string, pick: (f: SizeFigures) => Sample[], effect: string) => {
+  const change = (title: string, series: (f: SizeFigures) => Series, effect: string) => {
+    const pick = (f: SizeFigures) => series(f).samples;
     print(`${title} (medians and p95 of ${SAMPLES}, from the mutation's answer):`);
     line('mutation answered (from sending it)', pick, 'answered');
     line('pbxApplied report of its revision, APPLIED', pick, 'report');
     line(effect, pick, 'inEffect');
-    for (const size of SIZES) print(`  at ${count(size)}: ${touched(pick(results.get(size)!))}`);
+    for (const size of SIZES) {
+      const s = series(results.get(size)!);
+      const empty = s.settledAfter === null ? `still not empty ${fmt(SETTLE_MS)} after the last change` : `empty ${fmt(s.settledAfter)} after the last change`;
+      const busy = s.busyAtStart ? `; Asterisk's queues were still not empty when the series started (${fmt(SETTLE_MS)} of waiting)` : '';
+      const cpu = s.asteriskCpuPerChange === null ? '' : `; Asterisk CPU per change, until its sorcery and qualify queues were empty: ${fmt(s.asteriskCpuPerChange)} (${empty})${busy}`;
+      print(`  at ${count(size)}: ${touched(s.samples)}${cpu}`);
+    }
   };
   change('rename of an extension', (f) => f.rename, 'Asterisk shows the new caller ID (ARI GET of the endpoint)');
   change('password change', (f) => f.password, 'Asterisk answers a REGISTER with the new password with 200');
@@ -610,6 +665,10 @@ function printFigures(print: (line: string) => void, results: Map<number, SizeFi
         print(
           `    SIP meanwhile (a REGISTER every 250 ms): ${silent.length ? `no answer from ${silent.join(', ')} after the ARI connect` : 'every one answered'}; ${f.sipBackAfterReport === null ? 'still unanswered 120 s after the report' : `answered ${fmt(f.sipBackAfterReport)} after the report`}`,
         );
+      }
+      if (f.asteriskCpuUntilSettled !== null) {
+        const empty = f.settledAfterReport === null ? `still not empty ${fmt(SETTLE_MS)} after the report` : `empty ${fmt(f.settledAfterReport)} after the report`;
+        print(`    Asterisk's sorcery and qualify queues ${empty}; Asterisk CPU from the connect until then ${fmt(f.asteriskCpuUntilSettled)}`);
       }
     }
   }

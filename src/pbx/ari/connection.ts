@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import ari from 'ari-client';
 import type { Logger } from '../../logger.js';
 import type { ObjectRef } from '../objects/types.js';
+import { ConfigRequests, type ConfigResponse } from './config-requests.js';
 import type { ModuleReloader } from '../apply/applier.js';
 import type { AriBridge, AriChannel, AriDeviceState, AriEndpoint, AriEvent } from './types.js';
 
@@ -42,8 +43,11 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
   private timer: NodeJS.Timeout | null = null;
   private connecting = false;
 
+  private readonly configRequests: ConfigRequests;
+
   constructor(private readonly options: AriOptions) {
     super();
+    this.configRequests = new ConfigRequests(options.url, options.username, options.password);
   }
 
   /** Starts connecting; calling it again while running does nothing. */
@@ -62,6 +66,7 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.dropClient();
+    this.configRequests.close();
     this.markDown();
   }
 
@@ -87,22 +92,15 @@ export class AriConnection extends EventEmitter implements ModuleReloader {
 
   private async configRequest(method: 'PUT' | 'DELETE', object: ObjectRef, body: string | undefined, tolerated: number[] = []): Promise<void> {
     if (!this.up) throw new AriRequestFailed('ARI is not connected');
-    const { url, username, password } = this.options;
-    const path = [object.configClass, object.type, object.id].map(encodeURIComponent).join('/');
-    let response: Response;
+    const path = ['ari/asterisk/config/dynamic', object.configClass, object.type, object.id].map((part, i) => (i ? encodeURIComponent(part) : part)).join('/');
+    let response: ConfigResponse;
     try {
-      response = await fetch(`${url.replace(/\/$/, '')}/ari/asterisk/config/dynamic/${path}`, {
-        method,
-        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body,
-        signal: AbortSignal.timeout(CONFIG_REQUEST_TIMEOUT_MS),
-      });
+      response = await this.configRequests.send(method, path, body, CONFIG_REQUEST_TIMEOUT_MS);
     } catch (error) {
       throw new AriRequestFailed(`${method} ${object.type} ${object.id}: ${(error as Error).message}`);
     }
-    const text = await response.text();
-    if (response.ok || tolerated.includes(response.status)) return;
-    throw new AriRequestFailed(`${method} ${object.type} ${object.id}: ${response.status} ${asteriskMessage(new Error(text))}`);
+    if ((response.status >= 200 && response.status < 300) || tolerated.includes(response.status)) return;
+    throw new AriRequestFailed(`${method} ${object.type} ${object.id}: ${response.status} ${asteriskMessage(new Error(response.text))}`);
   }
 
   async listEndpoints(): Promise<AriEndpoint[]> {

@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger.js';
 import type { AppliedStore } from './applied-store.js';
+import type { SorceryBacklog } from './pacing.js';
 import { ownerKey, planObjects, type AppliedObject, type ObjectStep } from './plan.js';
 import { fingerprint, objectKey, type ObjectField, type ObjectRef, type PushedObject } from './types.js';
 
@@ -23,6 +24,43 @@ export type PushOutcome = {
 type Entry = AppliedObject & { owner?: string };
 
 const RETRY_WAIT_MS = 100;
+/** Pushes of one wave in flight at a time: Asterisk's HTTP server takes each on a thread of its own. */
+const PUSH_CONCURRENCY = 4;
+/** Asterisk's observer queues are looked at after this many pushes… */
+const PACE_EVERY = 200;
+/** …and pushing waits until the deepest has no more than this many tasks (Asterisk stops taking SIP requests at 500)… */
+const PACE_LOW = 100;
+const PACE_POLL_MS = 50;
+/** …but not longer than this at a time. */
+const PACE_MAX_WAIT_MS = 30_000;
+/** Fingerprint writes (AMI, one session, answered in order) unanswered at a time. */
+const SAVES_IN_FLIGHT = 64;
+
+/** Consecutive steps of the same direction and type: a wave, whose steps may run in any order. */
+function wavesOf(steps: ObjectStep[]): ObjectStep[][] {
+  const waves: ObjectStep[][] = [];
+  let last = '';
+  for (const step of steps) {
+    const key = step.op === 'delete' ? step.key : objectKey(step.object);
+    const kind = `${step.op === 'delete' ? 'delete' : 'put'} ${key.slice(0, key.lastIndexOf('/'))}`;
+    if (kind !== last || !waves.length) waves.push([]);
+    waves.at(-1)!.push(step);
+    last = kind;
+  }
+  return waves;
+}
+
+/** Runs `work` over `items`, `concurrency` at a time, in order of start; stops starting new ones once one answers false. */
+async function eachConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<boolean>): Promise<void> {
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && next < items.length) {
+      if (!(await work(items[next++]!))) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
 
 const refOf = (key: string): ObjectRef => {
   const [configClass = '', type = '', ...rest] = key.split('/');
@@ -42,11 +80,15 @@ export class ObjectSync {
   private loaded = false;
   /** Loaded without the fingerprints (AMI was not connected): reading them later spares nothing now, but shows what differs. */
   private blind = false;
+  private readonly saves = new Set<Promise<void>>();
+  private pacing: Promise<void> | null = null;
 
   constructor(
     private readonly deps: {
       target: ObjectTarget;
       store: AppliedStore | null;
+      /** Asterisk's queue of object observers: pushes wait while it is deep (null: not paced). */
+      backlog?: SorceryBacklog | null;
       typeOrder: Map<string, string[]>;
       log: Logger;
     },
@@ -95,28 +137,58 @@ export class ObjectSync {
     }
     const outcome: PushOutcome = { pushed: [], removed: [], error: null, disconnected: false };
     const done: ObjectStep[] = [];
-    for (const step of steps) {
-      try {
-        await this.withRetry(() => this.run(step));
+    let failure: { step: ObjectStep; error: unknown } | null = null;
+    // Objects of one type in one direction do not depend on each other: a few are pushed at a time.
+    for (const wave of wavesOf(steps)) {
+      if (failure) break;
+      await eachConcurrently(wave, PUSH_CONCURRENCY, async (step) => {
+        if (this.pacing) await this.pacing;
+        try {
+          await this.withRetry(() => this.run(step));
+        } catch (error) {
+          failure ??= { step, error };
+          return false;
+        }
         done.push(step);
         if (step.op === 'delete') outcome.removed.push(step.key);
         else outcome.pushed.push(objectKey(step.object));
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!this.deps.target.connected()) {
-          this.invalidate();
-          return { ...outcome, disconnected: true, error: `Asterisk disconnected during the push: ${message}` };
-        }
-        await this.undo(done.reverse());
-        return {
-          pushed: [],
-          removed: [],
-          error: `push of ${step.op === 'delete' ? step.key : objectKey(step.object)} failed, the objects pushed before it were put back: ${message}`,
-          disconnected: false,
-        };
-      }
+        if (done.length % PACE_EVERY === 0) await this.paced();
+        return true;
+      });
     }
-    return outcome;
+    await this.savesSettled();
+    if (!failure) return outcome;
+    const { step, error } = failure as { step: ObjectStep; error: unknown };
+    const message = (error as Error).message;
+    if (!this.deps.target.connected()) {
+      this.invalidate();
+      return { ...outcome, disconnected: true, error: `Asterisk disconnected during the push: ${message}` };
+    }
+    await this.undo(done.reverse());
+    await this.savesSettled();
+    return {
+      pushed: [],
+      removed: [],
+      error: `push of ${step.op === 'delete' ? step.key : objectKey(step.object)} failed, the objects pushed before it were put back: ${message}`,
+      disconnected: false,
+    };
+  }
+
+  /** Waits while Asterisk's observers are behind: they fall behind a batch of pushes, and too far behind, Asterisk drops new SIP requests. */
+  private async paced(): Promise<void> {
+    const backlog = this.deps.backlog;
+    if (!backlog || this.pacing) return this.pacing ?? undefined;
+    this.pacing = (async () => {
+      const deadline = Date.now() + PACE_MAX_WAIT_MS;
+      for (let depth = await backlog(); depth !== null && depth > PACE_LOW && this.deps.target.connected(); depth = await backlog()) {
+        if (Date.now() > deadline) {
+          this.deps.log.warn({ depth }, "Asterisk's sorcery observers stay behind: pushing on");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, PACE_POLL_MS));
+      }
+    })().finally(() => (this.pacing = null));
+    return this.pacing;
   }
 
   private async withRetry(action: () => Promise<void>): Promise<void> {
@@ -146,12 +218,29 @@ export class ObjectSync {
     const fp = fingerprint(object.fields);
     this.applied.set(key, { key, fingerprint: fp, object, owner: ownerKey(object.owner) });
     // The fingerprint only spares the next reconcile a push: losing it costs a push, never a wrong object.
-    await this.deps.store?.save(key, fp).catch((error: unknown) => this.deps.log.warn({ err: error, key }, 'the fingerprint of a pushed object was not saved'));
+    await this.saving(() => this.deps.store?.save(key, fp), key, 'the fingerprint of a pushed object was not saved');
   }
 
   private forget(key: string): void {
     this.applied.delete(key);
-    void this.deps.store?.remove(key).catch((error: unknown) => this.deps.log.warn({ err: error, key }, 'the fingerprint of a removed object was not removed'));
+    void this.saving(() => this.deps.store?.remove(key), key, 'the fingerprint of a removed object was not removed');
+  }
+
+  /**
+   * Fingerprint writes go beside the pushes, not between them: a push waits
+   * only while SAVES_IN_FLIGHT writes are unanswered, and apply() waits for
+   * them all before it reports.
+   */
+  private async saving(write: () => Promise<void> | undefined, key: string, failed: string): Promise<void> {
+    while (this.saves.size >= SAVES_IN_FLIGHT) await Promise.race(this.saves);
+    const pending = Promise.resolve(write())
+      .catch((error: unknown) => this.deps.log.warn({ err: error, key }, failed))
+      .finally(() => this.saves.delete(pending));
+    this.saves.add(pending);
+  }
+
+  private async savesSettled(): Promise<void> {
+    while (this.saves.size) await Promise.all(this.saves);
   }
 
   /** Puts back what the steps changed, newest first; what cannot be put back (never seen by this process) is logged. */

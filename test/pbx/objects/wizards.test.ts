@@ -25,13 +25,17 @@ describe('one wizard per object id', () => {
     expect(() => assertOneWizard(files, contributions, [endpoint('102')])).not.toThrow();
   });
 
-  it('sorcery.conf reads each pushed type from its file first, then from astdb; none when objects are not pushed', () => {
+  it('sorcery.conf reads each pushed type from a full memory cache, then its file, then astdb; none when objects are not pushed', () => {
     const snapshot = { connection: { pushObjects: true } } as unknown as PbxSnapshot;
     const [[name, text]] = renderSorcery(contributions, snapshot) as [[string, string]];
     expect(name).toBe('sorcery.conf');
     expect(text).toContain(
-      '[res_pjsip]\nauth=config,pjsip.conf,criteria=type=auth\nauth=astdb,pbx-objects/res_pjsip\naor=config,pjsip.conf,criteria=type=aor\naor=astdb,pbx-objects/res_pjsip\nendpoint=config,pjsip.conf,criteria=type=endpoint\nendpoint=astdb,pbx-objects/res_pjsip\n',
+      '[res_pjsip]\n' +
+        ['auth', 'aor', 'endpoint']
+          .map((type) => `${type}/cache=memory_cache,full_backend_cache=yes,expire_on_reload=yes\n${type}=config,pjsip.conf,criteria=type=${type}\n${type}=astdb,pbx-objects/res_pjsip\n`)
+          .join(''),
     );
+    expect(text).toContain('[general]\nupdate_or_create_on_update_miss=yes\n');
     expect(renderSorcery(contributions, { connection: {} } as unknown as PbxSnapshot)).toEqual([]);
   });
 

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { deepestQueue } from '../../../src/pbx/objects/pacing.js';
+import { ObjectSync, type ObjectTarget } from '../../../src/pbx/objects/sync.js';
+import type { ObjectRef, PushedObject } from '../../../src/pbx/objects/types.js';
+import { createLogger } from '../../../src/logger.js';
+
+const typeOrder = new Map([['res_pjsip', ['auth', 'aor', 'endpoint']]]);
+const log = createLogger('silent');
+
+function extensions(count: number): PushedObject[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(1000 + i);
+    const owner = { domain: 'extensions', id: n };
+    return [
+      { configClass: 'res_pjsip', type: 'auth', id: `${n}-auth`, fields: [['password', `p${n}`]], owner },
+      { configClass: 'res_pjsip', type: 'aor', id: n, fields: [['max_contacts', '1']], owner },
+      { configClass: 'res_pjsip', type: 'endpoint', id: n, fields: [['aors', n]], owner },
+    ] satisfies PushedObject[];
+  }).flat();
+}
+
+/** A target that answers after a tick and records what was in flight. */
+function recordingTarget(options: { refuse?: string } = {}) {
+  const log: { op: string; key: string; inFlight: number }[] = [];
+  let inFlight = 0;
+  let deepest = 0;
+  const call = async (op: string, o: ObjectRef) => {
+    const key = `${o.type}/${o.id}`;
+    inFlight += 1;
+    deepest = Math.max(deepest, inFlight);
+    log.push({ op, key, inFlight });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    inFlight -= 1;
+    if (options.refuse === key && op === 'put') throw new Error('refused');
+  };
+  const target: ObjectTarget = { connected: () => true, putObject: (o) => call('put', o), deleteObject: (o) => call('delete', o) };
+  return { target, log, deepest: () => deepest };
+}
+
+describe('pushing objects', () => {
+  it('pushes several objects of one type at a time, and every auth and aor before any endpoint', async () => {
+    const { target, log: pushes, deepest } = recordingTarget();
+    const sync = new ObjectSync({ target, store: null, typeOrder, log });
+    const outcome = await sync.apply(extensions(50), null);
+    expect(outcome.error).toBeNull();
+    expect(outcome.pushed).toHaveLength(150);
+    expect(deepest()).toBeGreaterThan(1);
+    expect(deepest()).toBeLessThanOrEqual(4);
+    const firstEndpoint = pushes.findIndex((p) => p.key.startsWith('endpoint/'));
+    const lastAor = pushes.map((p) => p.key.startsWith('aor/')).lastIndexOf(true);
+    const lastAuth = pushes.map((p) => p.key.startsWith('auth/')).lastIndexOf(true);
+    const firstAor = pushes.findIndex((p) => p.key.startsWith('aor/'));
+    expect(lastAuth).toBeLessThan(firstAor);
+    expect(lastAor).toBeLessThan(firstEndpoint);
+  });
+
+  it('waits while Asterisk reports its observer queues deep, and goes on once they drained', async () => {
+    const { target, log: pushes } = recordingTarget();
+    const depths = [600, 450, 250, 40];
+    const asked: number[] = [];
+    const backlog = async () => {
+      asked.push(pushes.length);
+      return depths.length ? depths.shift()! : 0;
+    };
+    const sync = new ObjectSync({ target, store: null, backlog, typeOrder, log });
+    const outcome = await sync.apply(extensions(100), null);
+    expect(outcome.error).toBeNull();
+    expect(outcome.pushed).toHaveLength(300);
+    // Asked once 200 were done (a few more had started beside them), again and again until the deepest queue was at 40:
+    // no push started meanwhile. 400 were never reached.
+    expect(asked).toHaveLength(4);
+    expect(new Set(asked).size).toBe(1);
+    expect(asked[0]).toBeGreaterThanOrEqual(200);
+    expect(asked[0]).toBeLessThanOrEqual(204);
+  });
+
+  it('a refused push stops the wave and puts back what was pushed, also what ran beside it', async () => {
+    const { target, log: pushes } = recordingTarget({ refuse: 'aor/1010' });
+    const sync = new ObjectSync({ target, store: null, typeOrder, log });
+    const outcome = await sync.apply(extensions(20), null);
+    expect(outcome.error).toMatch(/push of res_pjsip\/aor\/1010 failed/);
+    expect(outcome.pushed).toEqual([]);
+    const created = new Set(pushes.filter((p) => p.op === 'put' && p.key !== 'aor/1010').map((p) => p.key));
+    const deleted = new Set(pushes.filter((p) => p.op === 'delete').map((p) => p.key));
+    expect(deleted).toEqual(created);
+    expect(pushes.some((p) => p.key.startsWith('endpoint/'))).toBe(false);
+  });
+});
+
+describe("reading Asterisk's taskprocessor listing", () => {
+  it('finds the deepest sorcery queue', () => {
+    const listing = [
+      'Processor                                                               Processed   In Queue  Max Depth  Low water High water Low time(us) High time(us)',
+      'sorcery/aor-00000013                                                        12000        512        513        450        500          12         900',
+      'sorcery/endpoint-00000015                                                    4000         17         60        450        500           9         100',
+      '',
+      '2 taskprocessors',
+    ].join('\n');
+    expect(deepestQueue(listing)).toBe(512);
+    expect(deepestQueue('0 taskprocessors')).toBeNull();
+  });
+});
