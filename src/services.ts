@@ -25,8 +25,9 @@ import { Lease } from './jobs/lease.js';
 import { domains } from './domains/index.js';
 import { AmiClient } from './pbx/ami/client.js';
 import { amiSorceryBacklog } from './pbx/objects/pacing.js';
+import { amiStoredObjectWriter } from './pbx/objects/restore.js';
 import { amiAppliedStore } from './pbx/objects/applied-store.js';
-import { objectTypeOrder, renderObjectsOf } from './pbx/objects/rows.js';
+import { objectTypeOrder, renderObjectsOf, restoredObjectTypes } from './pbx/objects/rows.js';
 import { ObjectSync } from './pbx/objects/sync.js';
 import { amiContactSource } from './pbx/ami/live-contacts.js';
 import { lintRendered } from './pbx/lint-rendered.js';
@@ -66,7 +67,16 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const ari = config.asterisk.ariUrl ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log }) : null;
   const ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
   // Extensions' PJSIP objects go through ARI (D3); their fingerprints beside them in astdb, through AMI.
-  const objects = ari ? new ObjectSync({ target: ari, store: ami ? amiAppliedStore(ami) : null, backlog: ami ? amiSorceryBacklog(ami) : null, typeOrder: objectTypeOrder(domains), log }) : null;
+  const objects = ari
+    ? new ObjectSync({
+        target: ari,
+        store: ami ? amiAppliedStore(ami) : null,
+        backlog: ami ? amiSorceryBacklog(ami) : null,
+        restore: ami ? { types: restoredObjectTypes(domains), write: amiStoredObjectWriter(ami) } : null,
+        typeOrder: objectTypeOrder(domains),
+        log,
+      })
+    : null;
   const metrics = new Metrics({ ariConnected: ari ? () => ari.connected() : null, amiConnected: ari ? () => ami?.connected() ?? false : null });
   const bus = countedBus(createEventBus(config.redisUrl, log), metrics);
   const applier = new ConfigApplier({

@@ -134,6 +134,14 @@ export type ObjectContribution = {
   configClass: string;
   /** Its object types in push order (an endpoint after the auth and aor it names); deletes go in reverse. */
   types: string[];
+  /** Types Asterisk lists whole for its own bookkeeping: kept in a memory cache in front of astdb (see wizards.ts). */
+  cachedTypes?: string[];
+  /**
+   * Types whose copy in Asterisk lists live state among its options (an aor's
+   * `contact` lists its registrations): after an update, the stored object is
+   * written again from the pushed fields (see src/pbx/objects/restore.ts).
+   */
+  restoredTypes?: string[];
   /** The file its objects are sections of when they are not pushed, and their order there. */
   file: string;
   order: number;

@@ -56,7 +56,17 @@ export const extensionsDomain: DomainModule = {
     { file: 'voicemail.conf', order: 0, render: voicemailFile },
     { file: 'iax.conf', order: 10, render: iaxFriends },
   ],
-  objects: { configClass: 'res_pjsip', types: ['auth', 'aor', 'endpoint'], file: 'pjsip.conf', order: 10, render: extensionPjsipObjects, readSlice: (tx, ids) => readExtensionsById(tx, ids) },
+  objects: {
+    configClass: 'res_pjsip',
+    types: ['auth', 'aor', 'endpoint'],
+    // Asterisk lists every endpoint for each new aor; an aor's copy lists its registered contacts as `contact`.
+    cachedTypes: ['endpoint'],
+    restoredTypes: ['aor'],
+    file: 'pjsip.conf',
+    order: 10,
+    render: extensionPjsipObjects,
+    readSlice: (tx, ids) => readExtensionsById(tx, ids),
+  },
   dialplan: { includes: [{ context: extensionContexts.extensions, right: 'allowExtensions' }], contexts: extensionDialplan, lookups: extensionLookups },
   expectations: extensionExpectations,
 };

@@ -188,6 +188,30 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     await registered('5001', { password: 'Changed-5001' });
   }, 120_000);
 
+  it('an aor changed while its phone is registered keeps that registration as it is: no permanent contact, one ring per call', async () => {
+    await createExtension('5007');
+    await createExtension('5008');
+    const [a, b] = [await registered('5007'), await registered('5008')];
+    const contactLines = async () => (await product.pbx.cli('pjsip show aor 5008')).split('\n').filter((line) => /^\s*contact\s*:/.test(line));
+    expect(await contactLines()).toHaveLength(1);
+    // The voicemail switch changes the aor's mailboxes, the maximum its max_contacts: both update the aor while 5008 is registered.
+    await updateExtension('5008', { voicemailEnabled: false });
+    await updateExtension('5008', { maxContacts: 3 });
+    const report = await appliedReport();
+    expect(report.pushedObjects).toEqual(['res_pjsip/aor/5008']);
+    const aor = await dynamicObject('aor', '5008');
+    expect(aor?.max_contacts).toBe('3');
+    expect(aor?.mailboxes).toBe('');
+    // One contact, the registered one (ARI's copy would have made it a permanent contact as well).
+    expect(await contactLines(), await product.pbx.cli('pjsip show aor 5008')).toHaveLength(1);
+    const calls = () => (b.output().match(/Incoming call for account/g) ?? []).length;
+    const before = calls();
+    await connect(a, b);
+    await sleep(1500);
+    expect(calls() - before, b.tail()).toBe(1);
+    await hangUp(a, b);
+  }, 120_000);
+
   it('an endpoint option (caller ID, codecs) changed during a call does not drop the call; the next call carries the new caller ID', async () => {
     await createExtension('5003');
     await createExtension('5004');

@@ -31,3 +31,10 @@ export function objectTypeOrder(registry: DomainRegistry): Map<string, string[]>
   for (const d of registry.domains) if (d.objects) order.set(d.objects.configClass, [...(order.get(d.objects.configClass) ?? []), ...d.objects.types]);
   return order;
 }
+
+/** The object types whose stored copy is written again after an update (`res_pjsip/aor`): see restore.ts. */
+export function restoredObjectTypes(registry: DomainRegistry): Set<string> {
+  const types = new Set<string>();
+  for (const d of registry.domains) for (const type of d.objects?.restoredTypes ?? []) types.add(`${d.objects!.configClass}/${type}`);
+  return types;
+}

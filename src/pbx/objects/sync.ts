@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger.js';
 import type { AppliedStore } from './applied-store.js';
 import type { SorceryBacklog } from './pacing.js';
+import type { StoredObjectWriter } from './restore.js';
 import { ownerKey, planObjects, type AppliedObject, type ObjectStep } from './plan.js';
 import { fingerprint, objectKey, type ObjectField, type ObjectRef, type PushedObject } from './types.js';
 
@@ -87,6 +88,8 @@ export class ObjectSync {
     private readonly deps: {
       target: ObjectTarget;
       store: AppliedStore | null;
+      /** Types (`res_pjsip/aor`) whose stored copy is written again after an update, and the writer. */
+      restore?: { types: Set<string>; write: StoredObjectWriter } | null;
       /** Asterisk's queue of object observers: pushes wait while it is deep (null: not paced). */
       backlog?: SorceryBacklog | null;
       typeOrder: Map<string, string[]>;
@@ -174,6 +177,21 @@ export class ObjectSync {
     };
   }
 
+  /** An updated object of a restored type is stored again from its own fields (see restore.ts). */
+  private async restoreStored(object: PushedObject): Promise<void> {
+    const restore = this.deps.restore;
+    if (!restore || !restore.types.has(`${object.configClass}/${object.type}`)) return;
+    // The push itself succeeded: without AMI the stored copy stays as ARI wrote it, which matters only if a phone was registered.
+    await restore
+      .write(object)
+      .catch((error: unknown) =>
+        this.deps.log.warn(
+          { err: error, key: objectKey(object) },
+          'the stored copy of an updated object could not be written again: a phone registered right now may stay as a permanent contact until the object changes again',
+        ),
+      );
+  }
+
   /** Waits while Asterisk's observers are behind: they fall behind a batch of pushes, and too far behind, Asterisk drops new SIP requests. */
   private async paced(): Promise<void> {
     const backlog = this.deps.backlog;
@@ -211,6 +229,7 @@ export class ObjectSync {
     const key = objectKey(step.object);
     if (step.op === 'recreate') await target.deleteObject(step.object);
     await target.putObject(step.object, step.op === 'put' ? step.fields : step.object.fields);
+    if (step.op === 'put' && step.previous) await this.restoreStored(step.object);
     await this.remember(key, step.object);
   }
 
@@ -261,6 +280,7 @@ export class ObjectSync {
             before.object,
             before.object.fields.filter(([name]) => !appendOnly.has(name)),
           );
+          if (step.op === 'put') await this.restoreStored(before.object);
           await this.remember(key, before.object);
         } else {
           log.warn({ key }, 'a pushed object could not be put back: its previous fields are unknown to this process');

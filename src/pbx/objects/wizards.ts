@@ -7,7 +7,7 @@ import type { PushedObject } from './types.js';
 export const objectsFamily = (configClass: string) => `pbx-objects/${configClass}`;
 
 /**
- * What the memory cache in front of each pushed type keeps: every object, from
+ * What the memory cache in front of a cached type keeps: every object, from
  * the first listing on, kept current by every create, update and delete, and
  * emptied when the files are reloaded. Asterisk lists every endpoint for each
  * new aor (its qualify bookkeeping): from astdb that costs a parse per
@@ -17,8 +17,8 @@ export const objectsFamily = (configClass: string) => `pbx-objects/${configClass
 const CACHE = 'memory_cache,full_backend_cache=yes,expire_on_reload=yes';
 
 /**
- * sorcery.conf: each pushed type is read from a memory cache first, then from
- * its file, then from astdb, where pushed objects live and survive a restart.
+ * sorcery.conf: each pushed type is read from its file, then from astdb (a
+ * cached type from its memory cache first), where pushed objects live and survive a restart.
  * An update of an object missing from astdb (wiped while Asterisk ran, the
  * cache still holding it) creates it. Asterisk reads this file only when it
  * starts (a reload keeps the wizards it has).
@@ -28,7 +28,10 @@ export function renderSorcery(contributions: ObjectContribution[], snapshot: Pbx
   const byClass = new Map<string, [string, string][]>();
   for (const c of contributions) {
     const options = byClass.get(c.configClass) ?? [];
-    for (const type of c.types) options.push([`${type}/cache`, CACHE], [type, `config,${c.file},criteria=type=${type}`], [type, `astdb,${objectsFamily(c.configClass)}`]);
+    for (const type of c.types) {
+      if (c.cachedTypes?.includes(type)) options.push([`${type}/cache`, CACHE]);
+      options.push([type, `config,${c.file},criteria=type=${type}`], [type, `astdb,${objectsFamily(c.configClass)}`]);
+    }
     byClass.set(c.configClass, options);
   }
   const general = section('general', [['update_or_create_on_update_miss', 'yes']]);

@@ -87,6 +87,44 @@ describe('pushing objects', () => {
   });
 });
 
+describe('objects whose stored copy lists live state', () => {
+  it('an updated aor is stored again from its own fields; a created one and other types are not', async () => {
+    const { target } = recordingTarget();
+    const written: string[] = [];
+    const restore = { types: new Set(['res_pjsip/aor']), write: async (o: PushedObject) => void written.push(`${o.type}/${o.id} ${JSON.stringify(Object.fromEntries(o.fields))}`) };
+    const sync = new ObjectSync({ target, store: null, restore, typeOrder, log });
+    await sync.apply(extensions(2), null);
+    expect(written).toEqual([]);
+    const changed = extensions(2).map((o) => (o.type === 'aor' && o.id === '1001' ? { ...o, fields: [['max_contacts', '3']] as [string, string][] } : o));
+    const changedEndpoint = changed.map((o) =>
+      o.type === 'endpoint' && o.id === '1000'
+        ? {
+            ...o,
+            fields: [
+              ['aors', '1000'],
+              ['allow', 'ulaw'],
+            ] as [string, string][],
+          }
+        : o,
+    );
+    const outcome = await sync.apply(changedEndpoint, null);
+    expect(outcome.pushed).toEqual(['res_pjsip/aor/1001', 'res_pjsip/endpoint/1000']);
+    expect(written).toEqual(['aor/1001 {"max_contacts":"3"}']);
+  });
+
+  it('a write that fails (AMI away) leaves the push done', async () => {
+    const { target } = recordingTarget();
+    const restore = { types: new Set(['res_pjsip/aor']), write: async () => Promise.reject(new Error('AMI is not connected')) };
+    const sync = new ObjectSync({ target, store: null, restore, typeOrder, log });
+    await sync.apply(extensions(1), null);
+    const outcome = await sync.apply(
+      extensions(1).map((o) => (o.type === 'aor' ? { ...o, fields: [['max_contacts', '2']] as [string, string][] } : o)),
+      null,
+    );
+    expect(outcome).toMatchObject({ error: null, pushed: ['res_pjsip/aor/1000'] });
+  });
+});
+
 describe("reading Asterisk's taskprocessor listing", () => {
   it('finds the deepest sorcery queue', () => {
     const listing = [

@@ -25,15 +25,17 @@ describe('one wizard per object id', () => {
     expect(() => assertOneWizard(files, contributions, [endpoint('102')])).not.toThrow();
   });
 
-  it('sorcery.conf reads each pushed type from a full memory cache, then its file, then astdb; none when objects are not pushed', () => {
+  it('sorcery.conf reads each pushed type from its file, then astdb, a cached type from a full memory cache first; none when objects are not pushed', () => {
     const snapshot = { connection: { pushObjects: true } } as unknown as PbxSnapshot;
-    const [[name, text]] = renderSorcery(contributions, snapshot) as [[string, string]];
+    const [[name, text]] = renderSorcery(
+      contributions.map((c) => ({ ...c, cachedTypes: ['endpoint'] })),
+      snapshot,
+    ) as [[string, string]];
     expect(name).toBe('sorcery.conf');
     expect(text).toContain(
       '[res_pjsip]\n' +
-        ['auth', 'aor', 'endpoint']
-          .map((type) => `${type}/cache=memory_cache,full_backend_cache=yes,expire_on_reload=yes\n${type}=config,pjsip.conf,criteria=type=${type}\n${type}=astdb,pbx-objects/res_pjsip\n`)
-          .join(''),
+        ['auth', 'aor'].map((type) => `${type}=config,pjsip.conf,criteria=type=${type}\n${type}=astdb,pbx-objects/res_pjsip\n`).join('') +
+        'endpoint/cache=memory_cache,full_backend_cache=yes,expire_on_reload=yes\nendpoint=config,pjsip.conf,criteria=type=endpoint\nendpoint=astdb,pbx-objects/res_pjsip\n',
     );
     expect(text).toContain('[general]\nupdate_or_create_on_update_miss=yes\n');
     expect(renderSorcery(contributions, { connection: {} } as unknown as PbxSnapshot)).toEqual([]);
