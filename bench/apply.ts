@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { allocatePorts, startAsterisk, type Asterisk, type PbxPorts } from '../test/e2e/support/index.js';
+import { allocatePorts, asteriskServerEnv, startAsterisk, type Asterisk, type PbxPorts } from '../test/e2e/support/index.js';
 import { startAriStandin, type AriStandin } from '../test/support/ari-standin/index.js';
 import { startTestServer, type TestServer } from '../test/support/server.js';
 import { median, percentile } from './pbx.js';
@@ -291,17 +291,8 @@ async function realEngine(bin: string): Promise<Engine> {
   const varDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-var-`));
   const dirs = { spoolDir: path.join(varDir, 'spool'), logDir: path.join(varDir, 'log') };
   const server = await startTestServer({
-    ASTERISK_CONFIG_DIR: etcDir,
-    ARI_URL: `http://127.0.0.1:${ports.http}`,
-    ARI_USERNAME: 'pbx',
-    ARI_PASSWORD,
-    AMI_HOST: '127.0.0.1',
-    AMI_PORT: String(ports.ami),
-    AMI_USERNAME: 'pbx',
-    AMI_PASSWORD,
+    ...asteriskServerEnv(ports, etcDir, { ari: ARI_PASSWORD, ami: AMI_PASSWORD }, dirs),
     APPLY_DEBOUNCE_MS: '0',
-    ASTERISK_SPOOL_DIR: dirs.spoolDir,
-    ASTERISK_LOG_DIR: dirs.logDir,
     LOG_LEVEL: process.env.PBX_BENCH_LOG ?? 'silent',
   });
   const ok = await gqlAs(server);

@@ -8,6 +8,7 @@ import type { TestServer } from '../support/server.js';
 import { subscribe, until } from '../support/subscriptions.js';
 import {
   allocatePorts,
+  asteriskServerEnv,
   callState,
   disconnected,
   e2eBinaries,
@@ -317,14 +318,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('PBX settings and feature codes on a real A
     ports = await allocatePorts();
     etcDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-etc-`));
     server = await support.startTestServer({
-      ASTERISK_CONFIG_DIR: etcDir,
-      ARI_URL: `http://127.0.0.1:${ports.http}`,
-      ARI_USERNAME: 'pbx',
-      ARI_PASSWORD,
-      AMI_HOST: '127.0.0.1',
-      AMI_PORT: String(ports.ami),
-      AMI_USERNAME: 'pbx',
-      AMI_PASSWORD,
+      ...asteriskServerEnv(ports, etcDir, { ari: ARI_PASSWORD, ami: AMI_PASSWORD }),
       APPLY_DEBOUNCE_MS: '50',
       LOG_LEVEL: process.env.PBX_E2E_LOG ?? 'silent',
     });

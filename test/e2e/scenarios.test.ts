@@ -8,6 +8,7 @@ import type { TestServer } from '../support/server.js';
 import { subscribe, until } from '../support/subscriptions.js';
 import {
   allocatePorts,
+  asteriskServerEnv,
   callState,
   disconnected,
   freePort,
@@ -240,14 +241,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     // The pid in the name lets a later run remove it if this one is killed (sandbox.ts sweeps pbx-e2e-<pid>-*).
     etcDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-etc-`));
     server = await support.startTestServer({
-      ASTERISK_CONFIG_DIR: etcDir,
-      ARI_URL: `http://127.0.0.1:${ports.http}`,
-      ARI_USERNAME: 'pbx',
-      ARI_PASSWORD,
-      AMI_HOST: '127.0.0.1',
-      AMI_PORT: String(ports.ami),
-      AMI_USERNAME: 'pbx',
-      AMI_PASSWORD,
+      ...asteriskServerEnv(ports, etcDir, { ari: ARI_PASSWORD, ami: AMI_PASSWORD }),
       APPLY_DEBOUNCE_MS: '50',
       LOG_LEVEL: process.env.PBX_E2E_LOG ?? 'silent',
     });

@@ -4,6 +4,7 @@ export { allocatePorts, freePort, freeUdpRange, withPorts, type PbxPorts } from 
 export { configProblems, installationOf, MODULES_BY_FILE, startAsterisk, terminate, type Asterisk, type AsteriskOptions } from './asterisk.js';
 export { callState, disconnected, incomingCall, startPhone, type Phone, type PhoneOptions, type Registration } from './phone.js';
 export { createSandbox, type Sandbox } from './sandbox.js';
+export { asteriskServerEnv } from './server-env.js';
 
 import { reloadModules } from '../../../src/pbx/render/index.js';
 /** The files our server renders; Asterisk's problems with any of them fail a run (modules.conf: see MODULES_BY_FILE). */

@@ -7,6 +7,7 @@ import { until } from '../../support/subscriptions.js';
 import { startAsterisk, installationOf, type Asterisk } from './asterisk.js';
 import { startPhone, type Phone, type PhoneOptions } from './phone.js';
 import { allocatePorts, freePort, freeUdpRange, type PbxPorts } from './ports.js';
+import { asteriskServerEnv } from './server-env.js';
 
 /**
  * The product under test on a real Asterisk: our server renders into the
@@ -60,17 +61,8 @@ export async function startProduct(bins: { asterisk: string; pjsua: string }, en
   const varDir = mkdtempSync(path.join(tmpdir(), `pbx-e2e-${process.pid}-var-`));
   const asteriskDirs = { spoolDir: path.join(varDir, 'spool'), logDir: path.join(varDir, 'log') };
   const server = await support.startTestServer({
-    ASTERISK_CONFIG_DIR: etcDir,
-    ARI_URL: `http://127.0.0.1:${ports.http}`,
-    ARI_USERNAME: 'pbx',
-    ARI_PASSWORD,
-    AMI_HOST: '127.0.0.1',
-    AMI_PORT: String(ports.ami),
-    AMI_USERNAME: 'pbx',
-    AMI_PASSWORD,
+    ...asteriskServerEnv(ports, etcDir, { ari: ARI_PASSWORD, ami: AMI_PASSWORD }, asteriskDirs),
     APPLY_DEBOUNCE_MS: '50',
-    ASTERISK_SPOOL_DIR: asteriskDirs.spoolDir,
-    ASTERISK_LOG_DIR: asteriskDirs.logDir,
     LOG_LEVEL: process.env.PBX_E2E_LOG ?? 'silent',
     ...env,
   });
