@@ -3,7 +3,8 @@ import { appendOnlyPart, fingerprint, objectKey, type PushedObject } from './typ
 /** What Asterisk holds of an object the server pushed: its fingerprint, and the object itself when this process pushed it. */
 export type AppliedObject = {
   key: string;
-  fingerprint: string;
+  /** null: pushed before by this process, but whether Asterisk still holds it, and as what, could not be read. */
+  fingerprint: string | null;
   /** Known when pushed (or found equal) by this process: needed to roll back to it and to see what changed. */
   object?: PushedObject;
 };
@@ -41,7 +42,7 @@ export function planObjects(desired: PushedObject[], applied: ReadonlyMap<string
   const puts: ObjectStep[] = [];
   for (const [key, object] of wanted) {
     const previous = applied.get(key) ?? null;
-    if (!previous) {
+    if (!previous || previous.fingerprint === null) {
       puts.push({ op: 'put', object, fields: object.fields, previous: null });
       continue;
     }

@@ -106,11 +106,18 @@ export class ObjectSync {
     return this.deps.target.connected();
   }
 
-  /** Reads the fingerprints of what Asterisk holds; without a store (no AMI) nothing is known, and every object is pushed again. */
+  /**
+   * Reads the fingerprints of what Asterisk holds. Without them (no AMI) every
+   * object is pushed again, and the objects this process pushed before stay
+   * known by key: one whose row was deleted meanwhile is still removed.
+   */
   async load(): Promise<void> {
     const stored = (await this.deps.store?.load().catch(() => null)) ?? null;
     if (stored === null && this.deps.store) this.deps.log.warn('the fingerprints of pushed objects could not be read (AMI not connected): every object is pushed again');
-    this.applied = new Map([...(stored ?? [])].map(([key, fp]) => [key, { key, fingerprint: fp }]));
+    this.applied =
+      stored === null
+        ? new Map([...this.applied.values()].map(({ key, owner }) => [key, { key, fingerprint: null, ...(owner ? { owner } : {}) }]))
+        : new Map([...stored].map(([key, fp]) => [key, { key, fingerprint: fp }]));
     this.loaded = true;
     this.blind = stored === null && this.deps.store !== null;
   }

@@ -25,8 +25,8 @@ describe('a deleted extension leaves the status feed', () => {
     try {
       await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '101' && r.data.extensionStatusChanged.state === 'ONLINE');
       const id = (await server.gql(`{ extension(number: "101") { id } }`, {}, server.adminToken)).data.extension.id;
-      // Asterisk refuses to remove the endpoint (the push and its retry fail): it keeps it, registered.
-      standin.failPushes({ status: 500, count: 2, method: 'DELETE', type: 'endpoint', id: '101' });
+      // Asterisk refuses to remove the endpoint, every time (also in the reconcile that may follow its connect): it keeps it, registered.
+      standin.failPushes({ status: 500, count: Number.MAX_SAFE_INTEGER, method: 'DELETE', type: 'endpoint', id: '101' });
       const del = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { __typename } }`, { ids: [id] }, server.adminToken);
       expect(del.data.deleteExtensions.__typename).toBe('MutationDeleteExtensionsSuccess');
       await feed.waitFor((r) => r.data?.extensionStatusChanged?.number === '101' && r.data.extensionStatusChanged.state === 'UNAVAILABLE');
@@ -41,6 +41,7 @@ describe('a deleted extension leaves the status feed', () => {
       const board = await server.gql(`{ extensionStatuses { counts { total } statuses { number } } }`, {}, server.adminToken);
       expect(board.data.extensionStatuses).toEqual({ counts: { total: 1 }, statuses: [{ number: '100' }] });
     } finally {
+      standin.stopFailingPushes();
       await feed.close();
     }
   });

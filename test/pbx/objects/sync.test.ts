@@ -87,6 +87,41 @@ describe('pushing objects', () => {
   });
 });
 
+describe('after a reconnect without fingerprints to read (no AMI)', () => {
+  it('pushes every object again in full, and still removes the objects of a row deleted meanwhile', async () => {
+    const { target, log: pushes } = recordingTarget();
+    const sync = new ObjectSync({ target, store: null, typeOrder, log });
+    await sync.apply(extensions(2), null);
+    sync.invalidate();
+    pushes.length = 0;
+    // Extension 1000 was deleted while Asterisk was away; the reconcile pushes what is left.
+    const outcome = await sync.apply(
+      extensions(2).filter((o) => o.owner.id !== '1000'),
+      null,
+    );
+    expect(outcome.error).toBeNull();
+    expect(outcome.removed).toEqual(['res_pjsip/endpoint/1000', 'res_pjsip/aor/1000', 'res_pjsip/auth/1000-auth']);
+    expect(outcome.pushed).toEqual(['res_pjsip/auth/1001-auth', 'res_pjsip/aor/1001', 'res_pjsip/endpoint/1001']);
+    expect(pushes.filter((p) => p.op === 'delete').map((p) => p.key)).toEqual(['endpoint/1000', 'aor/1000', 'auth/1000-auth']);
+    // Found equal now: nothing more to push.
+    expect(
+      await sync.apply(
+        extensions(2).filter((o) => o.owner.id !== '1000'),
+        null,
+      ),
+    ).toMatchObject({ pushed: [], removed: [] });
+  });
+
+  it('a scoped apply after the reconnect removes the objects of its own deleted row only', async () => {
+    const { target } = recordingTarget();
+    const sync = new ObjectSync({ target, store: null, typeOrder, log });
+    await sync.apply(extensions(2), null);
+    sync.invalidate();
+    const outcome = await sync.apply([], new Set(['extensions/1001']));
+    expect(outcome.removed).toEqual(['res_pjsip/endpoint/1001', 'res_pjsip/aor/1001', 'res_pjsip/auth/1001-auth']);
+  });
+});
+
 describe('objects whose stored copy lists live state', () => {
   it('an updated aor is stored again from its own fields; a created one and other types are not', async () => {
     const { target } = recordingTarget();

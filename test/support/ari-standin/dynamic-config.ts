@@ -150,6 +150,11 @@ export class DynamicConfig {
     this.failures.push({ ...failure, remaining: failure.count ?? 1 });
   }
 
+  /** Pushes succeed again. */
+  stopFailingPushes(): void {
+    this.failures = [];
+  }
+
   /** An empty astdb: every pushed object is gone. */
   wipe(): void {
     this.objects.clear();

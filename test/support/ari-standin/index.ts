@@ -132,6 +132,8 @@ export interface AriStandin {
    * 404 and 500 answer with Asterisk's own body for that request.
    */
   failPushes(failure: PushFailure): void;
+  /** Ends every failure failPushes() set up. */
+  stopFailingPushes(): void;
   /** Open /ari/events WebSockets. */
   readonly connections: readonly ConnectionInfo[];
   readonly bootPhase: BootPhase;
@@ -239,6 +241,7 @@ export async function startAriStandin(options: AriStandinOptions): Promise<AriSt
       return runtime.dynamicConfig.requests;
     },
     failPushes: (failure) => runtime.dynamicConfig.failPushes(failure),
+    stopFailingPushes: () => runtime.dynamicConfig.stopFailingPushes(),
     get connections() {
       return runtime.applications.connections();
     },
