@@ -1,6 +1,6 @@
 // Benchmarks of rendering, applying and live state (figures printed, not asserted).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,13 +318,15 @@ async function spawnServer(command: ServerCommand, ariUrl: string): Promise<Serv
     ASTERISK_LOG_DIR: join(dataDir, 'asterisk-log'),
     APPLY_DEBOUNCE_MS: '0',
   };
-  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=<folder>`, shows where the server's time goes.
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=<folder>`, shows where the server's time goes;
+  // BENCH_SERVER_OUTPUT=<file> keeps the server's log (and what such flags print).
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, ...command.args], { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const release = tiedToBench(child);
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
   child.stdout.on('data', keep);
+  if (process.env.BENCH_SERVER_OUTPUT) child.stdout.pipe(createWriteStream(process.env.BENCH_SERVER_OUTPUT));
   child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const remove = () => rmSync(dataDir, { recursive: true, force: true });
@@ -534,6 +536,8 @@ async function measureGraphqlFanout(print: (line: string) => void, command: Serv
       print('  graphql-ws: the server did not connect to the ARI stand-in within 30 s; not measured');
       return null;
     }
+    // Measured once the extensions' objects are pushed: a push still under way would be measured with the fan-out.
+    if (!(await settled(server, 120_000))) print('  (the server was still applying or busy 120 s after the extensions were created; measured anyway)');
     // The probe: one subscriber sees a lone event of a configured extension, so the server follows ARI and knows the extensions.
     const errors: unknown[] = [];
     const probe = (await connectedClients(server.graphqlUrl, server.token, 1, errors))[0]!;
@@ -677,6 +681,9 @@ async function settled(server: ServerProcess, timeoutMs: number): Promise<boolea
   return false;
 }
 
+/** How long after the subscribers started the server's memory is read again. */
+const SETTLED_MEMORY_WAIT_MS = 45_000;
+
 const STATUS_SNAPSHOT = `subscription { extensionStatusUpdates { snapshot statuses { number state } } }`;
 
 /** `subscribers` subscribers of every one of `extensions` extensions, from the snapshot subscription: how long until all have their initial state, and the server's memory. */
@@ -730,6 +737,9 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
     await sleep(2000);
     const later = server.figures();
     clearInterval(sampler);
+    // V8 gives back the heap it grew to once it has been idle a while (its memory reducer starts 8 s after a collection).
+    await sleep(SETTLED_MEMORY_WAIT_MS - 2000);
+    const settledMemory = server.figures();
     const whole = sizes.filter((n) => n === extensions).length;
     const mb = (n: number | undefined) => (n === undefined ? '?' : `${n.toFixed(0)} MB`);
     print(
@@ -743,10 +753,11 @@ async function measureSnapshotStart(print: (line: string) => void, command: Serv
     );
     print(
       `  server RSS (${command.how}, its own process): ${mb(started?.rssMb)} at start, ${mb(idle?.rssMb)} idle with ${count(extensions)} extensions, ` +
-        `${mb(peakRss)} at most while the subscribers started, ${mb(after?.rssMb)} when all had started, ${mb(later?.rssMb)} 2 s later (peak of the process's life ${mb(later?.peakRssMb)})`,
+        `${mb(peakRss)} at most while the subscribers started, ${mb(after?.rssMb)} when all had started, ${mb(later?.rssMb)} 2 s later, ` +
+        `${mb(settledMemory?.rssMb)} ${SETTLED_MEMORY_WAIT_MS / 1000} s later (peak of the process's life ${mb(settledMemory?.peakRssMb)})`,
     );
     const laterHeap = await heapOf(server);
-    print(`  server heap (its /metrics): ${idleHeap} idle with ${count(extensions)} extensions; ${laterHeap} with the subscribers`);
+    print(`  server heap (its /metrics): ${idleHeap} idle with ${count(extensions)} extensions; ${laterHeap} with the subscribers, ${SETTLED_MEMORY_WAIT_MS / 1000} s after they started`);
   } finally {
     if (sampler) clearInterval(sampler);
     await Promise.all(clients.map(async (c) => c.dispose()));

@@ -150,8 +150,13 @@ class Backlog {
   }
 }
 
-/** Bytes a socket may hold unsent before its subscriber counts as behind and what it has not taken yet is conflated. */
-const SOCKET_HIGH_WATER = 256 * 1024;
+/**
+ * Bytes a socket may hold unsent before its subscriber counts as behind and
+ * what it has not taken yet is conflated. What waits in sockets is held by the
+ * server: at 256 KB, 1,000 subscribers starting on 2,000 extensions held 440 MB
+ * of live heap; at 64 KB about 110 MB, and they started sooner.
+ */
+const SOCKET_HIGH_WATER = 64 * 1024;
 /** How often a subscriber behind looks whether its socket has room again. */
 const RETRY_MS = 20;
 /** Serialised results above this size are sent as fragments around the one shared copy instead of one copy per subscriber. */

@@ -6,6 +6,8 @@ import type { AmiClient } from '../ami/client.js';
  * disk loses (or keeps) both together and the next reconcile sees it.
  */
 export type AppliedStore = {
+  /** Whether it can be read and written now. */
+  connected(): boolean;
   /** Object key → fingerprint of what was pushed; null when it cannot be read now. */
   load(): Promise<Map<string, string> | null>;
   save(key: string, fingerprint: string): Promise<void>;
@@ -27,6 +29,7 @@ export function amiAppliedStore(ami: AmiClient): AppliedStore {
   let everConnected = ami.connected();
   ami.on('connected', () => (everConnected = true));
   return {
+    connected: () => ami.connected(),
     async load() {
       // An AMI that was connected is usually back just after ARI: a little patience spares pushing every object again.
       for (let waited = 0; everConnected && !ami.connected() && waited < AMI_WAIT_MS; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));

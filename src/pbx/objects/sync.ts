@@ -83,6 +83,8 @@ export class ObjectSync {
   private blind = false;
   private readonly saves = new Set<Promise<void>>();
   private pacing: Promise<void> | null = null;
+  /** Fingerprint writes that failed or were not tried since the last report, and the first error. */
+  private unsaved: { count: number; error: unknown } = { count: 0, error: undefined };
 
   constructor(
     private readonly deps: {
@@ -244,29 +246,47 @@ export class ObjectSync {
     const fp = fingerprint(object.fields);
     this.applied.set(key, { key, fingerprint: fp, object, owner: ownerKey(object.owner) });
     // The fingerprint only spares the next reconcile a push: losing it costs a push, never a wrong object.
-    await this.saving(() => this.deps.store?.save(key, fp), key, 'the fingerprint of a pushed object was not saved');
+    await this.saving((store) => store.save(key, fp));
   }
 
   private forget(key: string): void {
     this.applied.delete(key);
-    void this.saving(() => this.deps.store?.remove(key), key, 'the fingerprint of a removed object was not removed');
+    void this.saving((store) => store.remove(key));
   }
 
   /**
    * Fingerprint writes go beside the pushes, not between them: a push waits
    * only while SAVES_IN_FLIGHT writes are unanswered, and apply() waits for
-   * them all before it reports.
+   * them all before it reports. While the store cannot be written (AMI away)
+   * none is tried; what was not written is counted and reported once.
    */
-  private async saving(write: () => Promise<void> | undefined, key: string, failed: string): Promise<void> {
+  private async saving(write: (store: AppliedStore) => Promise<void>): Promise<void> {
+    const store = this.deps.store;
+    if (!store) return;
+    if (!store.connected()) {
+      this.unsaved.count += 1;
+      return;
+    }
     while (this.saves.size >= SAVES_IN_FLIGHT) await Promise.race(this.saves);
-    const pending = Promise.resolve(write())
-      .catch((error: unknown) => this.deps.log.warn({ err: error, key }, failed))
+    const pending = write(store)
+      .catch((error: unknown) => {
+        this.unsaved.count += 1;
+        this.unsaved.error ??= error;
+      })
       .finally(() => this.saves.delete(pending));
     this.saves.add(pending);
   }
 
   private async savesSettled(): Promise<void> {
     while (this.saves.size) await Promise.all(this.saves);
+    const { count, error } = this.unsaved;
+    if (!count) return;
+    this.unsaved = { count: 0, error: undefined };
+    // The fingerprints only spare the next reconcile pushes: without them it pushes those objects again (or, without any, every object).
+    this.deps.log.warn(
+      { err: error, count },
+      `${count} fingerprint(s) of pushed or removed objects could not be written (AMI not connected or refusing): the next reconcile pushes again what it cannot tell`,
+    );
   }
 
   /** Puts back what the steps changed, newest first; what cannot be put back (never seen by this process) is logged. */

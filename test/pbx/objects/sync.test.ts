@@ -122,6 +122,41 @@ describe('after a reconnect without fingerprints to read (no AMI)', () => {
   });
 });
 
+describe('fingerprints that cannot be written', () => {
+  function capturingLog() {
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = createLogger('silent');
+    logger.warn = ((fields: Record<string, unknown> | string, message?: string) =>
+      void warnings.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message: message ?? '' })) as typeof logger.warn;
+    return { logger, warnings };
+  }
+
+  it('while AMI is away none is tried, the push goes on, and one warning gives the count', async () => {
+    const { target } = recordingTarget();
+    const { logger, warnings } = capturingLog();
+    let writes = 0;
+    const store = { connected: () => false, load: async () => null, save: async () => void (writes += 1), remove: async () => void (writes += 1) };
+    const sync = new ObjectSync({ target, store, typeOrder, log: logger });
+    const outcome = await sync.apply(extensions(50), null);
+    expect(outcome).toMatchObject({ error: null });
+    expect(outcome.pushed).toHaveLength(150);
+    expect(writes).toBe(0);
+    expect(warnings.filter((w) => w.message.includes('fingerprint(s)'))).toEqual([{ fields: { err: undefined, count: 150 }, message: expect.stringContaining('150 fingerprint(s)') }]);
+  });
+
+  it('writes refused by the store are reported once per apply, with the first error', async () => {
+    const { target } = recordingTarget();
+    const { logger, warnings } = capturingLog();
+    const store = { connected: () => true, load: async () => new Map<string, string>(), save: async (key: string) => Promise.reject(new Error(`refused ${key}`)), remove: async () => undefined };
+    const sync = new ObjectSync({ target, store, typeOrder, log: logger });
+    await sync.apply(extensions(2), null);
+    const reported = warnings.filter((w) => w.message.includes('fingerprint(s)'));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]!.fields.count).toBe(6);
+    expect(String(reported[0]!.fields.err)).toMatch(/refused res_pjsip\/auth/);
+  });
+});
+
 describe('objects whose stored copy lists live state', () => {
   it('an updated aor is stored again from its own fields; a created one and other types are not', async () => {
     const { target } = recordingTarget();
