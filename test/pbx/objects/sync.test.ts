@@ -126,8 +126,7 @@ describe('fingerprints that cannot be written', () => {
   function capturingLog() {
     const warnings: { fields: Record<string, unknown>; message: string }[] = [];
     const logger = createLogger('silent');
-    logger.warn = ((fields: Record<string, unknown> | string, message?: string) =>
-      void warnings.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message: message ?? '' })) as typeof logger.warn;
+    logger.warn = (fields: Record<string, unknown> | string, message?: string) => void warnings.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message: message ?? '' });
     return { logger, warnings };
   }
 
