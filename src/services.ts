@@ -72,7 +72,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
         target: ari,
         store: ami ? amiAppliedStore(ami) : null,
         backlog: ami ? amiSorceryBacklog(ami) : null,
-        restore: ami ? { types: restoredObjectTypes(domains), write: amiStoredObjectWriter(ami) } : null,
+        restore: ami ? { types: restoredObjectTypes(domains), write: amiStoredObjectWriter(ami), connected: () => ami.connected() } : null,
         typeOrder: objectTypeOrder(domains),
         log,
       })
@@ -97,8 +97,10 @@ export function createServices(config: Config, db: Database, log: Logger) {
   });
   const lease = new Lease(db.prisma, 'asterisk', config.leaseTtlMs, log);
   // Pushed objects were reconciled before AMI was there to tell what Asterisk holds: reconcile again now that it is.
+  // Objects updated while AMI was away are stored again from their own fields (restore.ts).
   ami?.on('connected', () => {
     if (objects?.loadedBlind && lease.held()) void applier.reconcile().catch((err: unknown) => log.warn({ err }, 'reconciling pushed objects failed'));
+    void objects?.writeOwedRestores().catch((err: unknown) => log.warn({ err }, 'writing again the stored copies of updated objects failed'));
   });
   const live = new LiveService({ prisma: db.prisma, bus, log, applier, ari, ami, contacts: ami ? amiContactSource(ami) : null, lease });
   // Outgoing webhooks; `webhooks.outbox` is what a service writes caused events to, in its own transaction.

@@ -212,6 +212,46 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     await hangUp(a, b);
   }, 120_000);
 
+  it('the server restarted while AMI is away (ARI up) pushes every aor blind, and stores each again once AMI is back: a registration does not stay a permanent contact', async (ctx) => {
+    const cut = product.pbx.sandbox.cut;
+    if (!cut) return ctx.skip('Asterisk runs on the host, not in a namespace: there is no bridge to cut AMI at');
+    await createExtension('5009');
+    await createExtension('5010');
+    const [a, b] = [await registered('5009'), await registered('5010')];
+    const contactLines = async () => (await product.pbx.cli('pjsip show aor 5010')).split('\n').filter((line) => /^\s*contact\s*:/.test(line));
+    expect(await contactLines()).toHaveLength(1);
+    const amiConnected = async () => {
+      const response = await fetch(`${product.server.url}/metrics`, { headers: { authorization: `Bearer ${product.server.adminToken}` } });
+      return /^pbx_asterisk_ami_connected(?:\{[^}]*\})? 1$/m.test(await response.text());
+    };
+    cut(product.pbx.amiPort, true);
+    try {
+      // A new process cannot read which objects Asterisk holds: it pushes every one in full, the registered 5010's aor too.
+      await product.server.restart();
+      await until(
+        async () => {
+          const last = (await product.gql(`{ pbxConfiguration { lastApply { ${REPORT} } } }`)).pbxConfiguration.lastApply as Report | null;
+          return last?.outcome === 'APPLIED' && last.pushedObjects.includes('res_pjsip/aor/5010');
+        },
+        300_000,
+        'the reconcile of the restarted server',
+      );
+      expect(await amiConnected()).toBe(false);
+      // ARI's copy, as Asterisk stored it: the registration listed twice, once as a permanent contact.
+      expect(await contactLines(), await product.pbx.cli('pjsip show aor 5010')).toHaveLength(2);
+    } finally {
+      cut(product.pbx.amiPort, false);
+    }
+    await until(amiConnected, 45_000, 'the server connected to AMI again');
+    await until(async () => (await contactLines()).length === 1, 60_000, 'the aor stored again from its own fields');
+    const calls = () => (b.output().match(/Incoming call for account/g) ?? []).length;
+    const before = calls();
+    await connect(a, b);
+    await sleep(1500);
+    expect(calls() - before, b.tail()).toBe(1);
+    await hangUp(a, b);
+  }, 600_000);
+
   it('an endpoint option (caller ID, codecs) changed during a call does not drop the call; the next call carries the new caller ID', async () => {
     await createExtension('5003');
     await createExtension('5004');

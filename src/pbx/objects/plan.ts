@@ -10,7 +10,11 @@ export type AppliedObject = {
 };
 
 export type ObjectStep =
-  /** Create or update; `fields` may leave out append-only options that did not change. */
+  /**
+   * Create or update; `fields` may leave out append-only options that did not
+   * change. `previous` is what the server knows Asterisk held (its fingerprint
+   * null when it could not be read); null: nothing known, a new object.
+   */
   | { op: 'put'; object: PushedObject; fields: PushedObject['fields']; previous: AppliedObject | null }
   /** Delete, then create: an append-only option changed (or may have). */
   | { op: 'recreate'; object: PushedObject; previous: AppliedObject }
@@ -43,7 +47,8 @@ export function planObjects(desired: PushedObject[], applied: ReadonlyMap<string
   for (const [key, object] of wanted) {
     const previous = applied.get(key) ?? null;
     if (!previous || previous.fingerprint === null) {
-      puts.push({ op: 'put', object, fields: object.fields, previous: null });
+      // Unknown or unread: every field, append-only ones too (one left out could be missing from Asterisk).
+      puts.push({ op: 'put', object, fields: object.fields, previous });
       continue;
     }
     if (previous.fingerprint === fingerprint(object.fields)) continue;

@@ -83,15 +83,21 @@ export class ObjectSync {
   private blind = false;
   private readonly saves = new Set<Promise<void>>();
   private pacing: Promise<void> | null = null;
+  /** The push or restore running: one at a time, so an owed stored copy is never written over a newer one. */
+  private running: Promise<unknown> = Promise.resolve();
   /** Fingerprint writes that failed or were not tried since the last report, and the first error. */
   private unsaved: { count: number; error: unknown } = { count: 0, error: undefined };
+  /** Keys of updated objects whose stored copy could not be written again yet (see restore.ts); written once AMI is back. */
+  private readonly owedRestores = new Set<string>();
+  /** Stored copies that could not be written again since the last report, and the first error. */
+  private unrestored: { count: number; error: unknown } = { count: 0, error: undefined };
 
   constructor(
     private readonly deps: {
       target: ObjectTarget;
       store: AppliedStore | null;
-      /** Types (`res_pjsip/aor`) whose stored copy is written again after an update, and the writer. */
-      restore?: { types: Set<string>; write: StoredObjectWriter } | null;
+      /** Types (`res_pjsip/aor`) whose stored copy is written again after an update, the writer, and whether it can write now (AMI). */
+      restore?: { types: Set<string>; write: StoredObjectWriter; connected(): boolean } | null;
       /** Asterisk's queue of object observers: pushes wait while it is deep (null: not paced). */
       backlog?: SorceryBacklog | null;
       typeOrder: Map<string, string[]>;
@@ -118,7 +124,7 @@ export class ObjectSync {
     if (stored === null && this.deps.store) this.deps.log.warn('the fingerprints of pushed objects could not be read (AMI not connected): every object is pushed again');
     this.applied =
       stored === null
-        ? new Map([...this.applied.values()].map(({ key, owner }) => [key, { key, fingerprint: null, ...(owner ? { owner } : {}) }]))
+        ? new Map([...this.applied.values()].map(({ key, owner, object }) => [key, { key, fingerprint: null, ...(owner ? { owner } : {}), ...(object ? { object } : {}) }]))
         : new Map([...stored].map(([key, fp]) => [key, { key, fingerprint: fp }]));
     this.loaded = true;
     this.blind = stored === null && this.deps.store !== null;
@@ -139,7 +145,11 @@ export class ObjectSync {
   }
 
   /** Pushes what differs between `desired` and Asterisk; `owners` limits it to the objects of those rows (null: every object). */
-  async apply(desired: PushedObject[], owners: Set<string> | null): Promise<PushOutcome> {
+  apply(desired: PushedObject[], owners: Set<string> | null): Promise<PushOutcome> {
+    return this.exclusive(() => this.push(desired, owners));
+  }
+
+  private async push(desired: PushedObject[], owners: Set<string> | null): Promise<PushOutcome> {
     if (!this.loaded) await this.load();
     const steps = planObjects(desired, this.applied, { owners, typeOrder: this.deps.typeOrder });
     // Objects found equal are known now: their fields make a later change of an append-only option visible.
@@ -186,19 +196,63 @@ export class ObjectSync {
     };
   }
 
-  /** An updated object of a restored type is stored again from its own fields (see restore.ts). */
+  /**
+   * An updated object of a restored type is stored again from its own fields
+   * (see restore.ts). The push itself succeeded: while AMI is away the stored
+   * copy stays as ARI wrote it (which matters only if a phone was registered)
+   * and is written once AMI is back (writeOwedRestores).
+   */
   private async restoreStored(object: PushedObject): Promise<void> {
     const restore = this.deps.restore;
     if (!restore || !restore.types.has(`${object.configClass}/${object.type}`)) return;
-    // The push itself succeeded: without AMI the stored copy stays as ARI wrote it, which matters only if a phone was registered.
-    await restore
-      .write(object)
-      .catch((error: unknown) =>
-        this.deps.log.warn(
-          { err: error, key: objectKey(object) },
-          'the stored copy of an updated object could not be written again: a phone registered right now may stay as a permanent contact until the object changes again',
-        ),
-      );
+    const key = objectKey(object);
+    this.owedRestores.add(key);
+    if (!restore.connected()) {
+      this.unrestored.count += 1;
+      return;
+    }
+    try {
+      await restore.write(object);
+      this.owedRestores.delete(key);
+    } catch (error) {
+      this.unrestored.count += 1;
+      this.unrestored.error ??= error;
+    }
+  }
+
+  /** Writes the stored copies owed since AMI went away (call when AMI is connected); how many remain owed. */
+  writeOwedRestores(): Promise<number> {
+    return this.exclusive(() => this.restoreOwed());
+  }
+
+  private async restoreOwed(): Promise<number> {
+    const restore = this.deps.restore;
+    if (!restore || !this.owedRestores.size) return this.owedRestores.size;
+    let written = 0;
+    for (const key of [...this.owedRestores]) {
+      const object = this.applied.get(key)?.object;
+      if (!object) {
+        this.owedRestores.delete(key);
+        continue;
+      }
+      if (!restore.connected()) break;
+      try {
+        await restore.write(object);
+        this.owedRestores.delete(key);
+        written += 1;
+      } catch (error) {
+        this.deps.log.warn({ err: error, key, owed: this.owedRestores.size }, 'writing again the stored copy of an updated object failed: tried again when AMI connects');
+        break;
+      }
+    }
+    if (written) this.deps.log.info({ written }, 'stored copies of objects updated while AMI was away written again');
+    return this.owedRestores.size;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.running.then(work, work);
+    this.running = next.catch(() => undefined);
+    return next;
   }
 
   /** Waits while Asterisk's observers are behind: they fall behind a batch of pushes, and too far behind, Asterisk drops new SIP requests. */
@@ -238,7 +292,8 @@ export class ObjectSync {
     const key = objectKey(step.object);
     if (step.op === 'recreate') await target.deleteObject(step.object);
     await target.putObject(step.object, step.op === 'put' ? step.fields : step.object.fields);
-    if (step.op === 'put' && step.previous) await this.restoreStored(step.object);
+    // Also after a load without fingerprints: the object may have been in Asterisk, with a phone registered.
+    if (step.op === 'put' && (step.previous || this.blind)) await this.restoreStored(step.object);
     await this.remember(key, step.object);
   }
 
@@ -251,6 +306,7 @@ export class ObjectSync {
 
   private forget(key: string): void {
     this.applied.delete(key);
+    this.owedRestores.delete(key);
     void this.saving((store) => store.remove(key));
   }
 
@@ -279,6 +335,14 @@ export class ObjectSync {
 
   private async savesSettled(): Promise<void> {
     while (this.saves.size) await Promise.all(this.saves);
+    if (this.unrestored.count) {
+      const { count, error } = this.unrestored;
+      this.unrestored = { count: 0, error: undefined };
+      this.deps.log.warn(
+        { err: error, count },
+        `${count} updated object(s) could not be stored again from their own fields (AMI not connected or refusing): a phone registered to one stays a permanent contact until AMI is back and they are written`,
+      );
+    }
     const { count, error } = this.unsaved;
     if (!count) return;
     this.unsaved = { count: 0, error: undefined };
@@ -300,8 +364,8 @@ export class ObjectSync {
           await target.deleteObject(refOf(key));
           this.forget(key);
         } else if (before.object) {
-          // An update kept the append-only options: sending them again would append them twice.
-          const appendOnly = new Set(step.op === 'put' ? (before.object.appendOnly ?? []) : []);
+          // An update of an object Asterisk was known to hold kept the append-only options: sending them again would append them twice.
+          const appendOnly = new Set(step.op === 'put' && before.fingerprint !== null ? (before.object.appendOnly ?? []) : []);
           if (step.op !== 'put') await target.deleteObject(refOf(key));
           await target.putObject(
             before.object,

@@ -42,6 +42,12 @@ export type Sandbox = {
   wrap(command: string, args: string[]): [string, string[]];
   /** Makes 127.0.0.1:<port> inside reachable at 127.0.0.1:<port> from this process (no-op on the host); may be called again for more ports. */
   expose(ports: number[]): Promise<void>;
+  /**
+   * Cuts an exposed port (its connections are closed, new ones refused) or
+   * joins it again: a service that goes away for this process only, e.g. AMI
+   * while ARI stays. Only in a namespace (null on the host: nothing to cut).
+   */
+  cut: ((port: number, cut: boolean) => void) | null;
   destroy(): Promise<void>;
 };
 
@@ -128,6 +134,7 @@ function hostSandbox(reason: string): Sandbox {
     name: null,
     wrap: (command, args) => [command, args],
     expose: async () => undefined,
+    cut: null,
     destroy: async () => undefined,
   };
 }
@@ -203,6 +210,8 @@ export async function createSandbox(root: string): Promise<Sandbox> {
   const bridgeDir = path.join(root, 'bridge');
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
+  const socketsOf = new Map<number, Set<Socket>>();
+  const cutPorts = new Set<number>();
   const bridges: ChildProcess[] = [];
   let destroyed = false;
 
@@ -234,7 +243,11 @@ export async function createSandbox(root: string): Promise<Sandbox> {
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       const server = createServer((client) => {
+        if (cutPorts.has(port)) return void client.destroy();
+        const ofPort = socketsOf.get(port) ?? new Set<Socket>();
+        socketsOf.set(port, ofPort);
         sockets.add(client);
+        ofPort.add(client);
         const upstream = connect(path.join(bridgeDir, `${port}.sock`));
         sockets.add(upstream);
         const close = () => {
@@ -242,6 +255,7 @@ export async function createSandbox(root: string): Promise<Sandbox> {
           upstream.destroy();
           sockets.delete(client);
           sockets.delete(upstream);
+          ofPort.delete(client);
         };
         client.on('error', close);
         upstream.on('error', close);
@@ -264,6 +278,11 @@ export async function createSandbox(root: string): Promise<Sandbox> {
     async expose(ports) {
       await startBridge(ports);
       for (const port of ports) await listen(port);
+    },
+    cut(port, cut) {
+      if (!cut) return void cutPorts.delete(port);
+      cutPorts.add(port);
+      for (const socket of socketsOf.get(port) ?? []) socket.destroy();
     },
     async destroy() {
       if (destroyed) return;

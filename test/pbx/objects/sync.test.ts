@@ -19,6 +19,14 @@ function extensions(count: number): PushedObject[] {
   }).flat();
 }
 
+/** A logger that keeps its warnings. */
+function capturingLog() {
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const logger = createLogger('silent');
+  logger.warn = (fields: Record<string, unknown> | string, message?: string) => void warnings.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message: message ?? '' });
+  return { logger, warnings };
+}
+
 /** A target that answers after a tick and records what was in flight. */
 function recordingTarget(options: { refuse?: string } = {}) {
   const log: { op: string; key: string; inFlight: number }[] = [];
@@ -112,6 +120,24 @@ describe('after a reconnect without fingerprints to read (no AMI)', () => {
     ).toMatchObject({ pushed: [], removed: [] });
   });
 
+  it('a push refused during that reconcile puts the objects back as this process pushed them, and deletes none', async () => {
+    let refuse = '';
+    const { target, log: pushes } = recordingTarget();
+    const refusing: ObjectTarget = { ...target, putObject: async (o, fields) => (refuse === `${o.type}/${o.id}` ? Promise.reject(new Error('refused')) : target.putObject(o, fields)) };
+    const sync = new ObjectSync({ target: refusing, store: null, typeOrder, log });
+    await sync.apply(extensions(20), null);
+    sync.invalidate();
+    pushes.length = 0;
+    refuse = 'aor/1010';
+    const changed = extensions(20).map((o) => (o.type === 'auth' ? { ...o, fields: [['password', 'changed']] as [string, string][] } : o));
+    const outcome = await sync.apply(changed, null);
+    expect(outcome.error).toMatch(/push of res_pjsip\/aor\/1010 failed/);
+    expect(pushes.filter((p) => p.op === 'delete')).toEqual([]);
+    // Every auth was changed, then put back: twice each.
+    const authPuts = pushes.filter((p) => p.op === 'put' && p.key.startsWith('auth/'));
+    expect(authPuts).toHaveLength(40);
+  });
+
   it('a scoped apply after the reconnect removes the objects of its own deleted row only', async () => {
     const { target } = recordingTarget();
     const sync = new ObjectSync({ target, store: null, typeOrder, log });
@@ -123,13 +149,6 @@ describe('after a reconnect without fingerprints to read (no AMI)', () => {
 });
 
 describe('fingerprints that cannot be written', () => {
-  function capturingLog() {
-    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
-    const logger = createLogger('silent');
-    logger.warn = (fields: Record<string, unknown> | string, message?: string) => void warnings.push(typeof fields === 'string' ? { fields: {}, message: fields } : { fields, message: message ?? '' });
-    return { logger, warnings };
-  }
-
   it('while AMI is away none is tried, the push goes on, and one warning gives the count', async () => {
     const { target } = recordingTarget();
     const { logger, warnings } = capturingLog();
@@ -160,7 +179,11 @@ describe('objects whose stored copy lists live state', () => {
   it('an updated aor is stored again from its own fields; a created one and other types are not', async () => {
     const { target } = recordingTarget();
     const written: string[] = [];
-    const restore = { types: new Set(['res_pjsip/aor']), write: async (o: PushedObject) => void written.push(`${o.type}/${o.id} ${JSON.stringify(Object.fromEntries(o.fields))}`) };
+    const restore = {
+      types: new Set(['res_pjsip/aor']),
+      write: async (o: PushedObject) => void written.push(`${o.type}/${o.id} ${JSON.stringify(Object.fromEntries(o.fields))}`),
+      connected: () => true,
+    };
     const sync = new ObjectSync({ target, store: null, restore, typeOrder, log });
     await sync.apply(extensions(2), null);
     expect(written).toEqual([]);
@@ -181,16 +204,77 @@ describe('objects whose stored copy lists live state', () => {
     expect(written).toEqual(['aor/1001 {"max_contacts":"3"}']);
   });
 
-  it('a write that fails (AMI away) leaves the push done', async () => {
+  /** A writer of stored copies whose AMI can be taken away and refuse. */
+  function switchableRestore() {
+    const state = { connected: true, refusing: false, written: [] as string[] };
+    const restore = {
+      types: new Set(['res_pjsip/aor']),
+      connected: () => state.connected,
+      write: async (o: PushedObject) => {
+        if (!state.connected || state.refusing) throw new Error('AMI is not connected');
+        state.written.push(`${o.type}/${o.id} ${JSON.stringify(Object.fromEntries(o.fields))}`);
+      },
+    };
+    return { restore, state };
+  }
+  const withAor = (fields: [string, string][]) => extensions(1).map((o) => (o.type === 'aor' ? { ...o, fields } : o));
+
+  it('a write that fails leaves the push done; the copy is written once AMI answers again', async () => {
     const { target } = recordingTarget();
-    const restore = { types: new Set(['res_pjsip/aor']), write: async () => Promise.reject(new Error('AMI is not connected')) };
+    const { restore, state } = switchableRestore();
     const sync = new ObjectSync({ target, store: null, restore, typeOrder, log });
     await sync.apply(extensions(1), null);
-    const outcome = await sync.apply(
-      extensions(1).map((o) => (o.type === 'aor' ? { ...o, fields: [['max_contacts', '2']] as [string, string][] } : o)),
-      null,
-    );
+    state.refusing = true;
+    const outcome = await sync.apply(withAor([['max_contacts', '2']]), null);
     expect(outcome).toMatchObject({ error: null, pushed: ['res_pjsip/aor/1000'] });
+    expect(await sync.writeOwedRestores()).toBe(1);
+    state.refusing = false;
+    expect(await sync.writeOwedRestores()).toBe(0);
+    expect(state.written).toEqual(['aor/1000 {"max_contacts":"2"}']);
+    expect(await sync.writeOwedRestores()).toBe(0);
+    expect(state.written).toHaveLength(1);
+  });
+
+  it('an aor updated while AMI is away is not tried, one warning says so, and the newest version is written when AMI is back', async () => {
+    const { target } = recordingTarget();
+    const { restore, state } = switchableRestore();
+    const { logger, warnings } = capturingLog();
+    const sync = new ObjectSync({ target, store: null, restore, typeOrder, log: logger });
+    await sync.apply(extensions(1), null);
+    state.connected = false;
+    await sync.apply(withAor([['max_contacts', '2']]), null);
+    await sync.apply(withAor([['max_contacts', '3']]), null);
+    expect(state.written).toEqual([]);
+    expect(warnings.filter((w) => w.message.includes('could not be stored again')).map((w) => w.fields.count)).toEqual([1, 1]);
+    state.connected = true;
+    await sync.writeOwedRestores();
+    expect(state.written).toEqual(['aor/1000 {"max_contacts":"3"}']);
+  });
+
+  it('an aor whose extension was deleted before AMI came back is not written', async () => {
+    const { target } = recordingTarget();
+    const { restore, state } = switchableRestore();
+    const sync = new ObjectSync({ target, store: null, restore, typeOrder, log });
+    await sync.apply(extensions(1), null);
+    state.connected = false;
+    await sync.apply(withAor([['max_contacts', '2']]), null);
+    await sync.apply([], new Set(['extensions/1000']));
+    state.connected = true;
+    expect(await sync.writeOwedRestores()).toBe(0);
+    expect(state.written).toEqual([]);
+  });
+
+  it('after a load without fingerprints (AMI away), every aor put may have been over a registered one: each is written when AMI is back', async () => {
+    const { target } = recordingTarget();
+    const { restore, state } = switchableRestore();
+    state.connected = false;
+    const store = { connected: () => state.connected, load: async () => (state.connected ? new Map<string, string>() : null), save: async () => undefined, remove: async () => undefined };
+    const sync = new ObjectSync({ target, store, restore, typeOrder, log });
+    await sync.apply(extensions(2), null);
+    expect(sync.loadedBlind).toBe(true);
+    state.connected = true;
+    expect(await sync.writeOwedRestores()).toBe(0);
+    expect(state.written.sort()).toEqual(['aor/1000 {"max_contacts":"1"}', 'aor/1001 {"max_contacts":"1"}']);
   });
 });
 
