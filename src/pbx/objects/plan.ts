@@ -32,7 +32,8 @@ export const ownerKey = (owner: { domain: string; id: string }) => `${owner.doma
 /**
  * The steps that take Asterisk from `applied` to `desired`: deletes first
  * (an endpoint before the auth and aor it names), then creates and updates
- * (auth and aor before the endpoint). Objects outside the scope are left alone.
+ * (auth and aor before the endpoint), the objects of one owner ahead of the
+ * rest (leadFirst). Objects outside the scope are left alone.
  */
 export function planObjects(desired: PushedObject[], applied: ReadonlyMap<string, AppliedObject & { owner?: string }>, scope: ObjectScope): ObjectStep[] {
   const rank = (o: { configClass: string; type: string }) => scope.typeOrder.get(o.configClass)?.indexOf(o.type) ?? 0;
@@ -64,5 +65,26 @@ export function planObjects(desired: PushedObject[], applied: ReadonlyMap<string
   };
   deletes.sort((a, b) => keyRank((b as { key: string }).key) - keyRank((a as { key: string }).key));
   puts.sort((a, b) => rank((a as { object: PushedObject }).object) - rank((b as { object: PushedObject }).object));
-  return [...deletes, ...puts];
+  return [...deletes, ...leadFirst(puts as PutStep[])];
+}
+
+type PutStep = Exclude<ObjectStep, { op: 'delete' }>;
+
+/**
+ * Moves every put of one owner (the owner of the first put of the last type,
+ * an endpoint's) ahead of the others, in the same type order. Measured on Asterisk 22: for
+ * each new aor it lists every endpoint, and while its endpoint cache is
+ * empty each listing fills it again from astdb, a scan of the whole of
+ * astdb; 4,000 extensions pushed into an Asterisk without endpoints spent
+ * 87 % of its CPU there. With one owner's objects first, an endpoint is
+ * there before the other aors come.
+ */
+function leadFirst(puts: PutStep[]): PutStep[] {
+  const last = puts.at(-1);
+  if (!last) return puts;
+  const leader = puts.find((step) => step.object.configClass === last.object.configClass && step.object.type === last.object.type)!;
+  const lead = ownerKey(leader.object.owner);
+  const first = puts.filter((step) => ownerKey(step.object.owner) === lead);
+  if (first.length === puts.length) return puts;
+  return [...first, ...puts.filter((step) => ownerKey(step.object.owner) !== lead)];
 }

@@ -21,16 +21,28 @@ function applied(objects: PushedObject[], known = true): Map<string, AppliedObje
 const describeSteps = (steps: ReturnType<typeof planObjects>) => steps.map((s) => `${s.op} ${s.op === 'delete' ? s.key : objectKey(s.object)}`);
 
 describe('planning object pushes', () => {
-  it('creates the auth and aor before the endpoint that names them', () => {
-    const steps = planObjects([...extension('101', 'a'), ...extension('102', 'b')], new Map(), { owners: null, typeOrder });
+  it('creates the auth and aor before the endpoint that names them; one owner goes first, whole, then the others type by type', () => {
+    const steps = planObjects([...extension('101', 'a'), ...extension('102', 'b'), ...extension('103', 'c')], new Map(), { owners: null, typeOrder });
     expect(describeSteps(steps)).toEqual([
       'put res_pjsip/auth/101-auth',
-      'put res_pjsip/auth/102-auth',
       'put res_pjsip/aor/101',
-      'put res_pjsip/aor/102',
       'put res_pjsip/endpoint/101',
+      'put res_pjsip/auth/102-auth',
+      'put res_pjsip/auth/103-auth',
+      'put res_pjsip/aor/102',
+      'put res_pjsip/aor/103',
       'put res_pjsip/endpoint/102',
+      'put res_pjsip/endpoint/103',
     ]);
+  });
+
+  it('the owner that goes first is the one of the first put of the last type: an update of aors alone leads with an aor', () => {
+    const before = [...extension('101', 'a'), ...extension('102', 'b')];
+    const changed = [...extension('101', 'a'), ...extension('102', 'b')].map((o) =>
+      o.type === 'aor' || (o.type === 'auth' && o.id === '102-auth') ? { ...o, fields: [['x', 'changed']] as [string, string][] } : o,
+    );
+    const steps = planObjects(changed, applied(before), { owners: null, typeOrder });
+    expect(describeSteps(steps)).toEqual(['put res_pjsip/aor/101', 'put res_pjsip/auth/102-auth', 'put res_pjsip/aor/102']);
   });
 
   it('pushes only what differs, and deletes an endpoint before its auth and aor', () => {

@@ -46,14 +46,21 @@ function recordingTarget(options: { refuse?: string } = {}) {
 }
 
 describe('pushing objects', () => {
-  it('pushes several objects of one type at a time, and every auth and aor before any endpoint', async () => {
-    const { target, log: pushes, deepest } = recordingTarget();
+  it('pushes one extension whole first, then several objects of one type at a time, every auth and aor before any endpoint', async () => {
+    const { target, log: all, deepest } = recordingTarget();
     const sync = new ObjectSync({ target, store: null, typeOrder, log });
     const outcome = await sync.apply(extensions(50), null);
     expect(outcome.error).toBeNull();
     expect(outcome.pushed).toHaveLength(150);
     expect(deepest()).toBeGreaterThan(1);
     expect(deepest()).toBeLessThanOrEqual(4);
+    // One at a time: each names the one before.
+    expect(all.slice(0, 3).map((p) => [p.key, p.inFlight])).toEqual([
+      ['auth/1000-auth', 1],
+      ['aor/1000', 1],
+      ['endpoint/1000', 1],
+    ]);
+    const pushes = all.slice(3);
     const firstEndpoint = pushes.findIndex((p) => p.key.startsWith('endpoint/'));
     const lastAor = pushes.map((p) => p.key.startsWith('aor/')).lastIndexOf(true);
     const lastAuth = pushes.map((p) => p.key.startsWith('auth/')).lastIndexOf(true);
@@ -91,7 +98,8 @@ describe('pushing objects', () => {
     const created = new Set(pushes.filter((p) => p.op === 'put' && p.key !== 'aor/1010').map((p) => p.key));
     const deleted = new Set(pushes.filter((p) => p.op === 'delete').map((p) => p.key));
     expect(deleted).toEqual(created);
-    expect(pushes.some((p) => p.key.startsWith('endpoint/'))).toBe(false);
+    // The leading extension's endpoint, and no other.
+    expect(pushes.filter((p) => p.key.startsWith('endpoint/')).map((p) => `${p.op} ${p.key}`)).toEqual(['put endpoint/1000', 'delete endpoint/1000']);
   });
 });
 
@@ -200,7 +208,7 @@ describe('objects whose stored copy lists live state', () => {
         : o,
     );
     const outcome = await sync.apply(changedEndpoint, null);
-    expect(outcome.pushed).toEqual(['res_pjsip/aor/1001', 'res_pjsip/endpoint/1000']);
+    expect(outcome.pushed).toEqual(['res_pjsip/endpoint/1000', 'res_pjsip/aor/1001']);
     expect(written).toEqual(['aor/1001 {"max_contacts":"3"}']);
   });
 
