@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -39,6 +40,19 @@ export function findAsterisk(): string | null {
 /** The pjsua binary (pjproject's sample softphone): $PJSUA_BIN, else `pjsua` on PATH; null when absent. */
 export function findPjsua(): string | null {
   return find('PJSUA_BIN', 'pjsua', ['/usr/bin/pjsua', '/usr/local/bin/pjsua']);
+}
+
+const srtpSupport = new Map<string, boolean>();
+
+/** Whether this pjsua was built with SRTP: only then does its --help list --use-srtp. */
+export function pjsuaSupportsSrtp(pjsua: string): boolean {
+  let supported = srtpSupport.get(pjsua);
+  if (supported === undefined) {
+    const help = spawnSync(pjsua, ['--help'], { encoding: 'utf8', timeout: 10_000 });
+    supported = `${help.stdout ?? ''}${help.stderr ?? ''}`.includes('--use-srtp');
+    srtpSupport.set(pjsua, supported);
+  }
+  return supported;
 }
 
 // ---------------------------------------------------------------- prompts and music on hold

@@ -1,5 +1,5 @@
 /** The end-to-end harness: a real Asterisk fed with rendered files, and pjsua phones. */
-export { e2eBinaries, findAsterisk, findPjsua, skipNote } from './binaries.js';
+export { e2eBinaries, findAsterisk, findPjsua, pjsuaSupportsSrtp, skipNote } from './binaries.js';
 export { allocatePorts, freePort, freeUdpRange, withPorts, type PbxPorts } from './ports.js';
 export { configProblems, installationOf, MODULES_BY_FILE, startAsterisk, terminate, type Asterisk, type AsteriskOptions } from './asterisk.js';
 export { callState, disconnected, incomingCall, startPhone, type Phone, type PhoneOptions, type Registration } from './phone.js';
