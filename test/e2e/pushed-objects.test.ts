@@ -10,10 +10,10 @@ import { ERRORS, startProduct, type Product } from './support/product.js';
  * configuration into Asterisk's astdb (issue 12), on a real Asterisk:
  * thousands created in one batch, passwords and options changed during
  * calls, an astdb wiped under the server, an endpoint deleted while its phone
- * is registered; and what a PUT does to an object that exists, which the
- * pushed fields are built on. The tests run in order, on one Asterisk and one
- * server holding the 4,000 extensions of the first. Without the binaries the
- * file skips at once.
+ * is registered, the server restarted while AMI is away; and what a PUT does
+ * to an object that exists, which the pushed fields are built on. The tests
+ * run in order, on one Asterisk and one server holding the 4,000 extensions
+ * of the first. Without the binaries the file skips at once.
  */
 const { ASTERISK, PJSUA } = e2eBinaries();
 
