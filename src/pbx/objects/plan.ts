@@ -72,12 +72,12 @@ type PutStep = Exclude<ObjectStep, { op: 'delete' }>;
 
 /**
  * Moves every put of one owner (the owner of the first put of the last type,
- * an endpoint's) ahead of the others, in the same type order. Measured on Asterisk 22: for
- * each new aor it lists every endpoint, and while its endpoint cache is
- * empty each listing fills it again from astdb, a scan of the whole of
- * astdb; 4,000 extensions pushed into an Asterisk without endpoints spent
- * 87 % of its CPU there. With one owner's objects first, an endpoint is
- * there before the other aors come.
+ * an endpoint's) ahead of the others, in the same type order. Measured on
+ * Asterisk 22: for each new aor it lists every endpoint, and while its
+ * endpoint cache is empty each listing fills it again from astdb, a scan of
+ * the whole of astdb; 4,000 extensions pushed into an Asterisk without
+ * endpoints spent 87 % of its CPU there. With one owner's objects first, an
+ * endpoint is there before the other aors come.
  */
 function leadFirst(puts: PutStep[]): PutStep[] {
   const last = puts.at(-1);
