@@ -112,6 +112,18 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     await idle();
   };
 
+  /** The `contact` lines of `pjsip show aor <number>`: one per registration, and one per permanent contact. */
+  const contactLines = async (number: string) => (await product.pbx.cli(`pjsip show aor ${number}`)).split('\n').filter((line) => /^\s*contact\s*:/.test(line));
+  /** `a` calls `b`: `b` rings once (a contact listed twice rings it twice), then the call is hung up. */
+  const ringsOnce = async (a: Phone, b: Phone) => {
+    const calls = () => (b.output().match(/Incoming call for account/g) ?? []).length;
+    const before = calls();
+    await connect(a, b);
+    await sleep(1500);
+    expect(calls() - before, b.tail()).toBe(1);
+    await hangUp(a, b);
+  };
+
   beforeAll(async () => {
     product = await startProduct({ asterisk: ASTERISK!, pjsua: PJSUA! });
     await until(async () => (await product.gql(`{ pbxConfiguration { pendingReloads } }`)).pbxConfiguration.pendingReloads.length === 0, 15_000, 'the reloads pending since before Asterisk started');
@@ -192,8 +204,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     await createExtension('5007');
     await createExtension('5008');
     const [a, b] = [await registered('5007'), await registered('5008')];
-    const contactLines = async () => (await product.pbx.cli('pjsip show aor 5008')).split('\n').filter((line) => /^\s*contact\s*:/.test(line));
-    expect(await contactLines()).toHaveLength(1);
+    expect(await contactLines('5008')).toHaveLength(1);
     // The voicemail switch changes the aor's mailboxes, the maximum its max_contacts: both update the aor while 5008 is registered.
     await updateExtension('5008', { voicemailEnabled: false });
     await updateExtension('5008', { maxContacts: 3 });
@@ -203,13 +214,8 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     expect(aor?.max_contacts).toBe('3');
     expect(aor?.mailboxes).toBe('');
     // One contact, the registered one (ARI's copy would have made it a permanent contact as well).
-    expect(await contactLines(), await product.pbx.cli('pjsip show aor 5008')).toHaveLength(1);
-    const calls = () => (b.output().match(/Incoming call for account/g) ?? []).length;
-    const before = calls();
-    await connect(a, b);
-    await sleep(1500);
-    expect(calls() - before, b.tail()).toBe(1);
-    await hangUp(a, b);
+    expect(await contactLines('5008'), await product.pbx.cli('pjsip show aor 5008')).toHaveLength(1);
+    await ringsOnce(a, b);
   }, 120_000);
 
   it('the server restarted while AMI is away (ARI up) pushes every aor blind, and stores each again once AMI is back: a registration does not stay a permanent contact', async (ctx) => {
@@ -218,8 +224,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     await createExtension('5009');
     await createExtension('5010');
     const [a, b] = [await registered('5009'), await registered('5010')];
-    const contactLines = async () => (await product.pbx.cli('pjsip show aor 5010')).split('\n').filter((line) => /^\s*contact\s*:/.test(line));
-    expect(await contactLines()).toHaveLength(1);
+    expect(await contactLines('5010')).toHaveLength(1);
     const amiConnected = async () => {
       const response = await fetch(`${product.server.url}/metrics`, { headers: { authorization: `Bearer ${product.server.adminToken}` } });
       return /^pbx_asterisk_ami_connected(?:\{[^}]*\})? 1$/m.test(await response.text());
@@ -238,18 +243,13 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
       );
       expect(await amiConnected()).toBe(false);
       // ARI's copy, as Asterisk stored it: the registration listed twice, once as a permanent contact.
-      expect(await contactLines(), await product.pbx.cli('pjsip show aor 5010')).toHaveLength(2);
+      expect(await contactLines('5010'), await product.pbx.cli('pjsip show aor 5010')).toHaveLength(2);
     } finally {
       cut(product.pbx.amiPort, false);
     }
     await until(amiConnected, 45_000, 'the server connected to AMI again');
-    await until(async () => (await contactLines()).length === 1, 60_000, 'the aor stored again from its own fields');
-    const calls = () => (b.output().match(/Incoming call for account/g) ?? []).length;
-    const before = calls();
-    await connect(a, b);
-    await sleep(1500);
-    expect(calls() - before, b.tail()).toBe(1);
-    await hangUp(a, b);
+    await until(async () => (await contactLines('5010')).length === 1, 60_000, 'the aor stored again from its own fields');
+    await ringsOnce(a, b);
   }, 600_000);
 
   it('an endpoint option (caller ID, codecs) changed during a call does not drop the call; the next call carries the new caller ID', async () => {

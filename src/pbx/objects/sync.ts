@@ -87,8 +87,8 @@ export class ObjectSync {
   private running: Promise<unknown> = Promise.resolve();
   /** Fingerprint writes that failed or were not tried since the last report, and the first error. */
   private unsaved: { count: number; error: unknown } = { count: 0, error: undefined };
-  /** Keys of updated objects whose stored copy could not be written again yet (see restore.ts); written once AMI is back. */
-  private readonly owedRestores = new Set<string>();
+  /** Updated objects, newest version by key, whose stored copy could not be written again yet (see restore.ts); written once AMI is back. */
+  private readonly owedRestores = new Map<string, PushedObject>();
   /** Stored copies that could not be written again since the last report, and the first error. */
   private unrestored: { count: number; error: unknown } = { count: 0, error: undefined };
 
@@ -206,7 +206,7 @@ export class ObjectSync {
     const restore = this.deps.restore;
     if (!restore || !restore.types.has(`${object.configClass}/${object.type}`)) return;
     const key = objectKey(object);
-    this.owedRestores.add(key);
+    this.owedRestores.set(key, object);
     if (!restore.connected()) {
       this.unrestored.count += 1;
       return;
@@ -229,12 +229,7 @@ export class ObjectSync {
     const restore = this.deps.restore;
     if (!restore || !this.owedRestores.size) return this.owedRestores.size;
     let written = 0;
-    for (const key of [...this.owedRestores]) {
-      const object = this.applied.get(key)?.object;
-      if (!object) {
-        this.owedRestores.delete(key);
-        continue;
-      }
+    for (const [key, object] of [...this.owedRestores]) {
       if (!restore.connected()) break;
       try {
         await restore.write(object);

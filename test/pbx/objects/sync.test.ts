@@ -259,6 +259,30 @@ describe('objects whose stored copy lists live state', () => {
     expect(state.written).toEqual(['aor/1000 {"max_contacts":"3"}']);
   });
 
+  it('an owed copy is still written after the reconcile of the AMI connect read the fingerprints again and found nothing to push', async () => {
+    const { target } = recordingTarget();
+    const { restore, state } = switchableRestore();
+    const saved = new Map<string, string>();
+    const store = {
+      connected: () => state.connected,
+      load: async () => (state.connected ? new Map(saved) : null),
+      save: async (key: string, fp: string) => void saved.set(key, fp),
+      remove: async (key: string) => void saved.delete(key),
+    };
+    const sync = new ObjectSync({ target, store, restore, typeOrder, log });
+    await sync.apply(extensions(1), null);
+    // Asterisk reconnected while AMI was away: a blind reconcile pushes the aor over what Asterisk holds.
+    state.connected = false;
+    sync.invalidate();
+    await sync.apply(extensions(1), null);
+    // AMI is back: its reconcile reads the fingerprints, all equal, before the owed copies are written.
+    state.connected = true;
+    sync.invalidate();
+    expect(await sync.apply(extensions(1), null)).toMatchObject({ pushed: [], removed: [] });
+    expect(await sync.writeOwedRestores()).toBe(0);
+    expect(state.written).toEqual(['aor/1000 {"max_contacts":"1"}']);
+  });
+
   it('an aor whose extension was deleted before AMI came back is not written', async () => {
     const { target } = recordingTarget();
     const { restore, state } = switchableRestore();
