@@ -4,6 +4,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ObjectScopesPlugin from './object-scopes.js';
+import SyncNodeIdsPlugin from './sync-node-ids.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { can, isSelfExtension, type Permission } from '../auth/permissions.js';
@@ -29,8 +30,9 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   // Errors first, so failures of scope-auth on a mutation become its NotPermittedError result;
-  // object scopes last, checking what a field's own resolver returns.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ObjectScopesPlugin],
+  // object scopes next to last, checking what a field's own resolver returns; node ids last, replacing
+  // the relay plugin's own resolver.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ObjectScopesPlugin, SyncNodeIdsPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       authenticated: !!ctx.principal,
