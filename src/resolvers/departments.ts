@@ -17,7 +17,8 @@ const RingStrategyEnum = builder.enumType('RingStrategy', {
 export const DepartmentRef = builder.prismaNode('Department', {
   id: { field: 'id' },
   description: 'A department / ring group (F-4.1.1)',
-  authScopes: { perm: 'departments:read' },
+  // Checked once per department where it is returned (object-scopes.ts), not before each of its fields.
+  objectAuthScopes: { type: { perm: 'departments:read' } },
   fields: (t) => ({
     name: t.exposeString('name', { description: departmentFieldSchemas.name.description }),
     number: t.exposeString('number', { description: departmentFieldSchemas.number.description }),

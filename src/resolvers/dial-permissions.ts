@@ -15,7 +15,8 @@ const write = { perm: 'settings:write' } as const;
  */
 export const DialPermissionRef = builder.prismaNode('DialPermission', {
   id: { field: 'id' },
-  authScopes: { authenticated: true },
+  // Checked once per dial permission where it is returned (object-scopes.ts): a list of extensions returns one per row.
+  objectAuthScopes: { type: { authenticated: true } },
   description: 'A dial permission (F-4.3.3): the internal-call rights and the dial rules, in order, of the extensions and trunks given it',
   fields: (t) => ({
     name: t.exposeString('name', { description: dialPermissionFieldSchemas.name.description }),

@@ -34,7 +34,8 @@ beforeAll(async () => {
     });
     ok(created, 'createDepartment');
   }
-  ok(await gql(`mutation { setExtensionLoginPassword(extension: "730", password: "Login-730-pass") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
+  for (const number of ['730', '731'])
+    ok(await gql(`mutation { setExtensionLoginPassword(extension: "${number}", password: "Login-${number}-pass") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
   const key = await gql(`mutation { createApiKey(name: "departments", scopes: [DEPARTMENTS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret } } } }`);
   departmentsKey = ok(key, 'createApiKey').secret;
 });
@@ -122,6 +123,19 @@ describe('who sees an extension', () => {
         query,
       ).toEqual([['Not permitted: Extension', 'FORBIDDEN']]);
     }
+  });
+
+  it('an extension user sees its dial permission, and not its departments (checked once per object returned)', async () => {
+    const me = await server.login('731', 'Login-731-pass');
+    const permission = await gql(`{ extension(number: "731") { dialPermission { name } } }`, {}, me);
+    expect(permission.errors).toBeUndefined();
+    expect(permission.data.extension.dialPermission).toEqual({ name: 'DialPlan1' });
+    const departments = await gql(`{ extension(number: "731") { number departments { name } } }`, {}, me);
+    expect(JSON.stringify(departments.data ?? null)).not.toMatch(/Sales|Support/);
+    expect(departments.errors?.map((e) => [e.message, e.extensions?.code, e.path?.slice(0, 2)])).toEqual([
+      ['Not permitted: Department', 'FORBIDDEN', ['extension', 'departments']],
+      ['Not permitted: Department', 'FORBIDDEN', ['extension', 'departments']],
+    ]);
   });
 
   it('anonymous callers are told to authenticate', async () => {
