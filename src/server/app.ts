@@ -17,6 +17,7 @@ import { serveMetrics } from '../metrics/http.js';
 import { metricsPlugin } from '../metrics/plugin.js';
 import { sharedSubscriptionExecution, subscriptionSocket } from './shared-subscriptions.js';
 import { compiledExecution } from './compiled-execution.js';
+import { ByteBodyResponse } from './byte-bodies.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 
 const codes = new Map<unknown, string>([
@@ -107,6 +108,7 @@ export async function startApp(services: Services, options: { port: number; host
     logging: false,
     multipart: true,
     maxRequestBodySize: maxMultipartBodyBytes,
+    fetchAPI: { Response: ByteBodyResponse },
     context: ({ request, req, connectionParams }) => {
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
