@@ -75,8 +75,9 @@ describe('a deleted extension leaves the status feed', () => {
         5000,
         '104 reported UNAVAILABLE',
       );
-      // Only the changed extension is reported: 100 did not change.
-      expect(feed.results.slice(seen).map((r) => r.data.extensionStatusChanged.number)).toEqual(['104']);
+      // Only the changed extension is reported: 100 did not change. (An event of 104's renumbering may
+      // still arrive after `seen` on a busy machine, so 104 may be reported more than once.)
+      expect([...new Set(feed.results.slice(seen).map((r) => r.data.extensionStatusChanged.number))]).toEqual(['104']);
     } finally {
       await feed.close();
     }
