@@ -7,7 +7,7 @@ type Init = ConstructorParameters<typeof FetchResponse>[1];
  * The Response yoga builds its answers with, holding a text body as UTF-8 bytes. Given text, the
  * fetch implementation measures its UTF-8 length for Content-Length and then encodes it again
  * when it is written to the socket; bytes are measured for free and written as they are. For a
- * list of 4,000 extensions (776 KB of JSON) that saved about 4 ms of the server's time per request.
+ * list of 4,000 extensions (758 KiB of JSON) a CPU profile showed about 1.5 ms saved per request.
  * A text body without a Content-Type keeps the one text would have had.
  */
 export class ByteBodyResponse extends FetchResponse {
