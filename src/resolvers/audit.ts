@@ -5,7 +5,7 @@ import { selection } from './selection.js';
 builder.prismaNode('AuditEntry', {
   id: { field: 'id' },
   description: 'One executed mutation (F-7.9.1)',
-  authScopes: { perm: 'audit:read' },
+  objectAuthScopes: { type: { perm: 'audit:read' } },
   fields: (t) => ({
     time: t.expose('time', { type: 'DateTime' }),
     ip: t.exposeString('ip', { nullable: true }),

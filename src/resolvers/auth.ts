@@ -99,7 +99,7 @@ builder.mutationFields((t) => ({
 
 builder.prismaNode('Account', {
   id: { field: 'id' },
-  authScopes: { perm: 'accounts:read' },
+  objectAuthScopes: { type: { perm: 'accounts:read' } },
   description: 'A login account of a person (F-7.10.1)',
   fields: (t) => ({
     username: t.exposeString('username'),
@@ -216,7 +216,7 @@ builder.mutationField('setExtensionLoginPassword', (t) =>
 
 builder.prismaNode('ApiKey', {
   id: { field: 'id' },
-  authScopes: { perm: 'apiKeys:write' },
+  objectAuthScopes: { type: { perm: 'apiKeys:write' } },
   description: 'An API key for integrations; the secret is shown only when created',
   fields: (t) => ({
     name: t.exposeString('name'),

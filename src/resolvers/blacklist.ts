@@ -19,7 +19,7 @@ const manage = { perm: 'settings:read' } as const;
 export const BlacklistEntryRef = builder.prismaNode('BlacklistEntry', {
   id: { field: 'id' },
   description: 'A number whose calls from outside are refused (F-4.2.6)',
-  authScopes: manage,
+  objectAuthScopes: { type: manage },
   fields: (t) => ({
     number: t.exposeString('number', { description: blacklistFieldSchemas.number.description }),
     createdBy: t.exposeString('createdBy', { description: 'Who added it: the user name of an account, or `extension <number>` when a phone added it with a feature code' }),

@@ -83,7 +83,7 @@ function recordingsOfCalls(ctx: Context): DataLoader<string, Recording[]> {
 export const CallRecordRef = builder.prismaNode('CallRecord', {
   id: { field: 'id' },
   description: 'A call record (F-5.2): one per CDR Asterisk wrote; the records of one conversation share callId',
-  authScopes: (r, ctx) => maySee(ctx.principal, 'callRecords:read', r),
+  objectAuthScopes: { object: (r, ctx) => maySee(ctx.principal, 'callRecords:read', r) },
   fields: (t) => ({
     callId: t.exposeString('linkedid', { description: "The conversation (Asterisk's linkedid; the live Call's id)" }),
     uniqueid: t.exposeString('uniqueid', { description: "Asterisk's uniqueid of the record's calling channel" }),

@@ -102,7 +102,7 @@ async function warningsOf(prisma: PrismaClient, ruleId: string): Promise<string[
 export const DialRuleRef = builder.prismaNode('DialRule', {
   id: { field: 'id' },
   description: 'A dial rule (F-4.3.2): which trunks carry a call, by the number dialled. Usable through the dial permissions that list it',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: dialRuleFieldSchemas.name.description }),
     entries: t.field({

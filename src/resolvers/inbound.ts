@@ -45,7 +45,7 @@ builder.interfaceField(TrunkRef, 'inboundRoute', (t) =>
 export const DidRouteRef = builder.prismaNode('DidRoute', {
   id: { field: 'id' },
   description: 'A DID route (F-4.2.5): calls to this number, from any client-mode trunk, go to its destination, bypassing time rules and the trunk route',
-  authScopes: admin,
+  objectAuthScopes: { type: admin },
   fields: (t) => ({
     did: t.exposeString('did', { description: inboundFieldSchemas.did.description }),
     destination: t.field({

@@ -46,7 +46,7 @@ const hangup: StoredDestination = { type: 'HANGUP', target: null, parameters: {}
 export const IvrRef = builder.prismaNode('Ivr', {
   id: { field: 'id' },
   description: 'An auto attendant (IVR, F-4.2.1): answers, plays its prompt and routes the call by the key pressed. A Destination of type IVR',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: ivrFieldSchemas.name.description }),
     number: t.exposeString('number', { description: ivrFieldSchemas.number.description }),

@@ -12,7 +12,7 @@ const write = { perm: 'settings:write' } as const;
 export const PinSetRef = builder.prismaNode('PinSet', {
   id: { field: 'id' },
   description: 'A PIN set (F-4.3.4): a dial-rule entry may ask for one of its PINs; the PIN goes into the call record',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: pinSetFieldSchemas.name.description }),
     pinCount: t.int({ resolve: (s) => parsePins(s.pins).length }),

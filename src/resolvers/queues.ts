@@ -57,7 +57,7 @@ const describe = (name: keyof typeof queueFieldSchemas) => queueFieldSchemas[nam
 export const QueueRef = builder.prismaNode('Queue', {
   id: { field: 'id' },
   description: 'A call queue / ACD (F-4.2.2, F-4.2.2.a, F-4.2.2.b); also a Destination (type QUEUE)',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: describe('name') }),
     number: t.exposeString('number', { description: describe('number') }),

@@ -35,7 +35,7 @@ const unknownUntilRecorded = "null until the call's record is imported (a call s
 export const RecordingRef = builder.prismaNode('Recording', {
   id: { field: 'id' },
   description: 'A call recording (F-5.1.1, F-5.1.3) and the fields of its call',
-  authScopes: (r, ctx) => maySee(ctx.principal, 'recordings:read', r),
+  objectAuthScopes: { object: (r, ctx) => maySee(ctx.principal, 'recordings:read', r) },
   fields: (t) => ({
     kind: t.field({ type: RecordingKindEnum, resolve: (r) => r.kind as RecordingKind }),
     fileName: t.exposeString('file', { description: 'The file in the monitor spool' }),

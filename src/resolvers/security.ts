@@ -27,7 +27,7 @@ const IpBanSourceEnum = builder.enumType('IpBanSource', {
 const IpBanRef = builder.prismaNode('IpBan', {
   id: { field: 'id' },
   description: 'A banned address or network (F-7.7.3)',
-  authScopes: { perm: 'settings:write' },
+  objectAuthScopes: { type: { perm: 'settings:write' } },
   fields: (t) => ({
     address: t.exposeString('address', { description: 'The address (203.0.113.7) or network (203.0.113.0/24)' }),
     service: t.field({ type: IpBanServiceEnum, resolve: (b) => b.service as 'SIP' }),
@@ -41,7 +41,7 @@ const IpBanRef = builder.prismaNode('IpBan', {
 builder.prismaNode('TrustedNetwork', {
   id: { field: 'id' },
   description: 'A trusted address or network (F-7.7.4): never banned, and a ban overlapping it is refused',
-  authScopes: { perm: 'settings:write' },
+  objectAuthScopes: { type: { perm: 'settings:write' } },
   fields: (t) => ({
     name: t.exposeString('name'),
     network: t.exposeString('network', { description: 'The address (192.0.2.10) or network (192.0.2.0/24)' }),

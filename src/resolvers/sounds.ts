@@ -36,7 +36,7 @@ const MohPlayModeEnum = builder.enumType('MohPlayMode', {
 export const PromptRef = builder.prismaNode('Prompt', {
   id: { field: 'id' },
   description: `A prompt of the sound library. ${stored}`,
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: `Unique over both categories; also the file name Asterisk plays. ${soundNameRule}` }),
     category: t.field({ type: PromptCategoryEnum, resolve: (p) => p.category as PromptCategory }),
@@ -52,7 +52,7 @@ export const PromptRef = builder.prismaNode('Prompt', {
 export const MohFileRef = builder.prismaNode('MohFile', {
   id: { field: 'id' },
   description: `A music file of a music-on-hold class. ${stored}`,
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: "The uploaded file's name without folders or extension, cleaned of characters files cannot hold; unique in its class" }),
     position: t.exposeInt('position', { description: 'Play order in the class, from 1 (SEQUENTIAL plays it in this order)' }),
@@ -68,7 +68,7 @@ export const MohFileRef = builder.prismaNode('MohFile', {
 export const MohClassRef = builder.prismaNode('MohClass', {
   id: { field: 'id' },
   description: 'A music-on-hold class (F-4.4.1): a folder of music that held and queued callers hear; extensions (Extension.mohClass) and queues name it',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: `The class name in Asterisk and its folder. ${soundNameRule}` }),
     playMode: t.field({ type: MohPlayModeEnum, resolve: (c) => c.playMode as MohPlayMode }),

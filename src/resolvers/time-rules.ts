@@ -48,7 +48,7 @@ const HolidayRangeInput = builder.inputType('HolidayRangeInput', {
 export const WorkScheduleRef = builder.prismaNode('WorkSchedule', {
   id: { field: 'id' },
   description: 'A work schedule (F-4.2.3.a): working ranges per weekday; every other time is off hours',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: timeRuleFieldSchemas.workScheduleName.description }),
     ranges: t.field({ type: [WorkRangeRef], description: 'Several ranges per day may be given; ranges of one day do not overlap', resolve: (s) => parseRanges<WorkRange>(s.ranges) }),
@@ -59,7 +59,7 @@ export const WorkScheduleRef = builder.prismaNode('WorkSchedule', {
 export const HolidayRef = builder.prismaNode('Holiday', {
   id: { field: 'id' },
   description: 'A holiday list (F-4.2.3.b): date ranges on which a time rule sends calls to its holiday destination',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: timeRuleFieldSchemas.holidayName.description }),
     ranges: t.field({ type: [HolidayRangeRef], resolve: (h) => parseRanges<HolidayRange>(h.ranges) }),
@@ -73,7 +73,7 @@ const destinationOf = (slot: string) => async (r: { id: string }, _a: unknown, c
 export const TimeRuleRef = builder.prismaNode('TimeRule', {
   id: { field: 'id' },
   description: 'A time rule (F-4.2.3.c): a Destination (type TIME_RULE) that sends calls on by the time: holidays first, then working hours, else off hours',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: timeRuleFieldSchemas.timeRuleName.description }),
     workSchedule: t.relation('workSchedule'),

@@ -135,7 +135,7 @@ const trunkNode = (kind: TrunkKind, types: Record<string, unknown>, description:
     variant: typenames[kind],
     description,
     interfaces: [TrunkRef],
-    authScopes: admin,
+    objectAuthScopes: { type: admin },
     id: { field: 'id' },
     findUnique: (id) => ({ id, kind }),
     fields: (t) =>

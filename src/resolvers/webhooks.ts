@@ -43,7 +43,7 @@ if (messageStatuses.length !== 3) throw new Error('WebhookMessageStatus: the enu
 export const WebhookAttemptRef = builder.prismaNode('WebhookAttempt', {
   id: { field: 'id' },
   description: 'One attempt to deliver a message: the delivery log',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
     succeeded: t.boolean({ description: 'The receiver answered 2xx', resolve: (a) => a.httpStatus !== null && a.httpStatus >= 200 && a.httpStatus < 300 }),
@@ -58,7 +58,7 @@ export const WebhookAttemptRef = builder.prismaNode('WebhookAttempt', {
 export const WebhookMessageRef = builder.prismaNode('WebhookMessage', {
   id: { field: 'id' },
   description: 'One event for one endpoint, retried with backoff until delivered or given up',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     webhookId: t.string({ description: 'The webhook-id header: the same on every attempt and replay; receivers deduplicate by it', select: { eventId: true }, resolve: (m) => m.eventId }),
     eventType: t.string({ select: { event: { select: { type: true } } }, resolve: (m) => m.event.type }),
@@ -82,7 +82,7 @@ export const WebhookMessageRef = builder.prismaNode('WebhookMessage', {
 export const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
   id: { field: 'id' },
   description: 'A receiver of webhooks (F-6.1.2): the events it wants, POSTed as JSON and signed the Standard Webhooks way with its secret',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     url: t.exposeString('url'),
     description: t.exposeString('description'),

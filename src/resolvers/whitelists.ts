@@ -19,7 +19,7 @@ export const WhitelistDirectionEnum = builder.enumType('WhitelistDirection', {
 export const WhitelistRef = builder.prismaNode('Whitelist', {
   id: { field: 'id' },
   description: 'A whitelist (F-4.5.10): a named list of numbers that extensions link to',
-  authScopes: read,
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     name: t.exposeString('name', { description: whitelistFieldSchemas.name.description }),
     direction: t.field({ type: WhitelistDirectionEnum, description: whitelistFieldSchemas.direction.description, resolve: (w) => w.direction as (typeof whitelistDirections)[number] }),
