@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/subscriptions.js';
-import { callState, disconnected, e2eBinaries, incomingCall, type Phone } from './support/index.js';
+import { callState, disconnected, e2eBinaries, incomingCall, pjsuaSupportsSrtp, type Phone } from './support/index.js';
 import { ERRORS, startProduct, type Product } from './support/product.js';
 
 /**
@@ -278,6 +278,31 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     a.hangup();
     await a.waitFor(disconnected, 10_000);
     await idle();
+  }, 120_000);
+
+  it('an extension switched to SRTP: its pushed endpoint asks for SDES, a phone offering plain RTP is refused, an SRTP phone is called encrypted', async (ctx) => {
+    if (!pjsuaSupportsSrtp(PJSUA!)) return ctx.skip(`${PJSUA} was built without SRTP (its --help lists no --use-srtp): this call cannot be made with it`);
+    await createExtension('5012');
+    await createExtension('5013');
+    await updateExtension('5013', { srtp: true });
+    const report = await appliedReport();
+    expect(report.pushedObjects).toEqual(['res_pjsip/endpoint/5013']);
+    expect(report.changedFiles).toEqual([]);
+    expect(report.reloadedModules).toEqual([]);
+    expect(await product.pbx.cli('pjsip show endpoint 5013')).toMatch(/media_encryption\s+:\s+sdes/);
+
+    const caller = await registered('5012');
+    const plain = await registered('5013');
+    await plain.call(product.uri('5012'));
+    const refused = await plain.waitFor(disconnected, 10_000);
+    expect(refused[2], plain.tail()).toBe('488');
+    expect(caller.output()).not.toMatch(incomingCall);
+    await plain.stop();
+
+    const secure = await registered('5013', { srtp: true });
+    await connect(caller, secure);
+    await secure.waitFor(/SRTP started, keying=SDES/, 5000, { fromStart: true });
+    await hangUp(caller, secure);
   }, 120_000);
 
   it('an endpoint deleted while its phone is registered can no longer call', async () => {
