@@ -80,7 +80,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     );
   const createExtension = async (number: string) => ids.set(number, (await product.createExtension(number)).id);
   /** A phone registered as `number`; its REGISTER is given the 32 s a SIP transaction has (Asterisk ignores new requests while its task queues are overloaded). */
-  const registered = async (number: string, options: { password?: string } = {}) => {
+  const registered = async (number: string, options: { password?: string; srtp?: boolean } = {}) => {
     const phone = await product.phone(number, options);
     expect(await phone.waitForRegistration(40_000), phone.tail()).toMatchObject({ ok: true });
     return phone;

@@ -1,5 +1,5 @@
 import { liveChannelVariables } from '../live/calls.js';
-import type { PbxSnapshot } from './snapshot.js';
+import type { PbxSnapshot, RealtimeStore } from './snapshot.js';
 import { file, section } from './text.js';
 
 /** rtp.conf: the RTP port range, ICE and STUN (F-4.6.2.a). */
@@ -65,12 +65,19 @@ export function renderManager(snapshot: PbxSnapshot): string {
   );
 }
 
+/** The realtime drivers, each with the file it reads (rendered only for the driver of the store in use). */
+const realtimeDrivers: Record<RealtimeStore['driver'], string> = { sqlite3: 'res_config_sqlite3.so', pgsql: 'res_config_pgsql.so' };
+
 /**
  * modules.conf: load every module installed; what a module needs it finds in
- * its own file. With the SQLite store the PostgreSQL realtime driver is not
- * loaded: it would look for res_pgsql.conf, which is not rendered then.
+ * its own file. Only the realtime driver of the store is loaded: another would
+ * look for its own file (res_pgsql.conf, res_config_sqlite3.conf), which is
+ * not rendered then.
  */
 export function renderModules(snapshot: PbxSnapshot): string {
-  const unused = snapshot.connection.realtime?.driver === 'sqlite3' ? [['noload', 'res_config_pgsql.so'] as [string, string]] : [];
+  const driver = snapshot.connection.realtime?.driver;
+  const unused = Object.entries(realtimeDrivers)
+    .filter(([name]) => name !== driver)
+    .map(([, module]): [string, string] => ['noload', module]);
   return file(section('modules', [['autoload', true], ...unused]));
 }

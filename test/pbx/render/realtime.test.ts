@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../../../src/db/client.js';
 import { migrate } from '../../../src/db/migrate.js';
 import { realtimeFamilies, renderRealtime } from '../../../src/pbx/render/realtime.js';
 import type { RealtimeStore } from '../../../src/pbx/render/snapshot.js';
+import { renderModules } from '../../../src/pbx/render/system.js';
 import { RenderError } from '../../../src/pbx/render/text.js';
 import { readAsteriskConfig } from '../../support/asterisk-config-reader.js';
 import { createDatabase, testDatabase } from '../../support/server.js';
@@ -59,6 +60,19 @@ describe('realtime: extconfig.conf and the driver file', () => {
     expect(valuesOf(files.get('extconfig.conf')!, 'settings')).toEqual({ pbx_extension: 'sqlite3,pbx,pbx_extension_lookup', voicemail: 'sqlite3,pbx,pbx_voicemail_box' });
     expect(valuesOf(files.get('res_config_sqlite3.conf')!, 'pbx')).toEqual({ dbfile: '/var/lib/pbx/pbx.db', batch: '0', busy_timeout: '5000', requirements: 'warn' });
     expect(realtimeFamilies.voicemail.family).toBe('voicemail');
+  });
+
+  it('modules.conf loads only the driver of the store: another would look for a file that is not rendered', () => {
+    const noload = (store: RealtimeStore | undefined) => {
+      const snapshot = smallSnapshot();
+      snapshot.connection = { ...snapshot.connection, realtime: store };
+      return readAsteriskConfig(renderModules(snapshot))
+        .filter((v) => v.name === 'noload')
+        .map((v) => v.value);
+    };
+    expect(noload({ driver: 'sqlite3', file: '/var/lib/pbx/pbx.db' })).toEqual(['res_config_pgsql.so']);
+    expect(noload(pgStore())).toEqual(['res_config_sqlite3.so']);
+    expect(noload(undefined)).toEqual(['res_config_sqlite3.so', 'res_config_pgsql.so']);
   });
 
   it('PostgreSQL: res_pgsql.conf names the server, the database and the credentials, each quoted for libpq', () => {
