@@ -152,16 +152,19 @@ export async function startApp(services: Services, options: { port: number; host
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
       onSubscribe: async (ctx, id, params) => {
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, connectionParams: ctx.connectionParams, params } as never);
+        // The token limit throws while parsing, the other limits are validation errors; the client gets every reason,
+        // rebuilt so graphql-ws recognises it whichever copy of graphql raised it. `http` is yoga's, for HTTP answers only.
+        const refusal = (error: unknown) => {
+          const { http: _http, ...extensions } = isGraphQLError(error) ? error.extensions : {};
+          return new GraphQLError((error as Error).message, { extensions });
+        };
         let document;
         try {
           document = enveloped.parse(params.query);
           const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length) throw errors[0];
+          if (errors.length) return errors.map(refusal);
         } catch (error) {
-          // The token limit throws while parsing, the other limits are validation errors; the client gets the reason,
-          // rebuilt so graphql-ws recognises it whichever copy of graphql raised it. `http` is yoga's, for HTTP answers only.
-          const { http: _http, ...extensions } = isGraphQLError(error) ? error.extensions : {};
-          return [new GraphQLError((error as Error).message, { extensions })];
+          return [refusal(error)];
         }
         const contextValue = await enveloped.contextFactory();
         subscriptionSocket(contextValue, id, ctx.extra.socket, ctx.extra.request.socket);

@@ -17,7 +17,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { summarize } from '../audit/redact.js';
 import type { AuditRecord } from '../audit/audit-log.js';
 import type { Context } from '../resolvers/context.js';
-import { operationCost, priceFields } from '../extensions/qr-cost.js';
+import { costFigure, operationCost, priceFields } from './operation-cost.js';
 
 const limits = { aliases: 15, depth: 12, cost: 300000, tokens: 4000, directives: 20 };
 
@@ -40,18 +40,19 @@ export function limitsPlugin() {
 
 /**
  * Armor prices a document at validation, where a `first: $n` counts as one row: a page size given by a
- * variable passed for the price of one. Before execution, a document with such a page size is priced
- * again with the request's variables (the same units and prices) and refused the same way when over.
+ * variable passed for the price of one (and `nodes(ids: $ids)` for a guess). Before execution, a
+ * document with such a size is priced again with the request's variables (the same units and prices)
+ * and refused the same way when over.
  */
 export function variablePageCostPlugin(): Plugin {
   const check = (args: ExecutionArgs, stop: (result: { errors: GraphQLError[] }) => void) => {
-    if (!hasVariablePageSize(args.document)) return;
+    if (!hasVariableSize(args.document)) return;
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return;
     const fragments = new Map(args.document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
     const context = { getSchema: () => args.schema, getFragment: (name: string) => fragments.get(name) ?? null };
     const { priced } = operationCost(context, operation, { variables: args.variableValues ?? {} });
-    if (priced > limits.cost) stop({ errors: [new GraphQLError(`Cost limit exceeded: cost ${Math.round(priced)}, at most ${limits.cost}`, { extensions: { code: 'COST_LIMIT' } })] });
+    if (priced > limits.cost) stop({ errors: [new GraphQLError(`Cost limit exceeded: cost ${costFigure(priced)}, at most ${limits.cost}`, { extensions: { code: 'COST_LIMIT' } })] });
   };
   return {
     onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
@@ -59,11 +60,12 @@ export function variablePageCostPlugin(): Plugin {
   };
 }
 
-function hasVariablePageSize(document: DocumentNode): boolean {
+/** Whether a page size (`first`, `last`) or a list of ids (`ids`) is given by a variable. */
+function hasVariableSize(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     Argument(node) {
-      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) {
+      if (['first', 'last', 'ids'].includes(node.name.value) && node.value.kind === Kind.VARIABLE) {
         found = true;
         return BREAK;
       }

@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, Kind, parse, type OperationDefinitionNode, type ValidationContext } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operationCost, priceFields } from '../../src/extensions/qr-cost.js';
+import { operationCost, priceFields } from '../../src/server/operation-cost.js';
 import { QR_IMAGE_COST } from '../../src/extensions/qr.js';
 import { schema } from '../../src/resolvers/schema.js';
 import { ok, startTestServer, type TestServer } from '../support/server.js';
@@ -189,7 +189,8 @@ describe("the cost of QR images in a document (priceFields with armor's costLimi
       expect(validate(document)).toEqual([]);
       const operations = parse(document).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       const fragments = new Map(parse(document).definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-      const costs = operations.map((operation) => operationCost({ getSchema: () => schema, getFragment: (name) => fragments.get(name) }, operation));
+      // Without priced fields, and with every list counted as one object, as armor counts it.
+      const costs = operations.map((operation) => operationCost({ getSchema: () => schema, getFragment: (name) => fragments.get(name) }, operation, { listSizes: {}, defaultListSize: 1 }));
       expect(
         accepted.map((a) => a.n),
         document,
