@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import { ConflictError, IssueCollector, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
 import { hashPassword } from './passwords.js';
-import { accountRoles, type AccountRole } from './permissions.js';
+import { accountRoles, rolePermissions, type AccountRole, type Principal } from './permissions.js';
 
 export const usernameRule = 'Starts with a letter; letters A–Z, digits, _ . - ; 3–32 characters';
 const usernamePattern = /^[A-Za-z][A-Za-z0-9_.-]{2,31}$/;
@@ -14,12 +14,23 @@ export function assertLoginPasswordRule(password: string, path: string[]): void 
 
 export type AccountInput = { username?: string; password?: string; role?: AccountRole; extensionId?: string | null };
 
+/**
+ * A caller manages only accounts that can do no more than it can itself: it may not create or set a role
+ * with a permission it lacks, nor change or delete an account that has one (an API key with
+ * accounts:write alone would otherwise make itself an admin, or take the admin's password).
+ */
+function assertHoldsRole(actor: Principal, role: AccountRole, path: string[] | undefined, what: string): void {
+  const missing = rolePermissions[role].filter((p) => !actor.permissions.has(p));
+  if (missing.length) throw new NotPermittedError(`${what}: the ${role} role has ${missing.join(', ')}, which you do not hold yourself`, path);
+}
+
 /** Web/API accounts (F-7.10.1). The built-in admin cannot be deleted or demoted. */
 export class AccountService {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(input: Required<Pick<AccountInput, 'username' | 'password' | 'role'>> & AccountInput) {
+  async create(actor: Principal, input: Required<Pick<AccountInput, 'username' | 'password' | 'role'>> & AccountInput) {
     await this.validate(input, null);
+    assertHoldsRole(actor, input.role, ['input', 'role'], 'Not permitted');
     if (await this.prisma.account.findUnique({ where: { username: input.username } })) {
       throw new ConflictError(`An account named ${input.username} exists`, ['input', 'username']);
     }
@@ -33,9 +44,11 @@ export class AccountService {
     });
   }
 
-  async update(id: string, input: AccountInput) {
+  async update(actor: Principal, id: string, input: AccountInput) {
     const current = await this.prisma.account.findUnique({ where: { id } });
     if (!current) throw new NotFoundError('Account', id);
+    assertHoldsRole(actor, current.role as AccountRole, undefined, `Not permitted to change ${current.username}`);
+    if (input.role) assertHoldsRole(actor, input.role, ['input', 'role'], 'Not permitted');
     if (current.builtIn && input.role && input.role !== 'ADMIN') throw new NotPermittedError('The built-in admin keeps the ADMIN role', ['input', 'role']);
     if (current.builtIn && input.username && input.username !== current.username) throw new NotPermittedError('The built-in admin cannot be renamed', ['input', 'username']);
     const merged = {
@@ -64,9 +77,10 @@ export class AccountService {
     });
   }
 
-  async delete(id: string) {
+  async delete(actor: Principal, id: string) {
     const current = await this.prisma.account.findUnique({ where: { id } });
     if (!current) throw new NotFoundError('Account', id);
+    assertHoldsRole(actor, current.role as AccountRole, undefined, `Not permitted to delete ${current.username}`);
     if (current.builtIn) throw new NotPermittedError('The built-in admin account cannot be deleted');
     await this.prisma.account.delete({ where: { id } });
     return current;

@@ -153,7 +153,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { input: t.arg({ type: CreateAccountInput }) },
     resolve: async (query, root, args, ctx, info) => {
-      const row = await audited(async (a: typeof args, c) => c.services.accounts.create({ ...a.input, extensionId: await extensionIdOf(c, a.input.extension) }))(root, args, ctx, info);
+      const row = await audited(async (a: typeof args, c) => c.services.accounts.create(c.principal!, { ...a.input, extensionId: await extensionIdOf(c, a.input.extension) }))(root, args, ctx, info);
       return ctx.services.db.prisma.account.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),
@@ -164,7 +164,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID(), input: t.arg({ type: UpdateAccountInput }) },
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited(async (a: typeof args, c) =>
-        c.services.accounts.update(decodeId(a.id, 'Account'), {
+        c.services.accounts.update(c.principal!, decodeId(a.id, 'Account'), {
           username: a.input.username ?? undefined,
           password: a.input.password ?? undefined,
           role: a.input.role ?? undefined,
@@ -181,7 +181,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { id: t.arg.globalID() },
     resolve: audited(async (a: { id: { typename: string; id: string } }, c) => {
-      await c.services.accounts.delete(decodeId(a.id, 'Account'));
+      await c.services.accounts.delete(c.principal!, decodeId(a.id, 'Account'));
       return a.id.id;
     }),
   }),

@@ -143,6 +143,42 @@ describe('tokens, accounts and API keys', () => {
     expect(paths).toEqual(expect.arrayContaining(['input.username', 'input.password', 'input.extensionId']));
   });
 
+  it('an account manager manages only accounts with no permission it lacks: a key with accounts:write alone cannot make or take over an admin', async () => {
+    const key = ok(
+      await server.gql(
+        `mutation { createApiKey(name: "hr", scopes: [ACCOUNTS_WRITE, ACCOUNTS_READ, EXTENSIONS_READ, DEPARTMENTS_READ, CALLRECORDS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret } } } }`,
+        {},
+        server.adminToken,
+      ),
+      'createApiKey',
+    ).secret as string;
+    const refused = async (mutation: string, field: string) => {
+      const r = await server.gql(`mutation { ${mutation} { ${ERROR_FIELDS} ... on NotPermittedError { path } } }`, {}, key);
+      expect(r.data[field].__typename, JSON.stringify(r)).toBe('NotPermittedError');
+      return r.data[field] as { message: string; path: string[] };
+    };
+    const asAdmin = await refused(`createAccount(input: { username: "evilroot", password: "EvilPass123!", role: ADMIN })`, 'createAccount');
+    expect(asAdmin.path).toEqual(['input', 'role']);
+    expect(asAdmin.message).toMatch(/ADMIN role has .*settings:write.* which you do not hold yourself/);
+    const admins = await server.gql(`{ accounts(first: 10) { edges { node { id username role } } } }`, {}, key);
+    const admin = admins.data.accounts.edges.map((e: any) => e.node).find((a: any) => a.username === 'admin');
+    expect((await refused(`updateAccount(id: "${admin.id}", input: { password: "Hijacked123!" })`, 'updateAccount')).message).toMatch(/^Not permitted to change admin/);
+    expect((await refused(`deleteAccount(id: "${admin.id}")`, 'deleteAccount')).message).toMatch(/^Not permitted to delete admin/);
+    await expect(server.login('admin', 'Hijacked123!')).rejects.toThrow();
+    // A role within its own permissions it may give, and then not raise.
+    const billing = ok(
+      await server.gql(
+        `mutation { createAccount(input: { username: "billing7", password: "Billing-pass7", role: BILLING }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id role } } } }`,
+        {},
+        key,
+      ),
+      'createAccount',
+    );
+    expect(billing.role).toBe('BILLING');
+    expect((await refused(`updateAccount(id: "${billing.id}", input: { role: OPERATOR })`, 'updateAccount')).path).toEqual(['input', 'role']);
+    expect((await server.gql(`{ accounts(first: 10) { edges { node { username } } } }`, {}, server.adminToken)).data.accounts.edges.map((e: any) => e.node.username)).not.toContain('evilroot');
+  });
+
   it('API keys carry only their scopes and stop working when revoked', async () => {
     const created = await server.gql(
       `mutation { createApiKey(name: "crm", scopes: [EXTENSIONS_READ]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret apiKey { id scopes } } } } }`,
