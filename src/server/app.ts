@@ -19,6 +19,7 @@ import { sharedSubscriptionExecution, subscriptionSocket } from './shared-subscr
 import { compiledExecution } from './compiled-execution.js';
 import { ByteBodyResponse } from './byte-bodies.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
+import { maxJsonBodyBytes, requestGuards } from './request-guards.js';
 
 const codes = new Map<unknown, string>([
   [NotPermittedError, 'FORBIDDEN'],
@@ -113,7 +114,16 @@ export async function startApp(services: Services, options: { port: number; host
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
     },
-    plugins: [limitsPlugin(), variablePageCostPlugin(), credentialLimitPlugin(), auditPlugin(), metricsPlugin(services.metrics), sharedSubscriptionExecution(), compiledExecution(log)],
+    plugins: [
+      requestGuards(),
+      limitsPlugin(),
+      variablePageCostPlugin(),
+      credentialLimitPlugin(),
+      auditPlugin(),
+      metricsPlugin(services.metrics),
+      sharedSubscriptionExecution(),
+      compiledExecution(log),
+    ],
     maskedErrors: {
       maskError(error, message) {
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.
@@ -145,7 +155,8 @@ export async function startApp(services: Services, options: { port: number; host
     void yoga.handle(req, res, { req, res });
   });
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // A message is a document and its variables, as a JSON body is (ws would take 100 MiB by default).
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxJsonBodyBytes });
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
