@@ -65,7 +65,8 @@ builder.mutationFields((t) => ({
     errors: { types: [AuthenticationError, LoginLockedError, ValidationError] },
     args: { username: t.arg.string(), password: t.arg.string() },
     resolve: audited(async (args: { username: string; password: string }, ctx) => {
-      if (args.username.length > 64 || args.password.length > 256) throw ValidationError.single(['username'], 'too long', 'OUT_OF_BOUNDS');
+      if (args.username.length > 64) throw ValidationError.single(['username'], 'too long (at most 64 characters)', 'OUT_OF_BOUNDS');
+      if (args.password.length > 256) throw ValidationError.single(['password'], 'too long (at most 256 characters)', 'OUT_OF_BOUNDS');
       return ctx.services.sessions.login(args.username, args.password, ctx.ip);
     }),
   }),

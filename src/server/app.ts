@@ -4,7 +4,18 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AuthenticationError, ConflictError, LimitExceededError, LoginLockedError, NotFoundError, NotPermittedError, NumberConflictError, ReferencedError, ValidationError } from '../errors.js';
+import {
+  AsteriskNotConnectedError,
+  AuthenticationError,
+  ConflictError,
+  LimitExceededError,
+  LoginLockedError,
+  NotFoundError,
+  NotPermittedError,
+  NumberConflictError,
+  ReferencedError,
+  ValidationError,
+} from '../errors.js';
 import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
@@ -31,6 +42,7 @@ const codes = new Map<unknown, string>([
   [ReferencedError, 'CONFLICT'],
   [LimitExceededError, 'LIMIT_EXCEEDED'],
   [LoginLockedError, 'LOCKED'],
+  [AsteriskNotConnectedError, 'ASTERISK_NOT_CONNECTED'],
 ]);
 
 /** By name too: a dependency may load the other (CommonJS or ESM) copy of graphql. */

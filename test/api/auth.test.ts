@@ -246,6 +246,20 @@ describe('login abuse', () => {
     expect(audit.data.auditLog.edges.map((e: any) => e.node.username)).not.toContain('x1');
   });
 
+  it('names the field that is too long: the username or the password', async () => {
+    for (const [username, password, field] of [
+      ['admin', 'x'.repeat(300), 'password'],
+      ['a'.repeat(100), 'whatever-pass', 'username'],
+    ] as const) {
+      const r = await server.gql(`mutation($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on ValidationError { issues { path code } } } }`, {
+        u: username,
+        p: password,
+      });
+      expect(r.data?.login?.__typename, JSON.stringify(r)).toBe('ValidationError');
+      expect(r.data.login.issues).toEqual([expect.objectContaining({ path: [field], code: 'OUT_OF_BOUNDS' })]);
+    }
+  });
+
   it('refuses documents nested too deep', async () => {
     let selection = 'number';
     for (let i = 0; i < 8; i++) selection = `departments { members { ${selection} } }`;
