@@ -53,6 +53,7 @@ const envSchema = z.object({
   REDIS_URL: z.string().optional(),
   APPLY_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LEASE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -100,6 +101,8 @@ export type Config = {
   redisUrl?: string;
   applyDebounceMs: number;
   leaseTtlMs: number;
+  /** How often the credential of each graphql-ws connection is checked again (a revoked or expired one closes it). */
+  subscriptionRecheckMs: number;
   /** Origins whose browser pages may call the API (CORS); none: no cross-origin page may. */
   corsOrigins: string[];
   /** Outgoing webhooks: whether receivers on loopback/private addresses are allowed, the request timeout, the delays between attempts, how long settled events are kept. */
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL || undefined,
     applyDebounceMs: e.APPLY_DEBOUNCE_MS,
     leaseTtlMs: e.LEASE_TTL_MS,
+    subscriptionRecheckMs: e.SUBSCRIPTION_RECHECK_MS,
     corsOrigins: originList(e.CORS_ORIGINS),
     webhooks: {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -34,6 +34,8 @@ export const builder = new SchemaBuilder<{
   // the relay plugin's own resolver.
   plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ObjectScopesPlugin, SyncNodeIdsPlugin],
   scopeAuth: {
+    // A subscription is authorised when it starts: refused, it ends with the error (checked per event, it stayed open and sent one per event).
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       authenticated: !!ctx.principal,
       perm: (p: Permission) => can(ctx.principal, p),

@@ -31,6 +31,7 @@ import { compiledExecution } from './compiled-execution.js';
 import { ByteBodyResponse } from './byte-bodies.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 import { maxJsonBodyBytes, requestGuards } from './request-guards.js';
+import { maxSubscriptionsPerConnection, SocketSessions } from './socket-sessions.js';
 
 const codes = new Map<unknown, string>([
   [NotPermittedError, 'FORBIDDEN'],
@@ -169,6 +170,7 @@ export async function startApp(services: Services, options: { port: number; host
 
   // A message is a document and its variables, as a JSON body is (ws would take 100 MiB by default).
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxJsonBodyBytes });
+  const socketSessions = new SocketSessions(async (authorization) => (await authenticate(services, authorization)) !== null, log, config.subscriptionRecheckMs);
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
@@ -189,6 +191,10 @@ export async function startApp(services: Services, options: { port: number; host
         } catch (error) {
           return [refusal(error)];
         }
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        if (!socketSessions.start(ctx.extra.socket, id, typeof authorization === 'string' ? authorization : null)) {
+          return [new GraphQLError(`At most ${maxSubscriptionsPerConnection} subscriptions at once on one connection`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })];
+        }
         const contextValue = await enveloped.contextFactory();
         subscriptionSocket(contextValue, id, ctx.extra.socket, ctx.extra.request.socket);
         return {
@@ -200,6 +206,7 @@ export async function startApp(services: Services, options: { port: number; host
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
       },
+      onComplete: (ctx, id) => socketSessions.end(ctx.extra.socket, id),
     },
     wsServer,
   );
@@ -213,6 +220,7 @@ export async function startApp(services: Services, options: { port: number; host
     yoga,
     url,
     async close() {
+      socketSessions.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();

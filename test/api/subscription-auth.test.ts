@@ -1,0 +1,106 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+let billing: string;
+beforeAll(async () => {
+  server = await startTestServer({ SUBSCRIPTION_RECHECK_MS: '200' });
+  ok(await server.gql(`mutation { createAccount(input: { username: "billing2", password: "Billing-pass2", role: BILLING }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+  billing = await server.login('billing2', 'Billing-pass2');
+});
+afterAll(() => server.stop());
+
+/** What a subscription over graphql-ws sends within `ms`, and how it ends: 'complete', its error, or 'open'. */
+async function outcome(query: string, token: string, ms = 1500) {
+  const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: token ? { authorization: `Bearer ${token}` } : {}, retryAttempts: 0 });
+  const sent: unknown[] = [];
+  try {
+    const end = await new Promise<unknown>((resolve) => {
+      const timer = setTimeout(() => resolve('open'), ms);
+      const done = (how: unknown) => {
+        clearTimeout(timer);
+        resolve(how);
+      };
+      client.subscribe({ query }, { next: (value) => sent.push(value), error: (error) => done({ error }), complete: () => done('complete') });
+    });
+    return { sent, end };
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('a subscription the caller may not have', () => {
+  it('ends at once with the refusal (it used to stay open and send one refusal per event)', async () => {
+    const anonymous = await outcome(`subscription { ipBanChanged { __typename } }`, '');
+    expect(anonymous).toEqual({ sent: [{ errors: [expect.objectContaining({ message: 'Not authenticated', extensions: { code: 'FORBIDDEN' } })] }], end: 'complete' });
+    const notPermitted = await outcome(`subscription { pbxApplied { revision } }`, billing);
+    expect(notPermitted).toEqual({ sent: [{ errors: [expect.objectContaining({ message: 'Not permitted: Subscription.pbxApplied', extensions: { code: 'FORBIDDEN' } })] }], end: 'complete' });
+  });
+
+  it('is still given to a caller with the permission (it stays open, waiting for events)', async () => {
+    expect(await outcome(`subscription { ipBanChanged { __typename } }`, server.adminToken)).toEqual({ sent: [], end: 'open' });
+  });
+});
+
+describe('a subscription whose credential ends', () => {
+  it('is closed (4401) once the token is revoked by logout, and by the account being deleted', async () => {
+    for (const [username, end] of [
+      ['operator8', 'logout'],
+      ['operator9', 'deleteAccount'],
+    ] as const) {
+      const created = ok(
+        await server.gql(
+          `mutation { createAccount(input: { username: "${username}", password: "Operator-pass8", role: OPERATOR }) { ${ERROR_FIELDS} ... on MutationCreateAccountSuccess { data { id } } } }`,
+          {},
+          server.adminToken,
+        ),
+        'createAccount',
+      );
+      const token = await server.login(username, 'Operator-pass8');
+      const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+      try {
+        const ended = new Promise<unknown>((resolve) =>
+          client.subscribe({ query: 'subscription { ipBanChanged { __typename } }' }, { next: () => undefined, error: resolve, complete: () => resolve('complete') }),
+        );
+        // Allowed: settings:write is the admin's; pbxApplied needs settings:read, which an operator has.
+        const applied = new Promise<unknown>((resolve) =>
+          client.subscribe({ query: 'subscription { pbxApplied { revision } }' }, { next: () => undefined, error: resolve, complete: () => resolve('complete') }),
+        );
+        expect(await ended).toBe('complete');
+        await new Promise((r) => setTimeout(r, 400));
+        if (end === 'logout') expect((await server.gql('mutation { logout }', {}, token)).data).toEqual({ logout: true });
+        else ok(await server.gql(`mutation($id: ID!) { deleteAccount(id: $id) { ${ERROR_FIELDS} } }`, { id: created.id }, server.adminToken), 'deleteAccount');
+        const closed = await Promise.race([applied, new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+        expect((closed as { code?: number }).code, `${end}: ${String(closed)}`).toBe(4401);
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
+});
+
+describe('one connection', () => {
+  it('holds at most 100 subscriptions at once', async () => {
+    const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${server.adminToken}` }, retryAttempts: 0 });
+    const refusals: unknown[] = [];
+    const stops: (() => void)[] = [];
+    try {
+      for (let i = 0; i < 101; i++)
+        stops.push(client.subscribe({ query: 'subscription { ipBanChanged { __typename } }' }, { next: () => undefined, error: (e) => refusals.push(e), complete: () => undefined }));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(refusals).toEqual([[expect.objectContaining({ message: 'At most 100 subscriptions at once on one connection', extensions: { code: 'SUBSCRIPTION_LIMIT' } })]]);
+      // One ended, one more may start.
+      stops[0]!();
+      await new Promise((r) => setTimeout(r, 300));
+      const another = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: 'subscription { ipBanChanged { __typename } }' }, { next: () => undefined, error: resolve, complete: () => resolve('complete') });
+        setTimeout(() => resolve('open'), 500);
+      });
+      expect(another).toBe('open');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
