@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ObjectScopesPlugin from './object-scopes.js';
 import SyncNodeIdsPlugin from './sync-node-ids.js';
@@ -62,6 +62,16 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // A malformed ID names no object of any type, like an ID of another type: the field that takes it answers
+    // as it does for those (a mutation's typed NotFoundError). Thrown while the arguments are read, Pothos's own
+    // error escaped a mutation's result union and nulled the whole answer, hiding the mutations before it that had run.
+    decodeGlobalID: (globalID) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        return { typename: 'InvalidGlobalID', id: globalID };
+      }
+    },
   },
 });
 

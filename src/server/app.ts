@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { PothosSchemaError, PothosValidationError } from '@pothos/core';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -139,9 +140,17 @@ export async function startApp(services: Services, options: { port: number; host
     ],
     maskedErrors: {
       maskError(error, message) {
+        const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
+        // Pothos's refusals of arguments (a cursor that is not one) are bad input; so is an ID of a type the
+        // schema does not have, which Pothos reports as a type "not implemented" while resolving node(id:).
+        if (original instanceof PothosValidationError) return new GraphQLError(original.message, { ...locationOf(error), extensions: { code: 'BAD_USER_INPUT' } });
+        const unknownType = original instanceof PothosSchemaError ? /^(\w+) has not been implemented$/.exec(original.message)?.[1] : undefined;
+        if (unknownType) {
+          const why = unknownType === 'InvalidGlobalID' ? 'it is not a global ID' : `its type ${unknownType} is not one of this schema`;
+          return new GraphQLError(`No object has this ID: ${why}`, { ...locationOf(error), extensions: { code: 'BAD_USER_INPUT' } });
+        }
         // Errors of parsing and validation (limits included) have no path: they are the client's to read.
         if (isGraphQLError(error) && !error.path) return error;
-        const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
         if (isGraphQLError(original)) return original;
         const code = original instanceof Error ? codes.get(original.constructor) : undefined;
         if (code) return new GraphQLError((original as Error).message, { ...locationOf(error), extensions: { code } });
