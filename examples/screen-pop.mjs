@@ -34,8 +34,15 @@ async function login(url, username, password) {
  * already rings when the subscription starts (kind CURRENT) pops too. Resolves with `stop()`.
  */
 export async function screenPop({ url, extension, token, username, password, onPop, log = console.log }) {
-  const bearer = token ?? (await login(url, username, password));
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bearer}` } });
+  // Logged in again at every (re)connection: the server closes a connection whose access token has expired
+  // (4403), and the client then reconnects and subscribes again by itself.
+  let bearer = token ?? (await login(url, username, password));
+  let connections = 0;
+  const connectionParams = async () => {
+    if (!token && connections++ > 0) bearer = await login(url, username, password);
+    return { authorization: `Bearer ${bearer}` };
+  };
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams });
   const popped = new Set();
   const pop =
     onPop ?? ((p) => log(`${p.extension} rings: ${p.number || 'anonymous'}${p.name ? ` "${p.name}"` : ''}${p.did ? ` on ${p.did}` : ''}${p.trunk ? ` (trunk ${p.trunk})` : ''}  [call ${p.callId}]`));

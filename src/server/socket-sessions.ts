@@ -12,7 +12,8 @@ type Connection = { authorization: string | null; subscriptions: Set<string> };
  * A subscription's context is made when it starts, so a token revoked afterwards (logout, a new
  * password, the account or API key deleted) or expired would keep it delivering. Every `recheckMs`
  * the credential of each connection that subscribed with one is checked again, and a connection whose
- * credential no longer authenticates is closed with 4401. A connection also holds at most
+ * credential no longer authenticates is closed with 4403 (Forbidden), which graphql-ws clients retry,
+ * asking their `connectionParams` again for a fresh token (4401 they take as final). A connection also holds at most
  * `maxSubscriptionsPerConnection` subscriptions at once.
  */
 export class SocketSessions {
@@ -64,7 +65,7 @@ export class SocketSessions {
         }
         if (!valid) {
           this.connections.delete(socket);
-          socket.close(4401, 'Unauthorized: the token is no longer valid');
+          socket.close(4403, 'Forbidden: the token is no longer valid');
         }
       }
     } finally {

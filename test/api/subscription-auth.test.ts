@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/subscriptions.js';
 
 let server: TestServer;
 let billing: string;
@@ -45,7 +46,7 @@ describe('a subscription the caller may not have', () => {
 });
 
 describe('a subscription whose credential ends', () => {
-  it('is closed (4401) once the token is revoked by logout, and by the account being deleted', async () => {
+  it('is closed (4403, which clients retry with a fresh token) once the token is revoked by logout, and by the account being deleted', async () => {
     for (const [username, end] of [
       ['operator8', 'logout'],
       ['operator9', 'deleteAccount'],
@@ -73,10 +74,49 @@ describe('a subscription whose credential ends', () => {
         if (end === 'logout') expect((await server.gql('mutation { logout }', {}, token)).data).toEqual({ logout: true });
         else ok(await server.gql(`mutation($id: ID!) { deleteAccount(id: $id) { ${ERROR_FIELDS} } }`, { id: created.id }, server.adminToken), 'deleteAccount');
         const closed = await Promise.race([applied, new Promise((r) => setTimeout(() => r('still open'), 3000))]);
-        expect((closed as { code?: number }).code, `${end}: ${String(closed)}`).toBe(4401);
+        expect((closed as { code?: number }).code, `${end}: ${String(closed)}`).toBe(4403);
       } finally {
         await client.dispose();
       }
+    }
+  });
+});
+
+describe('a client that gives a fresh token when it reconnects', () => {
+  it('is back with its subscription after its old token is revoked, and gets the next event', async () => {
+    ok(await server.gql(`mutation { createAccount(input: { username: "admin3", password: "Admin3-pass", role: ADMIN }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    let current = await server.login('admin3', 'Admin3-pass');
+    const connected: string[] = [];
+    const client = createClient({
+      url: server.graphqlUrl.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: () => {
+        connected.push(current);
+        return { authorization: `Bearer ${current}` };
+      },
+      retryAttempts: 3,
+      retryWait: () => new Promise((r) => setTimeout(r, 100)),
+    });
+    const events: unknown[] = [];
+    const failures: unknown[] = [];
+    try {
+      client.subscribe({ query: 'subscription { ipBanChanged { __typename } }' }, { next: (value) => events.push(value), error: (e) => failures.push(e), complete: () => undefined });
+      await new Promise((r) => setTimeout(r, 400));
+      const old = current;
+      current = await server.login('admin3', 'Admin3-pass');
+      expect((await server.gql('mutation { logout }', {}, old)).data).toEqual({ logout: true });
+      // Closed within the re-check (200 ms here), then connected again with the new token.
+      await until(() => connected.length >= 2, 10_000, 'the client connected again');
+      expect(connected).toEqual([old, current]);
+      // A ban every half second until one arrives (the subscription is sent again right after the connection).
+      for (let i = 1; events.length === 0 && i <= 20; i++) {
+        ok(await server.gql(`mutation { banIp(input: { address: "203.0.113.${i}" }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'banIp');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(failures).toEqual([]);
+      expect(events.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.dispose();
     }
   });
 });
