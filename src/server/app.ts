@@ -2,25 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { PothosSchemaError, PothosValidationError } from '@pothos/core';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  AsteriskNotConnectedError,
-  AuthenticationError,
-  ConflictError,
-  LimitExceededError,
-  LoginLockedError,
-  NotFoundError,
-  NotPermittedError,
-  NumberConflictError,
-  ReferencedError,
-  ValidationError,
-} from '../errors.js';
 import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate } from './authenticate.js';
+import { isGraphQLError, maskErrorFor } from './error-masking.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
 import { serveVoicemail } from '../voicemail/http.js';
@@ -33,29 +21,6 @@ import { ByteBodyResponse } from './byte-bodies.js';
 import { maxMultipartBodyBytes } from '../sounds/limits.js';
 import { maxJsonBodyBytes, requestGuards } from './request-guards.js';
 import { maxSubscriptionsPerConnection, SocketSessions } from './socket-sessions.js';
-
-const codes = new Map<unknown, string>([
-  [NotPermittedError, 'FORBIDDEN'],
-  [AuthenticationError, 'UNAUTHENTICATED'],
-  [ValidationError, 'BAD_USER_INPUT'],
-  [NotFoundError, 'NOT_FOUND'],
-  [NumberConflictError, 'CONFLICT'],
-  [ConflictError, 'CONFLICT'],
-  [ReferencedError, 'CONFLICT'],
-  [LimitExceededError, 'LIMIT_EXCEEDED'],
-  [LoginLockedError, 'LOCKED'],
-  [AsteriskNotConnectedError, 'ASTERISK_NOT_CONNECTED'],
-]);
-
-/** By name too: a dependency may load the other (CommonJS or ESM) copy of graphql. */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError || (error instanceof Error && error.name === 'GraphQLError');
-}
-
-/** Where an error happened: its nodes, or (from compiled execution) the document and offsets. */
-function locationOf(error: unknown) {
-  return isGraphQLError(error) ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path } : {};
-}
 
 /** What the transport gives the context: the HTTP request, or for graphql-ws the upgrade request and connection params. */
 type ServerContext = { req: IncomingMessage; res?: ServerResponse; connectionParams?: Record<string, unknown> };
@@ -138,26 +103,7 @@ export async function startApp(services: Services, options: { port: number; host
       sharedSubscriptionExecution(),
       compiledExecution(log),
     ],
-    maskedErrors: {
-      maskError(error, message) {
-        const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
-        // Pothos's refusals of arguments (a cursor that is not one) are bad input; so is an ID of a type the
-        // schema does not have, which Pothos reports as a type "not implemented" while resolving node(id:).
-        if (original instanceof PothosValidationError) return new GraphQLError(original.message, { ...locationOf(error), extensions: { code: 'BAD_USER_INPUT' } });
-        const unknownType = original instanceof PothosSchemaError ? /^(\w+) has not been implemented$/.exec(original.message)?.[1] : undefined;
-        if (unknownType) {
-          const why = unknownType === 'InvalidGlobalID' ? 'it is not a global ID' : `its type ${unknownType} is not one of this schema`;
-          return new GraphQLError(`No object has this ID: ${why}`, { ...locationOf(error), extensions: { code: 'BAD_USER_INPUT' } });
-        }
-        // Errors of parsing and validation (limits included) have no path: they are the client's to read.
-        if (isGraphQLError(error) && !error.path) return error;
-        if (isGraphQLError(original)) return original;
-        const code = original instanceof Error ? codes.get(original.constructor) : undefined;
-        if (code) return new GraphQLError((original as Error).message, { ...locationOf(error), extensions: { code } });
-        log.error({ err: original }, 'unexpected error in a request');
-        return new GraphQLError(message, { ...locationOf(error), extensions: { code: 'INTERNAL' } });
-      },
-    },
+    maskedErrors: { maskError: maskErrorFor(log) },
   });
 
   const server = createServer(async (req, res) => {
