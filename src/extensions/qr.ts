@@ -40,7 +40,7 @@ export const QR_IMAGES_PER_REQUEST = 50;
 
 /**
  * What one QR image adds to the cost of a document (in place of a scalar's 1), where the cost limit
- * counts it (see qr-cost.ts): a literal page of about a hundred images fits, thousands do not.
+ * counts it (see src/server/operation-cost.ts): a literal page of about a hundred images fits, thousands do not.
  */
 export const QR_IMAGE_COST = 500;
 

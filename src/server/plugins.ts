@@ -29,8 +29,10 @@ export function limitsPlugin() {
     maxAliases: { n: limits.aliases, allowList: [], ...refusal('ALIAS_LIMIT', (found) => `Aliases limit exceeded: ${found} aliases, at most ${limits.aliases}`) },
     maxDepth: { n: limits.depth, ...refusal('DEPTH_LIMIT', (found) => `Depth limit exceeded: ${found} levels, at most ${limits.depth}`) },
     // Cost grows 1.5× per level and is multiplied by a literal `first`: a 4,000-row extension page
-    // with departments and dial permission costs about 206,000; every field of 500 rows about 75,000.
-    // A QR image (ExtensionQrCode.pngDataUrl) costs QR_IMAGE_COST, not a scalar's 1: see src/extensions/qr-cost.ts.
+    // with departments and dial permission costs about 206,000 as armor counts it, 253,250 with its
+    // departments counted as the two an extension may have; every field of 500 rows about 75,000.
+    // A list without a page size counts as the objects it may hold, a QR image (ExtensionQrCode.pngDataUrl)
+    // as QR_IMAGE_COST scalars: see src/server/operation-cost.ts.
     costLimit: { maxCost: limits.cost, ...costRefusal, onAccept: [priceFields({ maxCost: limits.cost, onReject: costRefusal.onReject })] },
     maxTokens: { n: limits.tokens, ...refusal('TOKEN_LIMIT', () => `Token limit exceeded: more than ${limits.tokens} tokens`) },
     maxDirectives: { n: limits.directives, ...refusal('DIRECTIVE_LIMIT', (found) => `Directives limit exceeded: ${found} directives, at most ${limits.directives}`) },
