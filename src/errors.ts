@@ -92,6 +92,17 @@ export class NotPermittedError extends Error {
   }
 }
 
+/**
+ * A refusal for want of a credential that authenticates anyone (code UNAUTHENTICATED): none was
+ * sent, or the one sent was refused, and `reason` says why. A mutation returns it as its NotPermittedError.
+ */
+export class NotAuthenticatedError extends NotPermittedError {
+  override name = 'NotAuthenticatedError';
+  constructor(reason?: string | null) {
+    super(reason ? `Not authenticated: ${reason}` : 'Not authenticated');
+  }
+}
+
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
 }

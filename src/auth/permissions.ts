@@ -1,3 +1,4 @@
+import { NotAuthenticatedError, NotPermittedError } from '../errors.js';
 /**
  * What a caller may do. Roles of people (F-7.10.1) map to permission sets;
  * API keys carry an explicit subset; an extension user has none of these and
@@ -50,6 +51,11 @@ export type Principal =
 
 export function can(principal: Principal | null, permission: Permission): boolean {
   return !!principal && principal.permissions.has(permission);
+}
+
+/** Why a caller is refused: with no principal, for want of a credential; else `notPermitted`. */
+export function refusal(principal: Principal | null, notPermitted: string): NotPermittedError {
+  return principal ? new NotPermittedError(notPermitted) : new NotAuthenticatedError();
 }
 
 export function isSelfExtension(principal: Principal | null, extensionId: string): boolean {

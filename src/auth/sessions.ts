@@ -5,7 +5,7 @@ import { assertLoginPasswordRule } from './accounts.js';
 import { constantTimeEqual, decoyHash, hashPassword, randomToken, sha256, verifyPassword } from './passwords.js';
 import { rolePermissions, type AccountRole, type Permission, type Principal } from './permissions.js';
 import type { LoginThrottle } from './throttle.js';
-import type { TokenSigner } from './tokens.js';
+import type { AccessClaims, TokenSigner } from './tokens.js';
 
 export type TokenPair = {
   accessToken: string;
@@ -16,6 +16,12 @@ export type TokenPair = {
 };
 
 const noPermissions: ReadonlySet<Permission> = new Set();
+
+/** Why an access token authenticates no one, as its holder is told. */
+export const accessTokenRefusals = {
+  expired: 'the access token has expired: renew it with refreshTokens, or log in again',
+  invalid: 'the access token is not valid: it is not one of this server, or its session has ended',
+} as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Logins of people (accounts) and of extensions, refresh, logout, and bearer authentication. */
@@ -130,8 +136,19 @@ export class SessionService {
   }
 
   async authenticateAccessToken(token: string): Promise<Principal | null> {
-    const claims = await this.signer.verify(token);
-    if (!claims) return null;
+    const checked = await this.checkAccessToken(token);
+    return 'principal' in checked ? checked.principal : null;
+  }
+
+  /** Who an access token authenticates, or why it does not (a reason fit for the caller to read). */
+  async checkAccessToken(token: string): Promise<{ principal: Principal } | { refusal: string }> {
+    const claims = await this.signer.check(token);
+    if (claims === 'expired') return { refusal: accessTokenRefusals.expired };
+    const principal = claims && (await this.principalOf(claims));
+    return principal ? { principal } : { refusal: accessTokenRefusals.invalid };
+  }
+
+  private async principalOf(claims: AccessClaims): Promise<Principal | null> {
     const session = await this.prisma.session.findUnique({
       where: { id: claims.sid },
       include: {

@@ -3,7 +3,7 @@ import type { ConfigChanges } from '../events/changes.js';
 import { createChangesFiles, deleteChangesFiles, updateChangesFiles } from './apply-scope.js';
 import { LONG_TRANSACTION, type Database, type Tx } from '../db/client.js';
 import { LimitExceededError, NotFoundError, NumberConflictError, NotPermittedError, ReferencedError, ValidationError, type FieldIssue } from '../errors.js';
-import { can, isSelfExtension, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
+import { can, isSelfExtension, refusal, selfServiceExtensionFields, type Principal } from '../auth/permissions.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { nameOrNumberContains } from '../db/search.js';
 import { decodeGlobalId } from '../destinations/refs.js';
@@ -179,7 +179,7 @@ export class ExtensionService {
   listWhere(principal: Principal | null, filter: ExtensionListFilter | null | undefined): Prisma.ExtensionWhereInput {
     const and: Prisma.ExtensionWhereInput[] = [];
     if (principal?.kind === 'extension') and.push({ id: principal.id });
-    else if (!can(principal, 'extensions:read')) throw new NotPermittedError(principal ? 'Not permitted: Query.extensions' : 'Not authenticated');
+    else if (!can(principal, 'extensions:read')) throw refusal(principal, 'Not permitted: Query.extensions');
     if (filter?.search) and.push(nameOrNumberContains(filter.search, this.db.provider));
     if (filter?.enabled !== undefined && filter.enabled !== null) and.push({ enabled: filter.enabled });
     if (filter?.department) {

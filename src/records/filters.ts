@@ -1,7 +1,7 @@
-import { can, type Principal } from '../auth/permissions.js';
+import { can, refusal, type Principal } from '../auth/permissions.js';
 import type { CallDirection } from '../calls/contract.js';
 import type { Provider } from '../db/client.js';
-import { IssueCollector, NotPermittedError, ValidationError } from '../errors.js';
+import { IssueCollector, ValidationError } from '../errors.js';
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import type { Disposition, RecordingKind } from './contract.js';
 
@@ -38,7 +38,7 @@ export function checkFilter(filter: CallFilter): void {
 /** What a caller may see: an extension user its own calls (as caller or callee), anyone else everything with the permission. */
 function ownCalls(principal: Principal | null, permission: 'callRecords:read' | 'recordings:read', field: string): { callerExtension?: string; OR?: object[] } | null {
   if (principal?.kind === 'extension') return { OR: [{ callerExtension: principal.username }, { calleeExtension: principal.username }] };
-  if (!can(principal, permission)) throw new NotPermittedError(principal ? `Not permitted: Query.${field}` : 'Not authenticated');
+  if (!can(principal, permission)) throw refusal(principal, `Not permitted: Query.${field}`);
   return null;
 }
 

@@ -8,7 +8,7 @@ import SyncNodeIdsPlugin from './sync-node-ids.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { can, isSelfExtension, type Permission } from '../auth/permissions.js';
-import { NotPermittedError } from '../errors.js';
+import { NotAuthenticatedError, NotPermittedError } from '../errors.js';
 import type { Context } from './context.js';
 
 export const builder = new SchemaBuilder<{
@@ -43,11 +43,11 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, ctx, info) => {
       if (info.parentType.name === 'Mutation') ctx.outcomes.set(info.path.key as string, 'NotPermittedError');
-      return new NotPermittedError(ctx.principal ? `Not permitted: ${info.parentType.name}.${info.fieldName}` : 'Not authenticated');
+      return ctx.principal ? new NotPermittedError(`Not permitted: ${info.parentType.name}.${info.fieldName}`) : new NotAuthenticatedError(ctx.credentialRefusal);
     },
   },
   objectScopes: {
-    unauthorizedError: (typeName, ctx) => new NotPermittedError(ctx.principal ? `Not permitted: ${typeName}` : 'Not authenticated'),
+    unauthorizedError: (typeName, ctx) => (ctx.principal ? new NotPermittedError(`Not permitted: ${typeName}`) : new NotAuthenticatedError(ctx.credentialRefusal)),
   },
   errors: { defaultTypes: [] },
   prisma: {

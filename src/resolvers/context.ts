@@ -8,6 +8,8 @@ import { extensionLoaders } from './extensions-loaders.js';
 export type Context = {
   services: Services;
   principal: Principal | null;
+  /** Why the credential the request sent authenticates no one (expired, not valid); null when it sent none or it did. */
+  credentialRefusal: string | null;
   ip: string;
   /** Outcomes of mutation fields, by response key, set where an error is turned into a result. */
   outcomes: Map<string, string>;

@@ -1,5 +1,5 @@
 import { can } from '../auth/permissions.js';
-import { NotPermittedError } from '../errors.js';
+import { NotAuthenticatedError, NotPermittedError } from '../errors.js';
 import type { InboundCall } from '../pbx/live/calls.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
@@ -34,7 +34,7 @@ const InboundCallRef = builder.objectRef<InboundCall>('InboundCall').implement({
 /** Like extension status: people with extensions:read (admins and operators); not extension users. */
 function assertMayWatch(ctx: Context): void {
   const p = ctx.principal;
-  if (!p) throw new NotPermittedError('Not authenticated');
+  if (!p) throw new NotAuthenticatedError();
   if (p.kind === 'extension' || !can(p, 'extensions:read')) throw new NotPermittedError('Not permitted: inbound calls');
 }
 

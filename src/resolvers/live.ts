@@ -1,5 +1,5 @@
 import { NotPermittedError } from '../errors.js';
-import { can } from '../auth/permissions.js';
+import { can, refusal } from '../auth/permissions.js';
 import type { ExtensionStatus, LiveContact } from '../pbx/live/status.js';
 import { builder } from './builder.js';
 import { namedType, tableValue } from './runtime-types.js';
@@ -96,7 +96,7 @@ async function visibleNumbers(ctx: Context, requested: string[] | null | undefin
     if (requested && requested.some((n) => n !== own)) throw new NotPermittedError('An extension user may watch only its own extension');
     return [own];
   }
-  if (!can(p, 'extensions:read')) throw new NotPermittedError(p ? 'Not permitted: extension status' : 'Not authenticated');
+  if (!can(p, 'extensions:read')) throw refusal(p, 'Not permitted: extension status');
   if (requested?.length) return requested;
   return all();
 }

@@ -1,4 +1,4 @@
-import { can } from '../auth/permissions.js';
+import { can, refusal } from '../auth/permissions.js';
 import { NotPermittedError } from '../errors.js';
 // One error type for every action that needs Asterisk; the sound library's phone calls defined it first.
 import { AsteriskNotConnectedError } from '../errors.js';
@@ -141,7 +141,7 @@ const QueueLiveStateRef = builder.objectRef<QueueLiveState>('QueueLiveState').im
 async function visibleQueueIds(ctx: Context, requested: string[] | null): Promise<string[] | null> {
   const p = ctx.principal;
   if (can(p, 'settings:read') || can(p, 'departments:read')) return requested?.length ? requested : null;
-  if (p?.kind !== 'extension') throw new NotPermittedError(p ? 'Not permitted: queue state' : 'Not authenticated');
+  if (p?.kind !== 'extension') throw refusal(p, 'Not permitted: queue state');
   const own = (await ctx.services.db.prisma.queueMember.findMany({ where: { extensionId: p.id }, select: { queueId: true } })).map((m) => m.queueId);
   if (requested?.some((id) => !own.includes(id))) throw new NotPermittedError('An extension user may watch only the queues it is an agent of');
   return requested?.length ? requested : own;

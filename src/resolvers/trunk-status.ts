@@ -1,5 +1,4 @@
-import { can } from '../auth/permissions.js';
-import { NotPermittedError } from '../errors.js';
+import { can, refusal } from '../auth/permissions.js';
 import type { TrunkStatus } from '../pbx/live/trunk-status.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
@@ -36,7 +35,7 @@ const TrunkStatusRef = builder.objectRef<TrunkStatus>('TrunkStatus').implement({
 });
 
 function assertMayRead(ctx: Context): void {
-  if (!can(ctx.principal, 'settings:read')) throw new NotPermittedError(ctx.principal ? 'Not permitted: trunk status' : 'Not authenticated');
+  if (!can(ctx.principal, 'settings:read')) throw refusal(ctx.principal, 'Not permitted: trunk status');
 }
 
 builder.queryField('trunkStatuses', (t) =>

@@ -1,5 +1,5 @@
 import { can } from '../auth/permissions.js';
-import { AsteriskNotConnectedError, NotPermittedError, ValidationError } from '../errors.js';
+import { AsteriskNotConnectedError, NotAuthenticatedError, NotPermittedError, ValidationError } from '../errors.js';
 import type { MailboxChange } from '../voicemail/contract.js';
 import { voicemailFolders, type VoicemailFolder } from '../voicemail/folders.js';
 import { voicemailDownloadSeconds } from '../voicemail/downloads.js';
@@ -96,7 +96,7 @@ const VoicemailBoxChangeRef = builder.objectRef<BoxChange>('VoicemailBoxChange')
 /** An extension user reaches only its own mailbox; anyone else needs the right. */
 function assertMayUse(ctx: Context, mailbox: string, access: 'read' | 'write'): void {
   const p = ctx.principal;
-  if (!p) throw new NotPermittedError('Not authenticated');
+  if (!p) throw new NotAuthenticatedError();
   if (p.kind === 'extension') {
     if (p.username !== mailbox) throw new NotPermittedError('An extension user may use only its own mailbox', ['mailbox']);
     return;
@@ -196,7 +196,8 @@ async function watchedMailboxes(ctx: Context, mailbox: string | null | undefined
     await ctx.services.voicemail.service.extensionOf(named);
     return { mailboxes: [named], all: false };
   }
-  if (!can(ctx.principal, 'voicemail:read')) throw new NotPermittedError(ctx.principal ? 'Not permitted: voicemail:read' : 'Not authenticated', ['mailbox']);
+  if (!ctx.principal) throw new NotAuthenticatedError();
+  if (!can(ctx.principal, 'voicemail:read')) throw new NotPermittedError('Not permitted: voicemail:read', ['mailbox']);
   const rows = await ctx.services.db.prisma.extension.findMany({ where: { voicemailEnabled: true }, select: { number: true }, orderBy: { number: 'asc' } });
   return { mailboxes: rows.map((r) => r.number), all: true };
 }

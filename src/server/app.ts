@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
-import { authenticate } from './authenticate.js';
+import { authenticate, checkCredential } from './authenticate.js';
+import { credentialRefusalReasons } from './credential-refusal.js';
 import { isGraphQLError, maskErrorFor } from './error-masking.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
@@ -71,13 +72,17 @@ export type App = { server: Server; yoga: YogaServerInstance<ServerContext, Cont
 /** The HTTP server: GraphQL (with GraphiQL) at /graphql, graphql-ws on the same path, SSE, /healthz and /readyz. */
 export async function startApp(services: Services, options: { port: number; host: string }): Promise<App> {
   const { config, log } = services;
-  const buildContext = async (authorization: string | null | undefined, req: IncomingMessage): Promise<Context> => ({
-    services,
-    principal: await authenticate(services, authorization),
-    ip: clientIp(req, config.trustProxy),
-    outcomes: new Map(),
-    loaders: createLoaders(services),
-  });
+  const buildContext = async (authorization: string | null | undefined, req: IncomingMessage): Promise<Context> => {
+    const { principal, refusal } = await checkCredential(services, authorization);
+    return {
+      services,
+      principal,
+      credentialRefusal: refusal,
+      ip: clientIp(req, config.trustProxy),
+      outcomes: new Map(),
+      loaders: createLoaders(services),
+    };
+  };
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -89,15 +94,13 @@ export async function startApp(services: Services, options: { port: number; host
     multipart: true,
     maxRequestBodySize: maxMultipartBodyBytes,
     fetchAPI: { Response: ByteBodyResponse },
-    context: ({ request, req, connectionParams }) => {
-      const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
-      return buildContext(request?.headers.get('authorization') ?? (typeof fromParams === 'string' ? fromParams : null), req);
-    },
+    context: ({ request, req, connectionParams }) => buildContext(request?.headers.get('authorization') ?? authorizationOf(connectionParams), req),
     plugins: [
       requestGuards(),
       limitsPlugin(),
       variablePageCostPlugin(),
       credentialLimitPlugin(),
+      credentialRefusalReasons(),
       auditPlugin(),
       metricsPlugin(services.metrics),
       sharedSubscriptionExecution(),
@@ -130,6 +133,12 @@ export async function startApp(services: Services, options: { port: number; host
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      // A credential that authenticates no one is refused when the connection opens: 4403, which clients retry asking
+      // their connectionParams again (without one, the connection is anonymous and its subscriptions are refused one by one).
+      onConnect: async (ctx) => {
+        const authorization = authorizationOf(ctx.connectionParams);
+        return authorization === null || (await checkCredential(services, authorization)).refusal === null;
+      },
       onSubscribe: async (ctx, id, params) => {
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, connectionParams: ctx.connectionParams, params } as never);
         // The token limit throws while parsing, the other limits are validation errors; the client gets every reason,
@@ -146,8 +155,7 @@ export async function startApp(services: Services, options: { port: number; host
         } catch (error) {
           return [refusal(error)];
         }
-        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        if (!socketSessions.start(ctx.extra.socket, id, typeof authorization === 'string' ? authorization : null)) {
+        if (!socketSessions.start(ctx.extra.socket, id, authorizationOf(ctx.connectionParams))) {
           return [new GraphQLError(`At most ${maxSubscriptionsPerConnection} subscriptions at once on one connection`, { extensions: { code: 'SUBSCRIPTION_LIMIT' } })];
         }
         const contextValue = await enveloped.contextFactory();
@@ -182,4 +190,10 @@ export async function startApp(services: Services, options: { port: number; host
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The credential a graphql-ws client gives in its connectionParams, as an Authorization header. */
+function authorizationOf(connectionParams: Readonly<Record<string, unknown>> | undefined): string | null {
+  const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
+  return typeof authorization === 'string' ? authorization : null;
 }

@@ -6,6 +6,7 @@ import {
   ConflictError,
   LimitExceededError,
   LoginLockedError,
+  NotAuthenticatedError,
   NotFoundError,
   NotPermittedError,
   NumberConflictError,
@@ -17,6 +18,7 @@ import type { Logger } from '../logger.js';
 /** The code a client reads in `extensions.code` for each error of the domain. */
 const codes = new Map<unknown, string>([
   [NotPermittedError, 'FORBIDDEN'],
+  [NotAuthenticatedError, 'UNAUTHENTICATED'],
   [AuthenticationError, 'UNAUTHENTICATED'],
   [ValidationError, 'BAD_USER_INPUT'],
   [NotFoundError, 'NOT_FOUND'],

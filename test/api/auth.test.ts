@@ -1,4 +1,9 @@
+import { createClient } from 'graphql-ws';
+import { decodeJwt, SignJWT } from 'jose';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ADMIN_PASSWORD, ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 
 const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
@@ -50,6 +55,19 @@ describe('tokens, accounts and API keys', () => {
   });
   afterAll(() => server.stop());
 
+  /** An access token signed with the server's key for the session of `like`, with no expiry or one in the past. */
+  async function signedAccessToken(like: string, { expiredSecondsAgo }: { expiredSecondsAgo?: number }): Promise<string> {
+    const secret = readFileSync(join(server.running.config.dataDir, 'token-secret'), 'utf8').trim();
+    const claims = decodeJwt(like);
+    const token = new SignJWT({ sid: claims.sid, kind: claims.kind }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub!).setIssuer('pbx').setAudience('pbx-api');
+    if (expiredSecondsAgo === undefined) return token.setIssuedAt().sign(new TextEncoder().encode(secret));
+    const now = Math.floor(Date.now() / 1000);
+    return token
+      .setIssuedAt(now - expiredSecondsAgo - 900)
+      .setExpirationTime(now - expiredSecondsAgo)
+      .sign(new TextEncoder().encode(secret));
+  }
+
   it('refresh tokens rotate and logout revokes the access token', async () => {
     const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
     const { accessToken, refreshToken } = login.data.login.data;
@@ -91,27 +109,60 @@ describe('tokens, accounts and API keys', () => {
   });
 
   it('an access token without an expiry is refused even when signed with the key', async () => {
-    const { SignJWT, decodeJwt } = await import('jose');
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const secret = readFileSync(join(server.running.config.dataDir, 'token-secret'), 'utf8').trim();
-    const claims = decodeJwt(server.adminToken);
-    const noExp = await new SignJWT({ sid: claims.sid, kind: claims.kind })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(claims.sub!)
-      .setIssuedAt()
-      .setIssuer('pbx')
-      .setAudience('pbx-api')
-      .sign(new TextEncoder().encode(secret));
+    const noExp = await signedAccessToken(server.adminToken, {});
     expect((await server.gql(`{ me { username } }`, {}, noExp)).data?.me ?? null).toBeNull();
   });
 
-  it('a forged or expired token is anonymous', async () => {
+  it('a refused token runs as anonymous: refusals are UNAUTHENTICATED and say why, while refreshTokens still works', async () => {
     const [h, p] = server.adminToken.split('.');
-    const forged = `${h}.${p}.AAAA`;
-    const r = await server.gql(`{ me { username } extensions(first: 1) { totalCount } }`, {}, forged);
-    expect(r.data?.me ?? null).toBeNull();
-    expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const forged = await server.gql(`{ me { username } extensions(first: 1) { totalCount } }`, {}, `${h}.${p}.AAAA`);
+    expect(forged.data?.me ?? null).toBeNull();
+    expect(forged.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Not authenticated: the access token is not valid/), extensions: { code: 'UNAUTHENTICATED' } });
+
+    const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    const expired = await signedAccessToken(login.data.login.data.accessToken, { expiredSecondsAgo: 60 });
+    const listed = await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, expired);
+    expect(listed.errors?.[0]).toMatchObject({ message: 'Not authenticated: the access token has expired: renew it with refreshTokens, or log in again', extensions: { code: 'UNAUTHENTICATED' } });
+    // A refusal raised by a service (not by a field's scopes) says it too.
+    const calls = await server.gql(`{ calls { id } }`, {}, expired);
+    expect(calls.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Not authenticated: the access token has expired/), extensions: { code: 'UNAUTHENTICATED' } });
+    // A mutation answers its typed refusal, with the reason.
+    const write = await server.gql(`mutation { createExtension(input: { number: "151", name: "X", password: "secret151" }) { ${ERROR_FIELDS} } }`, {}, expired);
+    expect(write.data.createExtension).toMatchObject({ __typename: 'NotPermittedError', message: expect.stringMatching(/the access token has expired/) });
+    // A client that sends its old token along with the renewal is renewed.
+    const renewed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: login.data.login.data.refreshToken }, expired);
+    expect(renewed.data.refreshTokens.__typename).toBe('MutationRefreshTokensSuccess');
+
+    const unknownKey = await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, 'pbx_0123456789abcdef_0123456789abcdef0123456789abcdef');
+    expect(unknownKey.errors?.[0]?.message).toMatch(/^Not authenticated: the API key is not valid/);
+    const basic = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic YWRtaW46YWRtaW4=' },
+      body: JSON.stringify({ query: '{ extensions(first: 1) { totalCount } }' }),
+    });
+    expect(((await basic.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe('Not authenticated: the Authorization header is not "Bearer <token>"');
+    // Without any credential, the refusal is UNAUTHENTICATED too, without a reason.
+    expect((await server.gql(`{ extensions(first: 1) { totalCount } }`)).errors?.[0]).toMatchObject({ message: 'Not authenticated', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('a graphql-ws connection with a refused token is closed with 4403 when it opens; one without a token opens', async () => {
+    const login = await server.gql(LOGIN, { u: 'admin', p: ADMIN_PASSWORD });
+    const expired = await signedAccessToken(login.data.login.data.accessToken, { expiredSecondsAgo: 60 });
+    const opening = async (connectionParams: Record<string, string>) => {
+      const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: false });
+      try {
+        return await new Promise<number | 'open'>((resolve) => {
+          client.on('connected', () => resolve('open'));
+          client.on('closed', (event) => resolve((event as { code: number }).code));
+        });
+      } finally {
+        await client.dispose();
+      }
+    };
+    expect(await opening({ authorization: `Bearer ${expired}` })).toBe(4403);
+    expect(await opening({ authorization: 'Bearer not-a-token' })).toBe(4403);
+    expect(await opening({})).toBe('open');
+    expect(await opening({ authorization: `Bearer ${login.data.login.data.accessToken}` })).toBe('open');
   });
 
   it('roles: an operator reads but cannot write; the built-in admin cannot be deleted', async () => {

@@ -141,6 +141,6 @@ describe('who sees an extension', () => {
   it('anonymous callers are told to authenticate', async () => {
     const r = await gql(`query($id: ID!) { node(id: $id) { ... on Extension { number } } }`, { id: otherId }, '');
     expect(r.data?.node ?? null).toBeNull();
-    expect(r.errors?.[0]).toMatchObject({ message: 'Not authenticated', extensions: { code: 'FORBIDDEN' } });
+    expect(r.errors?.[0]).toMatchObject({ message: 'Not authenticated', extensions: { code: 'UNAUTHENTICATED' } });
   });
 });

@@ -88,6 +88,6 @@ describe('feature codes (F-4.7)', () => {
     const operator = await server.login('op-codes', 'operator-pass');
     expect((await gql(`{ featureCodes { key } }`, {}, operator)).data.featureCodes.length).toBe(46);
     expect((await gql(UPDATE, { input: { codes: [{ key: 'dndOn', code: '*79' }] } }, operator)).data.updateFeatureCodes.__typename).toBe('NotPermittedError');
-    expect((await server.gql(`{ featureCodes { key } }`)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await server.gql(`{ featureCodes { key } }`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

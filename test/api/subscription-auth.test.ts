@@ -35,7 +35,7 @@ async function outcome(query: string, token: string, ms = 1500) {
 describe('a subscription the caller may not have', () => {
   it('ends at once with the refusal (it used to stay open and send one refusal per event)', async () => {
     const anonymous = await outcome(`subscription { ipBanChanged { __typename } }`, '');
-    expect(anonymous).toEqual({ sent: [{ errors: [expect.objectContaining({ message: 'Not authenticated', extensions: { code: 'FORBIDDEN' } })] }], end: 'complete' });
+    expect(anonymous).toEqual({ sent: [{ errors: [expect.objectContaining({ message: 'Not authenticated', extensions: { code: 'UNAUTHENTICATED' } })] }], end: 'complete' });
     const notPermitted = await outcome(`subscription { pbxApplied { revision } }`, billing);
     expect(notPermitted).toEqual({ sent: [{ errors: [expect.objectContaining({ message: 'Not permitted: Subscription.pbxApplied', extensions: { code: 'FORBIDDEN' } })] }], end: 'complete' });
   });

@@ -109,10 +109,10 @@ describe('trunkStatusChanged', () => {
   });
 
   it('refuses a caller without the right', async () => {
-    const sub = subscribe(server.graphqlUrl, 'not-a-token', WATCH, {});
+    const sub = subscribe(server.graphqlUrl, '', WATCH, {});
     try {
       await until(() => sub.errors.length > 0 || sub.results.some((r) => r.errors), 3000, 'refusal');
-      expect(JSON.stringify([...sub.errors, ...sub.results])).toMatch(/Not authenticated|Not permitted/);
+      expect(JSON.stringify([...sub.errors, ...sub.results])).toMatch(/Not authenticated/);
     } finally {
       await sub.close();
     }

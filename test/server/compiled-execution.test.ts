@@ -2,7 +2,7 @@ import { execute, getOperationAST, parse, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoaders, type Context } from '../../src/resolvers/context.js';
 import { schema } from '../../src/resolvers/schema.js';
-import { authenticate } from '../../src/server/authenticate.js';
+import { checkCredential } from '../../src/server/authenticate.js';
 import { compileOperation } from '../../src/server/compiled-execution.js';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 
@@ -36,7 +36,8 @@ afterAll(() => server.stop());
 
 async function contextFor(token: string): Promise<Context> {
   const services = server.running.services;
-  return { services, principal: await authenticate(services, token ? `Bearer ${token}` : null), ip: '127.0.0.1', outcomes: new Map(), loaders: createLoaders(services) };
+  const { principal, refusal } = await checkCredential(services, token ? `Bearer ${token}` : null);
+  return { services, principal, credentialRefusal: refusal, ip: '127.0.0.1', outcomes: new Map(), loaders: createLoaders(services) };
 }
 
 /** A result as a client reads it: data, and errors (message, locations, path, the kind of the original error). */

@@ -6,7 +6,7 @@ export function subscribe(graphqlUrl: string, token: string, query: string, vari
   const client: Client = createClient({
     url: graphqlUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
   });
   const results: any[] = [];

@@ -1,4 +1,4 @@
-import { can, type Principal } from '../../auth/permissions.js';
+import { can, refusal, type Principal } from '../../auth/permissions.js';
 import { NotPermittedError } from '../../errors.js';
 import type { Call, CallLeg } from '../contract.js';
 
@@ -12,7 +12,7 @@ export type Actor = { kind: 'controller' } | { kind: 'extension'; number: string
 export function actorOf(principal: Principal | null): Actor {
   if (can(principal, 'calls:control')) return { kind: 'controller' };
   if (principal?.kind === 'extension') return { kind: 'extension', number: principal.username };
-  throw new NotPermittedError(principal ? 'Not permitted: acting on calls needs the calls:control permission' : 'Not authenticated');
+  throw refusal(principal, 'Not permitted: acting on calls needs the calls:control permission');
 }
 
 /** A leg that has not ended. */

@@ -1,5 +1,5 @@
 import { can, type Principal } from '../../auth/permissions.js';
-import { NotPermittedError } from '../../errors.js';
+import { NotAuthenticatedError, NotPermittedError } from '../../errors.js';
 import type { Call, CallDirection, CallDirectory, CallEvent } from '../contract.js';
 import type { CallEventHub, CallWatch } from './event-hub.js';
 
@@ -21,7 +21,7 @@ export function matchesFilter(call: Call, filter: CallFilter | null | undefined)
  * (asking for other extensions is refused). Throws NotPermittedError.
  */
 export function callWatch(principal: Principal | null, filter: CallFilter | null | undefined): CallWatch {
-  if (!principal) throw new NotPermittedError('Not authenticated');
+  if (!principal) throw new NotAuthenticatedError();
   if (principal.kind === 'extension') {
     const own = principal.username;
     if (filter?.extensions?.some((n) => n !== own)) throw new NotPermittedError('An extension user sees only the calls it takes part in', ['filter', 'extensions']);
