@@ -9,6 +9,7 @@ import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate, checkCredential } from './authenticate.js';
 import { credentialRefusalReasons } from './credential-refusal.js';
+import { CredentialWatch, watchedEventStreams } from './credential-watch.js';
 import { isGraphQLError, maskErrorFor } from './error-masking.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
@@ -84,6 +85,7 @@ export async function startApp(services: Services, options: { port: number; host
     };
   };
 
+  const credentials = new CredentialWatch(async (authorization) => (await authenticate(services, authorization)) !== null, log, config.subscriptionRecheckMs);
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -101,6 +103,7 @@ export async function startApp(services: Services, options: { port: number; host
       variablePageCostPlugin(),
       credentialLimitPlugin(),
       credentialRefusalReasons(),
+      watchedEventStreams(credentials),
       auditPlugin(),
       metricsPlugin(services.metrics),
       sharedSubscriptionExecution(),
@@ -128,7 +131,7 @@ export async function startApp(services: Services, options: { port: number; host
 
   // A message is a document and its variables, as a JSON body is (ws would take 100 MiB by default).
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxJsonBodyBytes });
-  const socketSessions = new SocketSessions(async (authorization) => (await authenticate(services, authorization)) !== null, log, config.subscriptionRecheckMs);
+  const socketSessions = new SocketSessions(credentials);
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
@@ -183,7 +186,7 @@ export async function startApp(services: Services, options: { port: number; host
     yoga,
     url,
     async close() {
-      socketSessions.stop();
+      credentials.stop();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();

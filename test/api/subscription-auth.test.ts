@@ -82,6 +82,44 @@ describe('a subscription whose credential ends', () => {
   });
 });
 
+describe('a subscription over SSE whose credential ends', () => {
+  /** Reads an SSE response until it ends or `ms` pass; what it sent, and whether it ended. */
+  async function readFor(response: Response, ms: number): Promise<{ text: string; ended: boolean }> {
+    const reader = response.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const chunk = await Promise.race([reader.read(), new Promise<'late'>((r) => setTimeout(() => r('late'), Math.max(0, deadline - Date.now())))]);
+      if (chunk === 'late') return { text, ended: false };
+      if (chunk.done) return { text, ended: true };
+      text += new TextDecoder().decode(chunk.value);
+    }
+  }
+
+  it('gets an UNAUTHENTICATED error and ends once the token is revoked; a stream of another token goes on', async () => {
+    ok(await server.gql(`mutation { createAccount(input: { username: "operator10", password: "Operator-pass10", role: OPERATOR }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    const token = await server.login('operator10', 'Operator-pass10');
+    const query = encodeURIComponent('subscription { pbxApplied { revision } }');
+    const controller = new AbortController();
+    const stream = (bearer: string) => fetch(`${server.graphqlUrl}?query=${query}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${bearer}` }, signal: controller.signal });
+    try {
+      const revoked = await stream(token);
+      const other = await stream(server.adminToken);
+      expect(revoked.headers.get('content-type')).toContain('text/event-stream');
+      await new Promise((r) => setTimeout(r, 400));
+      expect((await server.gql('mutation { logout }', {}, token)).data).toEqual({ logout: true });
+      const { text, ended } = await readFor(revoked, 3000);
+      expect(ended).toBe(true);
+      expect(text).toContain('"message":"Not authenticated: the credential is no longer valid: it was revoked or has expired"');
+      expect(text).toContain('"code":"UNAUTHENTICATED"');
+      expect(text).toMatch(/event: complete/);
+      expect((await readFor(other, 1000)).ended).toBe(false);
+    } finally {
+      controller.abort();
+    }
+  });
+});
+
 describe('a client that gives a fresh token when it reconnects', () => {
   it('is back with its subscription after its old token is revoked, and gets the next event', async () => {
     ok(await server.gql(`mutation { createAccount(input: { username: "admin3", password: "Admin3-pass", role: ADMIN }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
