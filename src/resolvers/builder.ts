@@ -10,6 +10,7 @@ import { getDatamodel } from '../generated/pothos-types.js';
 import { can, isSelfExtension, type Permission } from '../auth/permissions.js';
 import { NotAuthenticatedError, NotPermittedError } from '../errors.js';
 import type { Context } from './context.js';
+import { encodeGlobalId } from './ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -62,6 +63,7 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    encodeGlobalID: encodeGlobalId,
     // A malformed ID names no object of any type, like an ID of another type: the field that takes it answers
     // as it does for those (a mutation's typed NotFoundError). Thrown while the arguments are read, Pothos's own
     // error escaped a mutation's result union and nulled the whole answer, hiding the mutations before it that had run.

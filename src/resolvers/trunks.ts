@@ -1,4 +1,3 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { NotFoundError, type FieldIssue } from '../errors.js';
 import type { FileFormat } from '../spreadsheet/table.js';
@@ -13,6 +12,7 @@ import { audited, FieldIssueRef, mutationErrors } from './errors.js';
 import { AudioCodecEnum, DtmfModeEnum, FileDownloadRef, FileFormatEnum, ImportModeEnum, RecordingModeEnum, SipTransportEnum, VideoCodecEnum } from './extensions.js';
 import { tableType, tableValue } from './runtime-types.js';
 import { selection } from './selection.js';
+import { encodeGlobalId } from './ids.js';
 
 /**
  * SIP and IAX trunks (F-4.3.1.b, F-4.3.1.d). Admin-only: reading and
@@ -37,7 +37,7 @@ const typenames: Record<TrunkKind, string> = { SIP: 'SipTrunk', IAX: 'IaxTrunk' 
 
 /** The global ID of a trunk: its GraphQL type (SipTrunk, IaxTrunk) and its id, so node(id) finds it. */
 export function trunkGlobalId(kind: TrunkKind, id: string): string {
-  return encodeGlobalID(typenames[kind], id);
+  return encodeGlobalId(typenames[kind], id);
 }
 
 /** The id in a trunk's global ID (SipTrunk:…, IaxTrunk:…, or Trunk:…), optionally of one kind only. */
