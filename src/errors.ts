@@ -109,8 +109,11 @@ export class AuthenticationError extends Error {
 
 export class LoginLockedError extends Error {
   override name = 'LoginLockedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed logins: try again in ${retryAfterSeconds} s`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    why = 'Too many failed logins',
+  ) {
+    super(`${why}: try again in ${retryAfterSeconds} s`);
   }
 }
 

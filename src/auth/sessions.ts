@@ -39,15 +39,14 @@ export class SessionService {
    * SIP password. Account names always start with a letter, so the two never collide.
    */
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
-    const keys = this.throttle.keys(username, ip);
-    await this.throttle.assertNotLocked(keys);
+    const attempt = await this.throttle.begin(this.throttle.keys(username, ip));
     const subject = await this.checkCredentials(username, password);
     if (!subject) {
-      const delay = await this.throttle.recordFailure(keys);
+      const delay = await this.throttle.failed(attempt);
       if (delay) await sleep(delay);
       throw new AuthenticationError('Wrong user name or password');
     }
-    await this.throttle.recordSuccess(username);
+    await this.throttle.succeeded(attempt);
     return this.openSession(subject, ip);
   }
 
@@ -86,18 +85,17 @@ export class SessionService {
     if (principal.kind === 'apiKey') throw new NotPermittedError('An API key has no password: revoke it and create another');
     if (currentPassword.length > 256) throw ValidationError.single(['currentPassword'], 'too long', 'OUT_OF_BOUNDS');
     assertLoginPasswordRule(newPassword, ['newPassword']);
-    const keys = this.throttle.keys(principal.username, ip);
-    await this.throttle.assertNotLocked(keys);
+    const attempt = await this.throttle.begin(this.throttle.keys(principal.username, ip));
     const stored =
       principal.kind === 'account'
         ? (await this.prisma.account.findUnique({ where: { id: principal.id }, select: { passwordHash: true } }))?.passwordHash
         : (await this.prisma.extension.findUnique({ where: { id: principal.id }, select: { loginPasswordHash: true } }))?.loginPasswordHash;
     if (!(await verifyPassword(stored ?? (await decoyHash()), currentPassword)) || !stored) {
-      const delay = await this.throttle.recordFailure(keys);
+      const delay = await this.throttle.failed(attempt);
       if (delay) await sleep(delay);
       throw new AuthenticationError('The current password is wrong');
     }
-    await this.throttle.recordSuccess(principal.username);
+    await this.throttle.succeeded(attempt);
     if (principal.kind === 'extension') await this.assertNotSipSecret(principal.id, newPassword, ['newPassword']);
     const hashed = await hashPassword(newPassword);
     const owner = principal.kind === 'account' ? { accountId: principal.id } : { extensionId: principal.id };

@@ -129,6 +129,13 @@ describe('tokens, accounts and API keys', () => {
     // A mutation answers its typed refusal, with the reason.
     const write = await server.gql(`mutation { createExtension(input: { number: "151", name: "X", password: "secret151" }) { ${ERROR_FIELDS} } }`, {}, expired);
     expect(write.data.createExtension).toMatchObject({ __typename: 'NotPermittedError', message: expect.stringMatching(/the access token has expired/) });
+    // A subscription over SSE is refused the same way.
+    const sse = await fetch(`${server.graphqlUrl}?query=${encodeURIComponent('subscription { extensionStatusChanged { number } }')}`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${expired}` },
+    });
+    const streamed = await sse.text();
+    expect(streamed).toContain('"message":"Not authenticated: the access token has expired');
+    expect(streamed).toContain('"code":"UNAUTHENTICATED"');
     // A client that sends its old token along with the renewal is renewed.
     const renewed = await server.gql(`mutation($t: String!) { refreshTokens(refreshToken: $t) { __typename } }`, { t: login.data.login.data.refreshToken }, expired);
     expect(renewed.data.refreshTokens.__typename).toBe('MutationRefreshTokensSuccess');
@@ -279,6 +286,23 @@ describe('login abuse', () => {
     expect(outcomes).toContain('LoginLockedError');
     expect(outcomes).toContain('AuthenticationError');
     for (const e of audit.data.auditLog.edges) expect(e.node.input).not.toContain('wrong-');
+  });
+
+  it('checks no more passwords than the limit when wrong guesses arrive all at once', async () => {
+    ok(await server.gql(`mutation { createAccount(input: { username: "burst1", password: "Burst1-pass", role: BILLING }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => server.gql(LOGIN, { u: 'burst1', p: `guess-${i}` })));
+    const kinds = answers.map((r) => r.data.login.__typename as string);
+    // LOGIN_LOCK_AFTER=4: at most four passwords were checked, every other attempt was refused unchecked.
+    expect(kinds.filter((k) => k === 'AuthenticationError').length).toBeGreaterThanOrEqual(1);
+    expect(kinds.filter((k) => k === 'AuthenticationError').length).toBeLessThanOrEqual(4);
+    expect(kinds.filter((k) => k !== 'AuthenticationError').every((k) => k === 'LoginLockedError')).toBe(true);
+    expect((await server.gql(LOGIN, { u: 'burst1', p: 'Burst1-pass' })).data.login.__typename).toBe('LoginLockedError');
+  });
+
+  it('does not count successful logins against the IP', async () => {
+    ok(await server.gql(`mutation { createAccount(input: { username: "burst2", password: "Burst2-pass", role: BILLING }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    // LOGIN_IP_LOCK_AFTER=50, all from one address.
+    for (let i = 0; i < 55; i++) expect((await server.gql(LOGIN, { u: 'burst2', p: 'Burst2-pass' })).data.login.__typename, `login ${i}`).toBe('MutationLoginSuccess');
   });
 
   it('refuses documents that batch credential attempts or exceed the alias limit', async () => {
