@@ -240,7 +240,7 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
     expect((await gql(RECORDINGS, { f: RANGE }, billing)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await list({}, apiKey)).totalCount).toBe(5);
     expect((await gql(RECORDINGS, { f: RANGE }, apiKey)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await gql(LIST, { f: RANGE, first: 5 }, '')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(LIST, { f: RANGE, first: 5 }, '')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     // Another's record by its ID: not there for the extension user.
     const other = (await list({ extension: '102' })).edges[0]!.node.id;
     const node = await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: other }, user101);
