@@ -1,7 +1,7 @@
 import { accountRoles, permissions, type AccountRole, type Principal } from '../auth/permissions.js';
 import { accountPasswordRule, usernameRule } from '../auth/accounts.js';
 import { scopesOf } from '../auth/api-keys.js';
-import { AuthenticationError, LoginLockedError, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
+import { AuthenticationError, LoginLockedError, NotAuthenticatedError, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
 import { findExtensionId } from '../destinations/refs.js';
 import type { Context } from './context.js';
 import { builder } from './builder.js';
@@ -56,7 +56,17 @@ const TokensRef = builder.objectRef<Tokens>('Tokens').implement({
   }),
 });
 
-builder.queryField('me', (t) => t.field({ type: PrincipalRef, nullable: true, description: 'The caller; null when not logged in', resolve: (_r, _a, ctx) => ctx.principal }));
+builder.queryField('me', (t) =>
+  t.field({
+    type: PrincipalRef,
+    nullable: true,
+    description: 'The caller; null when not logged in, with an UNAUTHENTICATED error saying why when the credential sent was refused',
+    resolve: (_r, _a, ctx) => {
+      if (!ctx.principal && ctx.credentialRefusal) throw new NotAuthenticatedError(ctx.credentialRefusal);
+      return ctx.principal;
+    },
+  }),
+);
 
 builder.mutationFields((t) => ({
   login: t.field({

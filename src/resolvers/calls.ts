@@ -1,6 +1,7 @@
 import { callStates, legStates, type Call, type CallLeg, type CallParty, type CallState, type LegEndpoint, type LegState } from '../calls/contract.js';
 import { callEvents, callWatch, type CallEventView } from '../calls/live/access.js';
 import { builder } from './builder.js';
+import { endsWithOperation } from './context.js';
 // One CallDirection for live calls and call records: the records' module defines it.
 import { CallDirectionEnum } from './call-records.js';
 
@@ -170,7 +171,7 @@ builder.subscriptionField('callEvents', (t) =>
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: CallFilterInput, required: false }) },
     subscribe: async function* (_r, args, ctx) {
-      yield* callEvents(ctx.services.calls.events, ctx.services.calls.directory, callWatch(ctx.principal, args.filter));
+      yield* callEvents(ctx.services.calls.events, ctx.services.calls.directory, callWatch(ctx.principal, args.filter), undefined, (source) => endsWithOperation(ctx, source));
     },
     resolve: (event) => event,
   }),

@@ -10,6 +10,8 @@ export type Context = {
   principal: Principal | null;
   /** Why the credential the request sent authenticates no one (expired, not valid); null when it sent none or it did. */
   credentialRefusal: string | null;
+  /** Aborted when the operation ends; for a subscription, when its stream ends or its client leaves (see endsWithOperation). */
+  operation: AbortController;
   ip: string;
   /** Outcomes of mutation fields, by response key, set where an error is turned into a result. */
   outcomes: Map<string, string>;
@@ -19,6 +21,19 @@ export type Context = {
   /** QR images (ExtensionQrCode.pngDataUrl) asked for so far; set by the first one (see takeQrImage). */
   qrImages?: number;
 };
+
+/**
+ * `source`, ended (its `return()` called) when the operation of `ctx` ends. A subscription written as
+ * an async generator cannot be stopped while it waits on its source: its own `return()` waits for the
+ * source's next event, and a quiet topic kept the subscription (and the generator) of a client long
+ * gone. Ending the source lets the generator finish at once.
+ */
+export function endsWithOperation<I extends AsyncIterator<unknown>>(ctx: Context, source: I): I {
+  const end = () => void source.return?.()?.catch(() => undefined);
+  if (ctx.operation.signal.aborted) end();
+  else ctx.operation.signal.addEventListener('abort', end, { once: true });
+  return source;
+}
 
 /** Notes that a request read a secret; the audit plugin writes one entry per request that did. */
 export function noteSecretRead(ctx: Context, what: string): void {

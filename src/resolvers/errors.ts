@@ -5,6 +5,7 @@ import {
   LimitExceededError,
   LoginLockedError,
   NotFoundError,
+  NotAuthenticatedError,
   NotPermittedError,
   NumberConflictError,
   ReferencedError,
@@ -81,10 +82,25 @@ builder.objectType(LimitExceededError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({ limit: t.exposeString('limit'), maximum: t.exposeInt('maximum') }),
 });
+// By name: the errors plugin hands the field a proxy of the error that is an instance of NotPermittedError only.
+const notAuthenticated = new NotAuthenticatedError().name;
+const NotPermittedCodeEnum = builder.enumType('NotPermittedCode', {
+  values: {
+    UNAUTHENTICATED: { description: 'No credential, or the one sent was refused (the message says why): log in' },
+    FORBIDDEN: { description: 'The caller is known but may not do this' },
+  },
+});
 builder.objectType(NotPermittedError, {
   name: 'NotPermittedError',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }) }),
+  fields: (t) => ({
+    path: t.exposeStringList('inputPath', { description: 'Path of the input field concerned' }),
+    code: t.field({
+      type: NotPermittedCodeEnum,
+      description: 'Why: the code a query refused the same way carries in extensions.code',
+      resolve: (e) => (e.name === notAuthenticated ? 'UNAUTHENTICATED' : 'FORBIDDEN'),
+    }),
+  }),
 });
 builder.objectType(AuthenticationError, {
   name: 'AuthenticationError',

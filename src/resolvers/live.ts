@@ -3,7 +3,7 @@ import { can, refusal } from '../auth/permissions.js';
 import type { ExtensionStatus, LiveContact } from '../pbx/live/status.js';
 import { builder } from './builder.js';
 import { namedType, tableValue } from './runtime-types.js';
-import type { Context } from './context.js';
+import { endsWithOperation, type Context } from './context.js';
 import type { BusTopic, BusTopics } from '../events/bus.js';
 import { sharedStream, watchedChanges } from './shared-stream.js';
 
@@ -18,7 +18,7 @@ export async function* currentThenChanges<T extends BusTopic>(
   current: () => BusTopics[T][] | Promise<BusTopics[T][]>,
   watched: (payload: BusTopics[T]) => boolean,
 ): AsyncGenerator<BusTopics[T]> {
-  const changes = ctx.services.bus.subscribe(topic);
+  const changes = endsWithOperation(ctx, ctx.services.bus.subscribe(topic));
   try {
     for (const state of await current()) yield state;
     while (true) {

@@ -1,7 +1,7 @@
 import type { ApplyReportJson } from '../services.js';
 import { applyReportJson } from '../services.js';
 import { builder } from './builder.js';
-import { noteSecretRead } from './context.js';
+import { endsWithOperation, noteSecretRead } from './context.js';
 
 const ApplyOutcomeEnum = builder.enumType('ApplyOutcome', {
   values: {
@@ -122,7 +122,7 @@ builder.subscriptionField('pbxApplied', (t) =>
     subscribe: async function* (_r, _a, ctx) {
       const last = ctx.services.applier.state.lastApply;
       if (last) yield applyReportJson(last);
-      for await (const report of ctx.services.bus.subscribe('pbxApplied')) yield report;
+      for await (const report of endsWithOperation(ctx, ctx.services.bus.subscribe('pbxApplied'))) yield report;
     },
     resolve: (report) => report,
   }),

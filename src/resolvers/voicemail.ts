@@ -6,7 +6,7 @@ import { voicemailDownloadSeconds } from '../voicemail/downloads.js';
 import { maxMessageIds, type VoicemailMessage } from '../voicemail/service.js';
 import type { MailboxCounts } from '../voicemail/spool.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
+import { endsWithOperation, type Context } from './context.js';
 import { audited, mutationErrors } from './errors.js';
 
 /**
@@ -213,7 +213,7 @@ builder.subscriptionField('voicemailChanged', (t) =>
       const { mailboxes, all } = await watchedMailboxes(ctx, args.mailbox);
       const watched = new Set(mailboxes);
       // Subscribed before the counts are read, so no change falls in between.
-      const changes = ctx.services.bus.subscribe('voicemail');
+      const changes = endsWithOperation(ctx, ctx.services.bus.subscribe('voicemail'));
       try {
         const at = new Date().toISOString();
         for (const mailbox of mailboxes) {

@@ -8,8 +8,8 @@ import { createLoaders, type Context } from '../resolvers/context.js';
 import { schema } from '../resolvers/schema.js';
 import type { Services } from '../services.js';
 import { authenticate, checkCredential } from './authenticate.js';
-import { credentialRefusalReasons } from './credential-refusal.js';
 import { CredentialWatch, watchedEventStreams } from './credential-watch.js';
+import { subscriptionOperationEnd } from './operation-end.js';
 import { isGraphQLError, maskErrorFor } from './error-masking.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
 import { serveSoundLibrary } from '../sounds/http.js';
@@ -79,6 +79,7 @@ export async function startApp(services: Services, options: { port: number; host
       services,
       principal,
       credentialRefusal: refusal,
+      operation: new AbortController(),
       ip: clientIp(req, config.trustProxy),
       outcomes: new Map(),
       loaders: createLoaders(services),
@@ -102,7 +103,7 @@ export async function startApp(services: Services, options: { port: number; host
       limitsPlugin(),
       variablePageCostPlugin(),
       credentialLimitPlugin(),
-      credentialRefusalReasons(),
+      subscriptionOperationEnd(),
       watchedEventStreams(credentials),
       auditPlugin(),
       metricsPlugin(services.metrics),
@@ -140,7 +141,12 @@ export async function startApp(services: Services, options: { port: number; host
       // their connectionParams again (without one, the connection is anonymous and its subscriptions are refused one by one).
       onConnect: async (ctx) => {
         const authorization = authorizationOf(ctx.connectionParams);
-        return authorization === null || (await checkCredential(services, authorization)).refusal === null;
+        if (authorization === null) return true;
+        const { refusal } = await checkCredential(services, authorization);
+        if (refusal === null) return true;
+        // graphql-ws would say only "Forbidden"; a close reason has at most 123 bytes.
+        ctx.extra.socket.close(4403, `Forbidden: ${refusal}`.slice(0, 123));
+        return false;
       },
       onSubscribe: async (ctx, id, params) => {
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, connectionParams: ctx.connectionParams, params } as never);

@@ -91,8 +91,9 @@ const revokedResult: IteratorResult<ExecutionResult> = {
 
 /**
  * `source`, ended with `revokedResult` once `watch` calls its end. Written as an iterator rather than
- * an async generator: a generator waiting for its source's next event would put off a client's
- * `return()` (it went away) until that event, keeping the source's subscription meanwhile.
+ * an async generator, which would put off its own `return()` (the client went away) until the
+ * source's next event. Ending `source` ends the operation, and with it the sources it waits on
+ * (operation-end.ts).
  */
 function endedWhenRevoked(source: AsyncIterable<ExecutionResult>, watch: (end: () => void) => () => void): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
@@ -101,7 +102,7 @@ function endedWhenRevoked(source: AsyncIterable<ExecutionResult>, watch: (end: (
   let waiting: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
   const unwatch = watch(() => {
     if (state !== 'open') return;
-    void iterator.return?.();
+    iterator.return?.().catch(() => undefined);
     if (waiting) {
       state = 'done';
       waiting(revokedResult);

@@ -123,12 +123,16 @@ describe('tokens, accounts and API keys', () => {
     const expired = await signedAccessToken(login.data.login.data.accessToken, { expiredSecondsAgo: 60 });
     const listed = await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, expired);
     expect(listed.errors?.[0]).toMatchObject({ message: 'Not authenticated: the access token has expired: renew it with refreshTokens, or log in again', extensions: { code: 'UNAUTHENTICATED' } });
-    // A refusal raised by a service (not by a field's scopes) says it too.
     const calls = await server.gql(`{ calls { id } }`, {}, expired);
     expect(calls.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Not authenticated: the access token has expired/), extensions: { code: 'UNAUTHENTICATED' } });
     // A mutation answers its typed refusal, with the reason.
-    const write = await server.gql(`mutation { createExtension(input: { number: "151", name: "X", password: "secret151" }) { ${ERROR_FIELDS} } }`, {}, expired);
-    expect(write.data.createExtension).toMatchObject({ __typename: 'NotPermittedError', message: expect.stringMatching(/the access token has expired/) });
+    const write = await server.gql(`mutation { createExtension(input: { number: "151", name: "X", password: "secret151" }) { ${ERROR_FIELDS} ... on NotPermittedError { code } } }`, {}, expired);
+    expect(write.data.createExtension).toMatchObject({ __typename: 'NotPermittedError', code: 'UNAUTHENTICATED', message: expect.stringMatching(/the access token has expired/) });
+    // `me`, the usual probe of a session, is null and says why.
+    const me = await server.gql(`{ me { username } }`, {}, expired);
+    expect(me.data.me).toBeNull();
+    expect(me.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Not authenticated: the access token has expired/), extensions: { code: 'UNAUTHENTICATED' } });
+    expect((await server.gql(`{ me { username } }`)).errors).toBeUndefined();
     // A subscription over SSE is refused the same way.
     const sse = await fetch(`${server.graphqlUrl}?query=${encodeURIComponent('subscription { extensionStatusChanged { number } }')}`, {
       headers: { accept: 'text/event-stream', authorization: `Bearer ${expired}` },
@@ -158,16 +162,16 @@ describe('tokens, accounts and API keys', () => {
     const opening = async (connectionParams: Record<string, string>) => {
       const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: false });
       try {
-        return await new Promise<number | 'open'>((resolve) => {
+        return await new Promise<string>((resolve) => {
           client.on('connected', () => resolve('open'));
-          client.on('closed', (event) => resolve((event as { code: number }).code));
+          client.on('closed', (event) => resolve(`${(event as CloseEvent).code} ${(event as CloseEvent).reason}`));
         });
       } finally {
         await client.dispose();
       }
     };
-    expect(await opening({ authorization: `Bearer ${expired}` })).toBe(4403);
-    expect(await opening({ authorization: 'Bearer not-a-token' })).toBe(4403);
+    expect(await opening({ authorization: `Bearer ${expired}` })).toBe('4403 Forbidden: the access token has expired: renew it with refreshTokens, or log in again');
+    expect(await opening({ authorization: 'Bearer not-a-token' })).toBe('4403 Forbidden: the access token is not valid: it is not one of this server, or its session has ended');
     expect(await opening({})).toBe('open');
     expect(await opening({ authorization: `Bearer ${login.data.login.data.accessToken}` })).toBe('open');
   });
@@ -181,8 +185,8 @@ describe('tokens, accounts and API keys', () => {
     expect(ok(created, 'createAccount')).toMatchObject({ username: 'op1', role: 'OPERATOR' });
     const op = await server.login('op1', 'operator-pass');
     expect((await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, op)).data.extensions.totalCount).toBe(0);
-    const write = await server.gql(`mutation { createExtension(input: { number: "150", name: "X", password: "secret150" }) { ${ERROR_FIELDS} } }`, {}, op);
-    expect(write.data.createExtension.__typename).toBe('NotPermittedError');
+    const write = await server.gql(`mutation { createExtension(input: { number: "150", name: "X", password: "secret150" }) { ${ERROR_FIELDS} ... on NotPermittedError { code } } }`, {}, op);
+    expect(write.data.createExtension).toMatchObject({ __typename: 'NotPermittedError', code: 'FORBIDDEN' });
     const audit = await server.gql(`{ auditLog(first: 1) { totalCount } }`, {}, op);
     expect(audit.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 

@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_PASSWORD, ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 import { until } from '../support/subscriptions.js';
 
 let server: TestServer;
@@ -117,6 +117,37 @@ describe('a subscription over SSE whose credential ends', () => {
     } finally {
       controller.abort();
     }
+  });
+});
+
+describe('a subscription that ends', () => {
+  it('lets go of its source at once, without waiting for an event: a client leaving SSE or graphql-ws, and a revoked token', async () => {
+    const hub = server.running.services.calls.events;
+    const before = hub.size();
+    const query = encodeURIComponent('subscription { callEvents { kind } }');
+    // SSE, the client goes away.
+    const controller = new AbortController();
+    await fetch(`${server.graphqlUrl}?query=${query}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${server.adminToken}` }, signal: controller.signal });
+    await until(() => hub.size() === before + 1, 3000, 'subscribed over SSE');
+    controller.abort();
+    await until(() => hub.size() === before, 3000, 'the SSE subscription let go of the call events');
+    // graphql-ws, the client completes it.
+    const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${server.adminToken}` }, retryAttempts: 0 });
+    try {
+      const stop = client.subscribe({ query: 'subscription { callEvents { kind } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      await until(() => hub.size() === before + 1, 3000, 'subscribed over graphql-ws');
+      stop();
+      await until(() => hub.size() === before, 3000, 'the graphql-ws subscription let go of the call events');
+    } finally {
+      await client.dispose();
+    }
+    // SSE, the token is revoked.
+    const token = await server.login('admin', ADMIN_PASSWORD);
+    const revoked = await fetch(`${server.graphqlUrl}?query=${query}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
+    await until(() => hub.size() === before + 1, 3000, 'subscribed with the token');
+    expect((await server.gql('mutation { logout }', {}, token)).data).toEqual({ logout: true });
+    expect(await revoked.text()).toContain('"code":"UNAUTHENTICATED"');
+    await until(() => hub.size() === before, 3000, 'the revoked subscription let go of the call events');
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAriStandin, type AriStandin } from '../support/ari-standin/index.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 import { subscribe, until } from '../support/subscriptions.js';
 import { FakeAmiServer } from '../pbx/ami/fake-ami-server.js';
 import { FakeTrunkAsterisk } from '../pbx/ami/fake-trunk-asterisk.js';
@@ -56,7 +56,7 @@ describe('trunkStatuses', () => {
     const only = await server.gql(`{ trunkStatuses(names: ["spare"]) { name } }`, {}, server.adminToken);
     expect(only.data.trunkStatuses).toEqual([{ name: 'spare' }]);
     const anonymous = await server.gql(`{ trunkStatuses { name } }`);
-    expect(anonymous.errors?.[0]?.message).toMatch(/Not authenticated/);
+    expect(anonymous.errors?.[0]).toMatchObject({ message: 'Not authenticated', extensions: { code: 'UNAUTHENTICATED' } });
   });
 });
 
@@ -108,13 +108,22 @@ describe('trunkStatusChanged', () => {
     }
   });
 
-  it('refuses a caller without the right', async () => {
-    const sub = subscribe(server.graphqlUrl, '', WATCH, {});
-    try {
-      await until(() => sub.errors.length > 0 || sub.results.some((r) => r.errors), 3000, 'refusal');
-      expect(JSON.stringify([...sub.errors, ...sub.results])).toMatch(/Not authenticated/);
-    } finally {
-      await sub.close();
+  it('refuses a stranger (UNAUTHENTICATED) and a caller without settings:read (FORBIDDEN)', async () => {
+    ok(await server.gql(`mutation { createAccount(input: { username: "billing-trunks", password: "Billing-pass3", role: BILLING }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    const billing = await server.login('billing-trunks', 'Billing-pass3');
+    for (const [token, code, message] of [
+      ['', 'UNAUTHENTICATED', 'Not authenticated'],
+      [billing, 'FORBIDDEN', 'Not permitted: trunk status'],
+    ] as const) {
+      const sub = subscribe(server.graphqlUrl, token, WATCH, {});
+      try {
+        await until(() => sub.errors.length > 0 || sub.results.some((r) => r.errors), 3000, 'refusal');
+        expect([...sub.results.flatMap((r) => r.errors ?? []), ...sub.errors.flat()]).toEqual([expect.objectContaining({ message, extensions: { code } })]);
+      } finally {
+        await sub.close();
+      }
     }
+    const query = await server.gql(`{ trunkStatuses { name } }`, {}, billing);
+    expect(query.errors?.[0]).toMatchObject({ message: 'Not permitted: trunk status', extensions: { code: 'FORBIDDEN' } });
   });
 });

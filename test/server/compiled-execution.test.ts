@@ -37,7 +37,7 @@ afterAll(() => server.stop());
 async function contextFor(token: string): Promise<Context> {
   const services = server.running.services;
   const { principal, refusal } = await checkCredential(services, token ? `Bearer ${token}` : null);
-  return { services, principal, credentialRefusal: refusal, ip: '127.0.0.1', outcomes: new Map(), loaders: createLoaders(services) };
+  return { services, principal, credentialRefusal: refusal, operation: new AbortController(), ip: '127.0.0.1', outcomes: new Map(), loaders: createLoaders(services) };
 }
 
 /** A result as a client reads it: data, and errors (message, locations, path, the kind of the original error). */

@@ -38,8 +38,14 @@ export function callWatch(principal: Principal | null, filter: CallFilter | null
  * no newer than a call's CURRENT one are passed over. A subscriber that falls
  * more than 1,000 events behind loses the oldest.
  */
-export async function* callEvents(hub: CallEventHub, directory: CallDirectory, watch: CallWatch, now: () => Date = () => new Date()): AsyncGenerator<CallEventView> {
-  const changes = hub.subscribe(watch);
+export async function* callEvents(
+  hub: CallEventHub,
+  directory: CallDirectory,
+  watch: CallWatch,
+  now: () => Date = () => new Date(),
+  ending: <I extends AsyncIterator<unknown>>(source: I) => I = (source) => source,
+): AsyncGenerator<CallEventView> {
+  const changes = ending(hub.subscribe(watch));
   try {
     const seen = new Map<string, number>();
     const at = now().toISOString();
