@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { ValidationError, type FieldIssue } from '../errors.js';
+import { readCsvRows, readXlsxRows } from './bounded-read.js';
 
 /**
  * Spreadsheets (XLSX and CSV) for export, templates and import, the same
@@ -83,37 +83,9 @@ export type TableRow = { rowNumber: number; cells: Record<string, string> };
  */
 export async function readTable(file: File, format: FileFormat, columns: readonly string[], required: readonly string[], maxRows: number): Promise<TableRow[]> {
   const buffer = Buffer.from(await file.arrayBuffer());
-  let header: string[];
-  let body: { rowNumber: number; values: string[] }[];
-  if (format === 'CSV') {
-    let records: string[][];
-    try {
-      records = parseCsv(buffer, { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
-    } catch (error) {
-      throw ValidationError.single(['file'], `not a readable CSV file: ${(error as Error).message}`, 'INVALID_FILE');
-    }
-    header = records[0] ?? [];
-    body = records.slice(1).map((values, i) => ({ rowNumber: i + 2, values }));
-  } else {
-    const workbook = new ExcelJS.Workbook();
-    try {
-      await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
-    } catch {
-      throw ValidationError.single(['file'], 'not a readable XLSX file', 'INVALID_FILE');
-    }
-    const sheet = workbook.worksheets[0];
-    if (!sheet) throw ValidationError.single(['file'], 'the workbook has no sheet', 'INVALID_FILE');
-    header = [];
-    body = [];
-    sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-      const values: string[] = [];
-      row.eachCell({ includeEmpty: true }, (cell, col) => {
-        values[col - 1] = cell.text ?? '';
-      });
-      if (rowNumber === 1) header = values.map((v) => v ?? '');
-      else body.push({ rowNumber, values: Array.from(values, (v) => v ?? '') });
-    });
-  }
+  const rows = format === 'CSV' ? await readCsvRows(buffer, maxRows) : await readXlsxRows(buffer, maxRows);
+  const header = rows[0]?.values ?? [];
+  const body = rows.slice(1);
   const known = new Map(columns.map((c) => [c.toLowerCase(), c]));
   const mapped = header.map((h) => known.get(String(h).trim().toLowerCase()) ?? null);
   const unknown = header.filter((h, i) => String(h).trim() && !mapped[i]);
@@ -121,7 +93,6 @@ export async function readTable(file: File, format: FileFormat, columns: readonl
   for (const column of required) {
     if (!mapped.includes(column)) throw ValidationError.single(['file', 'columns'], `the column ${column} is missing`, 'REQUIRED');
   }
-  if (body.length > maxRows) throw ValidationError.single(['file'], `at most ${maxRows} rows`, 'OUT_OF_BOUNDS');
   return body
     .filter((r) => r.values.some((v) => String(v ?? '').trim() !== ''))
     .map((r) => ({
