@@ -99,7 +99,7 @@ export async function startApp(services: Services, options: { port: number; host
     fetchAPI: { Response: ByteBodyResponse },
     context: ({ request, req, connectionParams }) => buildContext(request?.headers.get('authorization') ?? authorizationOf(connectionParams), req),
     plugins: [
-      requestGuards(),
+      requestGuards(async (authorization) => (await authenticate(services, authorization)) !== null),
       limitsPlugin(),
       variablePageCostPlugin(),
       credentialLimitPlugin(),
@@ -131,7 +131,12 @@ export async function startApp(services: Services, options: { port: number; host
   });
 
   // A message is a document and its variables, as a JSON body is (ws would take 100 MiB by default).
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxJsonBodyBytes });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: maxJsonBodyBytes,
+    verifyClient: ({ origin, req }, done) => (mayOpenSocket(origin, req.headers.host, config.corsOrigins) ? done(true) : done(false, 403, 'Forbidden origin')),
+  });
   const socketSessions = new SocketSessions(credentials);
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
@@ -199,6 +204,21 @@ export async function startApp(services: Services, options: { port: number; host
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A browser opens a WebSocket to any address and sends its page's origin, and no CORS rule applies to
+ * sockets: without this check any web page could log in, guess passwords and lock accounts through one.
+ * Clients that are not browsers send no origin; a page served by this server (GraphiQL) has its own host.
+ */
+export function mayOpenSocket(origin: string | undefined, host: string | undefined, allowedOrigins: readonly string[]): boolean {
+  if (!origin) return true;
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /** The credential a graphql-ws client gives in its connectionParams, as an Authorization header. */

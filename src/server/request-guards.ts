@@ -9,16 +9,22 @@ const simpleContentTypes = new Set(['application/x-www-form-urlencoded', 'multip
 /** Headers a browser sends across origins only after a preflight the server answers (our CORS allows none by default). */
 const preflightedHeaders = ['authorization', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
+/** Uploads read at once: each may hold up to the upload limit in memory until its operation has run. */
+export const maxConcurrentUploads = 4;
+
 /**
  * Refusals before a request body is read:
  * - a POST of a simple content type (a form or multipart) without a header that needs a preflight: any web
  *   page could send it from a browser (a login form posted at this server locks the account it names);
- * - a body that is not an upload and says it is larger than `maxJsonBodyBytes` (uploads have their own
- *   limit, and need a token).
+ * - a body that is not an upload and says it is larger than `maxJsonBodyBytes` (uploads have their own limit);
+ * - an upload without a credential that authenticates someone: its body would be read and held before any
+ *   field could refuse it, so an anonymous client could fill the memory with uploads;
+ * - an upload while `maxConcurrentUploads` others are being read or run (503, to be retried).
  */
-export function requestGuards(): Plugin {
+export function requestGuards(authenticates: (authorization: string | null) => Promise<boolean>): Plugin {
+  let uploads = 0;
   return {
-    onRequest({ request, endResponse, fetchAPI }) {
+    async onRequest({ request, endResponse, fetchAPI, serverContext }) {
       if (request.method !== 'POST') return;
       const refuse = (status: number, code: string, message: string) =>
         endResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
@@ -29,6 +35,20 @@ export function requestGuards(): Plugin {
       const length = Number(request.headers.get('content-length'));
       if (type !== 'multipart/form-data' && length > maxJsonBodyBytes) {
         return refuse(413, 'BODY_TOO_LARGE', `The request body is ${length} bytes; at most ${maxJsonBodyBytes} unless it is an upload (multipart)`);
+      }
+      if (type === 'multipart/form-data') {
+        if (!(await authenticates(request.headers.get('authorization')))) {
+          return refuse(401, 'UNAUTHENTICATED', 'An upload needs an Authorization header with a valid access token or API key');
+        }
+        if (uploads >= maxConcurrentUploads) {
+          return refuse(503, 'UPLOADS_BUSY', `At most ${maxConcurrentUploads} uploads are read at once: try again in a moment`);
+        }
+        // Counted until the answer is sent or the connection drops (a test server without a Node response counts nothing).
+        const response = (serverContext as { res?: { once(event: 'close', listener: () => void): unknown } }).res;
+        if (response) {
+          uploads++;
+          response.once('close', () => uploads--);
+        }
       }
     },
   };

@@ -1,6 +1,7 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxJsonBodyBytes } from '../../src/server/request-guards.js';
+import { maxConcurrentUploads, maxJsonBodyBytes } from '../../src/server/request-guards.js';
 import { ADMIN_PASSWORD, ERROR_FIELDS, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -44,6 +45,94 @@ describe('requests a web page could send from a browser', () => {
   it('JSON with a custom header needs a preflight, so it is served as before', async () => {
     const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(response.status).toBe(200);
+  });
+});
+
+/** Starts a multipart request that declares 40 MiB and sends only its first part; the answer, if any comes while it is open. */
+function startUpload(authorization: string | null, headers: Record<string, string> = {}) {
+  let request!: ClientRequest;
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request = httpRequest(server.graphqlUrl, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...headers,
+        'content-type': 'multipart/form-data; boundary=xyz',
+        'content-length': String(40 * 1024 * 1024),
+      },
+    });
+    request.on('response', (response) => {
+      let text = '';
+      response.on('data', (c: Buffer) => (text += c.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body: text }));
+    });
+    request.on('error', reject);
+    request.write(
+      `--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: 'mutation($file: File!) { importBlacklist(file: $file) { __typename } }', variables: { file: null } })}\r\n`,
+    );
+  });
+  return { answer, abort: () => request.destroy() };
+}
+
+describe('uploads', () => {
+  it('without a valid credential are refused with 401 before their body is read', async () => {
+    for (const authorization of [null, 'Bearer not-a-token', 'Basic YWRtaW46eA==']) {
+      const upload = startUpload(authorization, { 'x-graphql-yoga-csrf': '1' });
+      const { status, body } = await upload.answer;
+      upload.abort();
+      expect(status).toBe(401);
+      expect(JSON.parse(body)).toEqual({ errors: [{ message: 'An upload needs an Authorization header with a valid access token or API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  });
+
+  it(`at most ${maxConcurrentUploads} are read at once; the next is told to come back, and a place frees when one ends`, async () => {
+    const held = Array.from({ length: maxConcurrentUploads }, () => startUpload(`Bearer ${server.adminToken}`));
+    // Each held upload has reached the server once a further one is refused.
+    let refused: { status: number; body: string } | null = null;
+    for (let i = 0; i < 50 && !refused; i++) {
+      const extra = startUpload(`Bearer ${server.adminToken}`);
+      const first = await Promise.race([extra.answer, new Promise<null>((resolve) => setTimeout(() => resolve(null), 100))]);
+      extra.abort();
+      if (first) refused = first;
+    }
+    expect(refused?.status).toBe(503);
+    expect(JSON.parse(refused!.body).errors[0].extensions.code).toBe('UPLOADS_BUSY');
+    for (const upload of held) {
+      upload.answer.catch(() => undefined);
+      upload.abort();
+    }
+    // The dropped connections give their places back: a whole upload is served.
+    let served = false;
+    for (let i = 0; i < 50 && !served; i++) {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: '{ __typename }' }));
+      form.set('map', '{}');
+      const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { authorization: `Bearer ${server.adminToken}` }, body: form });
+      served = response.status === 200;
+      if (!served) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(served).toBe(true);
+  });
+});
+
+describe('WebSockets', () => {
+  const open = (headers: Record<string, string>) =>
+    new Promise<number | 'open'>((resolve) => {
+      const socket = new WebSocket(server.graphqlUrl.replace('http', 'ws'), 'graphql-transport-ws', { headers });
+      socket.once('open', () => {
+        socket.close();
+        resolve('open');
+      });
+      socket.once('unexpected-response', (_request, response) => resolve(response.statusCode!));
+      socket.once('error', () => undefined);
+    });
+
+  it("from a page of another origin are refused (403); without an origin, or from this server's own origin, they open", async () => {
+    expect(await open({ origin: 'https://evil.example' })).toBe(403);
+    expect(await open({ origin: 'null' })).toBe(403);
+    expect(await open({})).toBe('open');
+    expect(await open({ origin: server.url })).toBe('open');
   });
 });
 
