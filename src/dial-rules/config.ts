@@ -1,6 +1,6 @@
 import { pinContexts } from '../pin-sets/config.js';
 import { onDemandRecordingStep } from '../records/config.js';
-import { context, coreContexts, exten, label, records } from '../pbx/render/dialplan-text.js';
+import { context, coreContexts, exten, label, records, refuseUndiallable } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { RenderError } from '../pbx/render/text.js';
 import { timeCheckStep, timeStateVariable } from '../time-rules/config.js';
@@ -60,9 +60,10 @@ export function entryDialplan(entry: SnapshotDialRuleEntry, trunks: SnapshotTrun
   if (problem) throw new RenderError(`dial rule pattern ${JSON.stringify(entry.pattern)}: ${problem}`);
   const name = entryExtension(prefix, entry.pattern);
   const body = entryBody(entry, trunks, prefix);
-  if (!entry.timeRuleId || !offHours) return exten(name, body);
   // F-4.3.2.a: outside the time rule's working time (holidays included) the entry is not used: the call goes where `offHours` sends it.
-  return exten(name, [timeCheckStep(entry.timeRuleId), `GotoIf($["\${${timeStateVariable}}" = "WORK"]?work)`, ...offHours, label('work', body[0]!), ...body.slice(1)]);
+  const steps = entry.timeRuleId && offHours ? [timeCheckStep(entry.timeRuleId), `GotoIf($["\${${timeStateVariable}}" = "WORK"]?work)`, ...offHours, label('work', body[0]!), ...body.slice(1)] : body;
+  if (!/[.!]$/.test(entry.pattern)) return exten(name, steps);
+  return exten(name, [refuseUndiallable('not-a-number'), ...steps, label('not-a-number', 'NoOp(Not a number that can be dialled)'), 'Congestion(5)', 'Hangup()']);
 }
 
 function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], prefix: string): string[] {

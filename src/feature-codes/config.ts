@@ -33,7 +33,8 @@ export function pickupCodeContext(snapshot: PbxSnapshot): string {
   const c = snapshot.featureCodes;
   return context(featureCodeContexts.pickup, [
     exten(literal(c.pickupGroup!), ['Pickup()', 'Hangup()']),
-    exten(withNumber(c.pickupDirected!), [`Pickup(\${EXTEN:${c.pickupDirected!.length}}@PICKUPMARK)`, 'Hangup()']),
+    // Digits only: Pickup reads & in its argument as a second extension to pick up.
+    exten(withNumber(c.pickupDirected!), [`Pickup(\${FILTER(0-9,\${EXTEN:${c.pickupDirected!.length}})}@PICKUPMARK)`, 'Hangup()']),
   ]);
 }
 

@@ -225,6 +225,19 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await updateSipTrunk('provider', { recording: 'OFF' });
   });
 
+  it('4c. a number with characters Dial reads as separators is refused: 9…&PJSIP/101&PJSIP/7 rings neither 101 nor the provider', async () => {
+    await setEntries('DialOut', [{ prefix: '9', pattern: 'X.', trunks: ['provider'] }]);
+    const mark = provider.logMark();
+    await phone101.waitFor(/$/, 100);
+    // A SIP user part may carry & and / as they are: Dial(PJSIP/${PBX_DIALNUM}@provider) became
+    // Dial(PJSIP/5551236&PJSIP/101&PJSIP/7@provider), which rang 101 directly beside the provider.
+    const ended = await callOut(phone100, '95551236&PJSIP/101&PJSIP/7');
+    expect(ended.code, phone100.tail()).not.toBe(200);
+    await expect(phone101.waitFor(incomingCall, 3000)).rejects.toThrow(/no .* within/);
+    expect(provider.received(mark)).toEqual([]);
+    await product.idle();
+  });
+
   it('5. an entry with a PIN set asks for a PIN: a right one goes out (the PIN is the account code), a wrong one does not', async () => {
     await product.mutateApplied('createPinSet', `mutation($input: CreatePinSetInput!) { createPinSet(input: $input) { ${ERRORS} ... on MutationCreatePinSetSuccess { data { id } } } }`, {
       input: { name: 'staff', pins: ['4711', '1234'] },

@@ -21,6 +21,14 @@ export const recordingStep = (callee: string) => `MixMonitor(${callRecordingFile
 
 export type Line = string;
 
+/**
+ * The first step of a pattern that ends in `.` or `!` and that phones dial: a SIP request's user part may carry
+ * `&`, `,`, `(` and `)`, which Asterisk passes into ${EXTEN} as they are and an application such as Dial would
+ * read as separators (another channel to dial, other options). Any character but a digit, `*`, `#` or `+`
+ * sends the call to `target` (a label of the same extension).
+ */
+export const refuseUndiallable = (target: string) => `GotoIf(\${REGEX("[^0-9*#+]" \${EXTEN})}?${target})`;
+
 /** An extension's priorities: the first numbered 1, the rest `same => n`. */
 export function exten(name: string, steps: Line[]): string {
   const [first, ...rest] = steps;

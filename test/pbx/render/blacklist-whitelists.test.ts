@@ -125,9 +125,7 @@ describe('blacklist, its feature codes and whitelists in the configuration (F-4.
     expect(contextOf(dialplan, 'pbx-caller')).toContain(' same => n,Set(PBX_WHITELIST_OUT=${HASH(pbxcaller,whitelist_out)})');
     expect(result.files.get('iax.conf')).toContain('setvar=PBX_WHITELIST_OUT=wlout');
     const entry = contextOf(dialplan, 'pbx-dialrule-rule1');
-    expect(entry).toContain(
-      'exten => _9X.,1,Gosub(pbx-caller,s,1)\n same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)',
-    );
+    expect(entry).toContain(' same => n,Gosub(pbx-caller,s,1)\n same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
     expect(entry).toContain(' same => n(not-listed),NoOp(Number not on the whitelist)\n same => n,Busy(2)\n same => n,Hangup(21)');
     expect(contextOf(dialplan, 'pbx-whitelist-wlout')).toBe('[pbx-whitelist-wlout]\nexten => 900441234,1,NoOp()\n');
   });

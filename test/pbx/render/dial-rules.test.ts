@@ -102,10 +102,13 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
   it('an entry strips its prefix, prepends, sets the caller ID and tries its trunks in order, skipping a full one and failing over only when a trunk cannot carry the call', () => {
     const out = extenOf(contextOf(dialplan, 'pbx-dialrule-rule1'), '_9X.');
     const steps = out.trim().split('\n');
-    // First the calling extension's data (pbx-caller), then the OUTBOUND whitelist check (F-4.5.10; test/pbx/render/blacklist-whitelists.test.ts).
-    expect(steps[0]).toBe('exten => _9X.,1,Gosub(pbx-caller,s,1)');
-    expect(steps[1]).toBe(' same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
-    expect(steps[2]).toBe(' same => n,Set(PBX_DIALNUM=${EXTEN:1})');
+    // A pattern that takes any characters first refuses those a phone may send but Dial would read as separators (& , ( )),
+    // then the calling extension's data (pbx-caller), then the OUTBOUND whitelist check (F-4.5.10; test/pbx/render/blacklist-whitelists.test.ts).
+    expect(steps[0]).toBe('exten => _9X.,1,GotoIf(${REGEX("[^0-9*#+]" ${EXTEN})}?not-a-number)');
+    expect(steps[1]).toBe(' same => n,Gosub(pbx-caller,s,1)');
+    expect(steps[2]).toBe(' same => n,GotoIf($["${PBX_WHITELIST_OUT}" != "" & !${DIALPLAN_EXISTS(pbx-whitelist-${PBX_WHITELIST_OUT},${EXTEN},1)}]?not-listed)');
+    expect(steps[3]).toBe(' same => n,Set(PBX_DIALNUM=${EXTEN:1})');
+    expect(out).toContain(' same => n(not-a-number),NoOp(Not a number that can be dialled)\n same => n,Congestion(5)\n same => n,Hangup()');
     expect(out).toContain('Set(PBX_CID=${PBX_CID1})');
     // Carrier-A: at most 2 calls; a full trunk is skipped to Carrier-B.
     expect(out).toContain(' same => n,GotoIf($[${GROUP_COUNT(Carrier-A@pbx-trunk-calls)} >= 2]?trunk2)\n same => n,Set(GROUP(pbx-trunk-calls)=Carrier-A)');
@@ -121,6 +124,8 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
 
   it('an entry with a PIN set asks for a PIN first; prepend, caller ID 2 and the time limit reach Dial', () => {
     const out = extenOf(contextOf(dialplan, 'pbx-dialrule-rule1'), '_900XXXXXXX');
+    // A pattern of fixed length matches only what it names: no check of the characters.
+    expect(out.split('\n')[0]).toBe('exten => _900XXXXXXX,1,Gosub(pbx-caller,s,1)');
     expect(out).toContain('Set(PBX_DIALNUM=00${EXTEN:3})');
     expect(out).toContain('Set(PBX_CID=${PBX_CID2})');
     expect(out.indexOf('Gosub(pbx-pin-check,s,1(pbx-pinset-pins1))')).toBeLessThan(out.indexOf('Dial('));
