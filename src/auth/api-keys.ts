@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
-import { IssueCollector, NotFoundError } from '../errors.js';
+import { IssueCollector, NotFoundError, NotPermittedError } from '../errors.js';
 import { constantTimeEqual, randomToken, sha256 } from './passwords.js';
 import { permissions, type Permission, type Principal } from './permissions.js';
 
@@ -38,9 +38,12 @@ export class ApiKeyService {
     return { apiKey: row, secret: `pbx_${prefix}_${secret}` };
   }
 
-  async revoke(id: string) {
+  /** Revokes a key; only a caller that holds every scope of the key may (a weaker key could otherwise take away a stronger one). */
+  async revoke(actor: Principal, id: string) {
     const row = await this.prisma.apiKey.findUnique({ where: { id } });
     if (!row) throw new NotFoundError('API key', id);
+    const missing = (JSON.parse(row.scopes) as Permission[]).filter((scope) => !actor.permissions.has(scope));
+    if (missing.length) throw new NotPermittedError(`Not permitted: the key has ${missing.join(', ')}, which you do not hold yourself`);
     return this.prisma.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
   }
 

@@ -12,6 +12,8 @@ export const permissions = [
   'departments:write',
   'settings:read',
   'settings:write',
+  /** Adding to and removing from the caller blacklist (F-4.2.6), which the operator manages too; reading it is settings:read */
+  'blacklist:write',
   'accounts:read',
   'accounts:write',
   'apiKeys:write',
@@ -39,7 +41,7 @@ export type Role = AccountRole | 'EXTENSION_USER' | 'API_KEY';
 
 export const rolePermissions: Record<AccountRole, readonly Permission[]> = {
   ADMIN: permissions,
-  OPERATOR: ['extensions:read', 'departments:read', 'settings:read', 'calls:read', 'calls:control', 'callRecords:read', 'recordings:read', 'voicemail:read'],
+  OPERATOR: ['extensions:read', 'departments:read', 'settings:read', 'blacklist:write', 'calls:read', 'calls:control', 'callRecords:read', 'recordings:read', 'voicemail:read'],
   OPERATOR_PANEL: ['extensions:read', 'departments:read', 'calls:read', 'calls:control'],
   BILLING: ['extensions:read', 'departments:read', 'callRecords:read'],
 };

@@ -272,7 +272,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { id: t.arg.globalID() },
     resolve: async (query, root, args, ctx, info) => {
-      const row = await audited((a: typeof args, c) => c.services.apiKeys.revoke(decodeId(a.id, 'ApiKey')))(root, args, ctx, info);
+      const row = await audited((a: typeof args, c) => c.services.apiKeys.revoke(c.principal!, decodeId(a.id, 'ApiKey')))(root, args, ctx, info);
       return ctx.services.db.prisma.apiKey.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),

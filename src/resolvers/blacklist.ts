@@ -11,15 +11,16 @@ import { ValidationError } from '../errors.js';
 
 /**
  * The caller blacklist (F-4.2.6). The admin and the operator (接线员) manage
- * it: both need settings:read, the permission exactly these two roles hold
- * (there is no blacklist permission of its own).
+ * it: reading needs settings:read, changing it blacklist:write, which both
+ * roles hold (an API key only when given BLACKLIST_WRITE).
  */
-const manage = { perm: 'settings:read' } as const;
+const read = { perm: 'settings:read' } as const;
+const manage = { perm: 'blacklist:write' } as const;
 
 export const BlacklistEntryRef = builder.prismaNode('BlacklistEntry', {
   id: { field: 'id' },
   description: 'A number whose calls from outside are refused (F-4.2.6)',
-  objectAuthScopes: { type: manage },
+  objectAuthScopes: { type: read },
   fields: (t) => ({
     number: t.exposeString('number', { description: blacklistFieldSchemas.number.description }),
     createdBy: t.exposeString('createdBy', { description: 'Who added it: the user name of an account, or `extension <number>` when a phone added it with a feature code' }),
@@ -32,7 +33,7 @@ builder.queryFields((t) => ({
     type: 'BlacklistEntry',
     cursor: 'id',
     description: 'The blacklist, by number, paginated',
-    authScopes: manage,
+    authScopes: read,
     args: { search: t.arg.string({ required: false, description: 'Part of the number, or of who added it' }) },
     totalCount: (_c, args, ctx) => ctx.services.db.prisma.blacklistEntry.count({ where: ctx.services.blacklist.listWhere(args.search) }),
     resolve: (query, _r, args, ctx) =>
@@ -41,7 +42,7 @@ builder.queryFields((t) => ({
   exportBlacklist: t.field({
     type: FileDownloadRef,
     description: 'The blacklist as a spreadsheet (number, createdBy, createdAt), or with template: true the empty template',
-    authScopes: manage,
+    authScopes: read,
     args: { format: t.arg({ type: FileFormatEnum, defaultValue: 'XLSX' }), template: t.arg.boolean({ defaultValue: false }) },
     resolve: (_r, args, ctx) => (args.template ? blacklistTemplate(args.format) : exportBlacklist(ctx.services.db.prisma, args.format)),
   }),

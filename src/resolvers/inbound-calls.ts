@@ -31,11 +31,11 @@ const InboundCallRef = builder.objectRef<InboundCall>('InboundCall').implement({
   }),
 });
 
-/** Like extension status: people with extensions:read (admins and operators); not extension users. */
+/** Live call data: callers with calls:read (admins, operators, operator panels); not extension users. */
 function assertMayWatch(ctx: Context): void {
   const p = ctx.principal;
   if (!p) throw new NotAuthenticatedError();
-  if (p.kind === 'extension' || !can(p, 'extensions:read')) throw new NotPermittedError('Not permitted: inbound calls');
+  if (p.kind === 'extension' || !can(p, 'calls:read')) throw new NotPermittedError('Not permitted: inbound calls');
 }
 
 builder.queryField('inboundCalls', (t) =>

@@ -140,7 +140,8 @@ const QueueLiveStateRef = builder.objectRef<QueueLiveState>('QueueLiveState').im
 /** The queue ids a caller may watch (null: all): every queue with settings:read or departments:read; an extension user its own queues only. */
 async function visibleQueueIds(ctx: Context, requested: string[] | null): Promise<string[] | null> {
   const p = ctx.principal;
-  if (can(p, 'settings:read') || can(p, 'departments:read')) return requested?.length ? requested : null;
+  // Live state names the waiting callers: it is live call data (calls:read), like inboundCalls.
+  if (can(p, 'calls:read')) return requested?.length ? requested : null;
   if (p?.kind !== 'extension') throw refusal(p, 'Not permitted: queue state');
   const own = (await ctx.services.db.prisma.queueMember.findMany({ where: { extensionId: p.id }, select: { queueId: true } })).map((m) => m.queueId);
   if (requested?.some((id) => !own.includes(id))) throw new NotPermittedError('An extension user may watch only the queues it is an agent of');
@@ -161,7 +162,10 @@ builder.objectField(QueueRef, 'live', (t) =>
     type: QueueLiveStateRef,
     nullable: true,
     description: 'The live state of the queue (callers waiting, agents, counts); subscribe with queueStateChanged',
-    resolve: (queue, _args, ctx) => stateOf(ctx, queue.id),
+    resolve: async (queue, _args, ctx) => {
+      await visibleQueueIds(ctx, [queue.id]);
+      return stateOf(ctx, queue.id);
+    },
   }),
 );
 

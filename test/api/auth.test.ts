@@ -261,6 +261,27 @@ describe('tokens, accounts and API keys', () => {
     const wrongSecret = secret.slice(0, -2) + (secret.endsWith('AA') ? 'BB' : 'AA');
     expect((await server.gql(`{ me { role } }`, {}, wrongSecret)).data.me).toBeNull();
   });
+
+  it('a key with APIKEYS_WRITE revokes only keys whose scopes it holds itself', async () => {
+    const create = async (scopes: string, token = server.adminToken) =>
+      ok<{ secret: string; apiKey: { id: string } }>(
+        await server.gql(`mutation { createApiKey(name: "k", scopes: [${scopes}]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret apiKey { id } } } } }`, {}, token),
+        'createApiKey',
+      );
+    const strong = await create('EXTENSIONS_SECRETS, ACCOUNTS_WRITE, APIKEYS_WRITE');
+    const keeper = await create('APIKEYS_WRITE, EXTENSIONS_READ');
+    const weak = await create('EXTENSIONS_READ', keeper.secret);
+    const revoke = async (id: string, token: string) =>
+      (await server.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on NotPermittedError { message code } } }`, { id }, token)).data.revokeApiKey;
+    expect(await revoke(strong.apiKey.id, keeper.secret)).toEqual({
+      __typename: 'NotPermittedError',
+      message: 'Not permitted: the key has extensions:secrets, accounts:write, which you do not hold yourself',
+      code: 'FORBIDDEN',
+    });
+    expect((await server.gql(`{ me { role } }`, {}, strong.secret)).data.me).toEqual({ role: 'API_KEY' });
+    expect((await revoke(weak.apiKey.id, keeper.secret)).__typename).toBe('MutationRevokeApiKeySuccess');
+    expect((await revoke(strong.apiKey.id, server.adminToken)).__typename).toBe('MutationRevokeApiKeySuccess');
+  });
 });
 
 describe('login abuse', () => {

@@ -56,6 +56,26 @@ describe('the blacklist (F-4.2.6)', () => {
     expect(list.errors?.[0]?.message).toMatch(/Not permitted/);
   });
 
+  it('an API key that reads settings may read it but not change it; BLACKLIST_WRITE may', async () => {
+    const key = async (scopes: string) =>
+      ok<{ secret: string }>(
+        await gql(`mutation { createApiKey(name: "k${scopes.length}", scopes: [${scopes}]) { __typename ... on MutationCreateApiKeySuccess { data { secret } } } }`),
+        'createApiKey',
+      ).secret;
+    const reader = await key('SETTINGS_READ');
+    expect((await gql(LIST, {}, reader)).data.blacklist.edges.length).toBeGreaterThan(0);
+    for (const [mutation, variables] of [
+      [ADD, { n: '5550003' }],
+      [`mutation { deleteAllBlacklistEntries(confirm: true) { __typename } }`, {}],
+    ] as const) {
+      const refused = await gql(mutation, variables, reader);
+      expect(Object.values(refused.data as Record<string, { __typename: string }>)[0]!.__typename).toBe('NotPermittedError');
+    }
+    expect(await numbers()).toContain('5550001');
+    const writer = await key('SETTINGS_READ, BLACKLIST_WRITE');
+    expect(ok(await gql(ADD, { n: '5550004' }, writer), 'addBlacklistEntry').number).toBe('5550004');
+  });
+
   it('refuses anything that is not digits, * and # with an optional leading +, naming the field', async () => {
     for (const n of ['', '12a', '555\n[globals]', '555;x', '+', '1+2', '1'.repeat(33), '_X.', '555,1', '${EXTEN}']) {
       const r = await gql(ADD, { n });

@@ -123,6 +123,26 @@ describe('queueStates and Queue.live', () => {
     expect(other.errors?.[0]?.message).toMatch(/only the queues it is an agent of/);
     expect((await states(other203Token)).data.queueStates).toEqual([]);
   });
+
+  it('names the waiting callers, so it needs calls:read: BILLING (departments, no live calls) is refused, an operator panel sees it', async () => {
+    for (const [username, role] of [
+      ['bill', 'BILLING'],
+      ['panel', 'OPERATOR_PANEL'],
+    ]) {
+      const extension = role === 'OPERATOR_PANEL' ? ', extension: "201"' : '';
+      ok(await gql(`mutation { createAccount(input: { username: "${username}", password: "Account-pw9", role: ${role}${extension} }) { ${ERROR_FIELDS} } }`), 'createAccount');
+    }
+    const billing = await server.login('bill', 'Account-pw9');
+    const refused = await states(billing);
+    expect(refused.errors?.[0]).toMatchObject({ message: 'Not permitted: queue state', extensions: { code: 'FORBIDDEN' } });
+    const viaQueue = await gql(`{ queues(first: 5) { edges { node { name live { queueId } } } } }`, {}, billing);
+    expect(viaQueue.errors?.map((e) => e.message)).toContain('Not permitted: queue state');
+    const inbound = await gql(`{ inboundCalls { trunk } }`, {}, billing);
+    expect(inbound.errors?.[0]?.message).toBe('Not permitted: inbound calls');
+    const panel = await server.login('panel', 'Account-pw9');
+    expect((await states(panel)).data.queueStates.map((s: { name: string }) => s.name)).toEqual(['Sales', 'Support', 'Night']);
+    expect((await gql(`{ inboundCalls { trunk } }`, {}, panel)).data.inboundCalls).toEqual([]);
+  });
 });
 
 describe('queueStateChanged', () => {
