@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config.js';
 import { startPbxServer } from './pbx-server.js';
+import { ListenError } from './server/app.js';
 
 // V8 lets its heap grow to up to four times what survived the last full
 // collection before it collects again; after a large change (4,000 extensions
@@ -24,6 +25,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exit(2);
+  }
+  if (error instanceof ListenError) {
+    console.error(error.message);
+    process.exit(1);
   }
   throw error;
 }

@@ -41,24 +41,38 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   services.webhooks.start();
   await services.voicemail.start();
   services.records.start();
-  const app = await startApp(services, { port: config.port, host: config.host });
+  const stopServices = async () => {
+    services.applier.stop();
+    // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
+    await bounded('live state', () => services.live.stop());
+    await bounded('queue live state', async () => services.queueLive.stop());
+    await bounded('webhooks', () => services.webhooks.stop());
+    await bounded('voicemail', async () => services.voicemail.stop());
+    await bounded('call records', () => services.records.stop());
+    await bounded('lease', () => services.lease.stop());
+  };
+  const stopRest = async () => {
+    await bounded('QR workers', () => stopQrRendering());
+    await bounded('event bus', () => services.bus.close());
+    await bounded('database', () => db.close());
+  };
+  let app: App;
+  try {
+    app = await startApp(services, { port: config.port, host: config.host });
+  } catch (error) {
+    // Nothing may go on in the background of a server that does not serve (the lease, above all, is given back).
+    await stopServices();
+    await stopRest();
+    throw error;
+  }
   return {
     app,
     services,
     config,
     async stop() {
-      services.applier.stop();
-      // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
-      await bounded('live state', () => services.live.stop());
-      await bounded('queue live state', async () => services.queueLive.stop());
-      await bounded('webhooks', () => services.webhooks.stop());
-      await bounded('voicemail', async () => services.voicemail.stop());
-      await bounded('call records', () => services.records.stop());
-      await bounded('lease', () => services.lease.stop());
+      await stopServices();
       await bounded('HTTP server', () => app.close());
-      await bounded('QR workers', () => stopQrRendering());
-      await bounded('event bus', () => services.bus.close());
-      await bounded('database', () => db.close());
+      await stopRest();
     },
   };
 }

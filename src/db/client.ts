@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/index.js';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgres/index.js';
 import type { Config } from '../config.js';
+import { makeDatabaseFilePrivate } from './private-file.js';
 
 /**
  * Both generated clients come from the same models, so the rest of the code
@@ -26,7 +25,7 @@ export function openDatabase(database: Config['database']): Database {
   let prisma: PrismaClient;
   const log = [{ emit: 'event' as const, level: 'query' as const }];
   if (database.provider === 'sqlite') {
-    mkdirSync(dirname(database.file), { recursive: true });
+    makeDatabaseFilePrivate(database.file);
     prisma = new SqliteClient({ adapter: withSqliteLimits(new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 })), log });
   } else {
     const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }), log });

@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { projectRoot } from '../paths.js';
+import { makeDatabaseFilePrivate } from './private-file.js';
 
 /**
  * Applies the committed SQL migrations (schema/migrations/<provider>/NNNN_name.sql)
@@ -18,7 +19,7 @@ export async function migrate(database: Config['database'], log?: Logger): Promi
     .sort();
   const applied: string[] = [];
   if (database.provider === 'sqlite') {
-    mkdirSync(dirname(database.file), { recursive: true });
+    makeDatabaseFilePrivate(database.file);
     const db = new Sqlite(database.file);
     try {
       db.pragma('journal_mode = WAL');

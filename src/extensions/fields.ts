@@ -43,8 +43,9 @@ export const extensionFieldSchemas = {
   email: z
     .string()
     .max(254)
-    .regex(/^$|^[^\s@"\\;,[\]<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'an e-mail address')
-    .describe('E-mail address for QR codes and voicemail notices; empty for none'),
+    // No control characters: the address reaches voicemail.conf's view and mail headers.
+    .regex(/^$|^[^\s@"\\;,[\]<>\u0000-\u001f\u007f]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'an e-mail address')
+    .describe("E-mail address: Asterisk's voicemail sends notices of new messages to it through the host's mail command; empty for none"),
   outboundCallerId1: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Caller ID on trunks (dial rules use it by default). ${charset.phone.rule}; empty for none`),
   outboundCallerId2: z.string().max(32).regex(charset.phone.pattern, charset.phone.rule).describe(`Second caller ID, chosen per dial rule. ${charset.phone.rule}; empty for none`),
   mohClass: z

@@ -130,6 +130,20 @@ export async function startApp(services: Services, options: { port: number; host
     void yoga.handle(req, res, { req, res });
   });
 
+  // Listening first: the WebSocket server would report a failure to listen as its own internal error.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    credentials.stop();
+    throw new ListenError(options.host, options.port, error as NodeJS.ErrnoException);
+  }
+
   // A message is a document and its variables, as a JSON body is (ws would take 100 MiB by default).
   const wsServer = new WebSocketServer({
     server,
@@ -188,7 +202,6 @@ export async function startApp(services: Services, options: { port: number; host
     wsServer,
   );
 
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const address = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
   log.info({ url: `${url}/graphql` }, 'GraphQL server listening');
@@ -204,6 +217,23 @@ export async function startApp(services: Services, options: { port: number; host
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The HTTP server could not listen where it was told to, said in words a person starting it can act on. */
+export class ListenError extends Error {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const where = `${host}:${port}`;
+    const why =
+      cause.code === 'EADDRINUSE'
+        ? `the address is in use: another program (or another copy of this server) listens there; stop it or set PORT`
+        : cause.code === 'EACCES'
+          ? `not permitted: ports below 1024 need privileges; set PORT`
+          : cause.code === 'EADDRNOTAVAIL'
+            ? `this machine has no address ${host}; set HOST`
+            : cause.message;
+    super(`Cannot listen on ${where}: ${why}`, { cause });
+    this.name = 'ListenError';
+  }
 }
 
 /**

@@ -30,10 +30,21 @@ export const systemResolver: Resolver = async (host) => {
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
+/**
+ * The range of an address as ipaddr.js names it, with one more: ::/96, the deprecated IPv4-compatible
+ * IPv6 addresses (::7f00:1 is ::127.0.0.1), which ipaddr.js counts as unicast but which embed an IPv4
+ * address that a host may reach.
+ */
+export function addressRange(address: string): string {
+  if (!ipaddr.isValid(address)) return 'invalid';
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return 'ipv4Compatible';
+  return parsed.range();
+}
+
 /** Whether an address is public unicast (what a receiver on the internet has). */
 export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  return addressRange(address) === 'unicast';
 }
 
 /** The URL's host without IPv6 brackets. */
@@ -59,7 +70,7 @@ export async function vetHost(host: string, allowPrivate: boolean, resolve: Reso
   if (allowPrivate) return addresses;
   const refused = addresses.find((a) => !isPublicAddress(a.address));
   if (refused) {
-    const range = ipaddr.isValid(refused.address) ? ipaddr.process(refused.address).range() : 'invalid';
+    const range = addressRange(refused.address);
     throw new AddressRefusedError(
       `${host} resolves to ${refused.address} (${range}): receivers on loopback, private, link-local or reserved addresses are refused unless the server runs with WEBHOOK_ALLOW_PRIVATE=true`,
       'PRIVATE_ADDRESS',

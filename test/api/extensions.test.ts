@@ -489,6 +489,11 @@ describe('an extension user', () => {
     const selfId = (await server.gql(`{ me { extension { id } } }`, {}, me)).data.me.extension.id;
     const allowed = await server.gql(UPDATE, { id: selfId, input: { voicemailPin: '2468', email: 'ivy@example.com' } }, me);
     expect(ok(allowed, 'updateExtension')).toMatchObject({ voicemailPin: '2468', email: 'ivy@example.com', name: 'Ivy' });
+    // Control characters would reach the voicemail view and the mail headers Asterisk writes from it.
+    for (const email of ['a\u0000b@example.com', 'a\u001bb@example.com', 'a\u007fb@example.com']) {
+      const refused = await server.gql(UPDATE, { id: selfId, input: { email } }, me);
+      expect(refused.data.updateExtension).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['input', 'email'], message: 'an e-mail address' }] });
+    }
     const notAllowed = await server.gql(UPDATE, { id: selfId, input: { maxContacts: 9 } }, me);
     expect(notAllowed.data.updateExtension).toMatchObject({ __typename: 'NotPermittedError' });
     // A new SIP password is no API credential: the session goes on and the login password stays the one to log in with.

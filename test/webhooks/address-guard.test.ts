@@ -14,7 +14,8 @@ describe('SSRF: which receivers are allowed', () => {
   it('allows public unicast addresses only', () => {
     for (const address of ['8.8.8.8', '93.184.216.34', '2001:4860:4860::8888']) expect(isPublicAddress(address), address).toBe(true);
     const internal = ['127.0.0.1', '127.8.9.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '255.255.255.255', '224.0.0.1', '192.0.2.1'];
-    const internal6 = ['::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'ff02::1'];
+    // ::/96 (IPv4-compatible, deprecated) embeds an IPv4 address as ::ffff:0:0/96 does: ::7f00:1 is ::127.0.0.1.
+    const internal6 = ['::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'ff02::1', '::7f00:1', '::127.0.0.1', '::a00:1'];
     for (const address of [...internal, ...internal6]) expect(isPublicAddress(address), address).toBe(false);
   });
 
