@@ -93,8 +93,14 @@ function entryBody(entry: SnapshotDialRuleEntry, trunks: SnapshotTrunkCore[], pr
     const first = (step: string) => (index > 0 ? label(`trunk${index + 1}`, step) : step);
     const max = trunk.maxConcurrentCalls;
     if (max !== null && (!Number.isInteger(max) || max < 1)) throw new RenderError(`trunk ${trunk.name}: maxConcurrentCalls ${max} is not a positive whole number`);
+    // A call counts against the limit of the trunk it goes out on: one that fails over leaves the count of the trunk before.
+    const earlierLimited = usable.slice(0, index).some((t) => t.maxConcurrentCalls !== null);
     const trunkSteps = [
-      ...(max !== null ? [`GotoIf($[\${GROUP_COUNT(${trunk.name}@${trunkCallGroup})} >= ${max}]?${next})`, `Set(GROUP(${trunkCallGroup})=${trunk.name})`] : []),
+      ...(max !== null
+        ? [`GotoIf($[\${GROUP_COUNT(${trunk.name}@${trunkCallGroup})} >= ${max}]?${next})`, `Set(GROUP(${trunkCallGroup})=${trunk.name})`]
+        : earlierLimited
+          ? [`Set(GROUP(${trunkCallGroup})=)`]
+          : []),
       callerIdStep(trunk),
       // A trunk that records its outbound calls (the recording then goes on if the call fails over to the next trunk).
       ...(records(trunk.recording, 'OUTBOUND') ? [`Gosub(${coreContexts.recordCall},s,1(\${PBX_DIALNUM}))`] : []),

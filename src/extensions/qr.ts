@@ -12,14 +12,18 @@ type QrSettings = { softphone: SettingsOf<'softphone'>; proxyDomain: SettingsOf<
  * registration host, else the proxy domain, else the WAN address (the SIP
  * external signalling address, else this host's first public-facing IPv4).
  * Port: the softphone port, else the proxy port, else the port of the
- * extension's transport (F-6.4.1).
+ * extension's transport (F-6.4.1): its public port when the address is the
+ * external signalling address.
  */
 export function qrPayload(ext: ExtensionRow, settings: QrSettings) {
   const { softphone, proxyDomain, sip } = settings;
   const proxy = proxyDomain.enabled && proxyDomain.domain ? proxyDomain : null;
   const server = softphone.registrationHost || proxy?.domain || sip.externalSignalingAddress || hostAddress();
   const transportPort = ext.transport === 'TCP' ? sip.tcpPort : ext.transport === 'TLS' ? sip.tlsPort : sip.udpPort;
-  const port = softphone.registrationPort || (proxy && proxy.sipPort) || transportPort;
+  // Behind NAT the public address comes with the public port of the transport (0: the same as the local one).
+  const publicPort = ext.transport === 'TCP' ? sip.externalSignalingPortTcp : ext.transport === 'TLS' ? sip.externalSignalingPortTls : sip.externalSignalingPortUdp;
+  const onPublicAddress = !softphone.registrationHost && !proxy && !!sip.externalSignalingAddress;
+  const port = softphone.registrationPort || (proxy && proxy.sipPort) || (onPublicAddress && publicPort) || transportPort;
   const payload = JSON.stringify({
     server,
     port,

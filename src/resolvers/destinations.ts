@@ -48,11 +48,11 @@ export const DestinationRef = builder.objectRef<StoredDestination>('Destination'
     type: t.field({ type: DestinationTypeEnum, resolve: (d) => d.type }),
     target: t.string({
       nullable: true,
-      description: 'The current number of the target object, the external number, or null for HANGUP',
+      description: 'The current number of the target object (its global ID when it has no number, as a time rule), the external number, or null for HANGUP; a DestinationInput takes it back as it is',
       resolve: async (d, _a, ctx) => {
         const target = domains.destination(d.type)?.target;
         if (!d.target || target?.kind !== 'object') return d.target;
-        return ctx.loaders.numberOfOwner.load(`${target.objectKind}:${d.target}`);
+        return (await ctx.loaders.numberOfOwner.load(`${target.objectKind}:${d.target}`)) ?? encodeGlobalId(target.graphqlType, d.target);
       },
     }),
     targetId: t.id({

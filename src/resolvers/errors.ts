@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
+import { encodeGlobalId, trunkTypenames } from './ids.js';
 import type { GraphQLResolveInfo } from 'graphql';
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -37,8 +38,40 @@ export const NumberOwnerRef = builder.objectRef<NumberOwner>('NumberOwner').impl
 });
 
 const ReferrerRef = builder.objectRef<Referrer>('Referrer').implement({
-  fields: (t) => ({ kind: t.exposeString('kind'), id: t.exposeString('id'), label: t.exposeString('label') }),
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    id: t.exposeString('id', {
+      description: 'The global ID of the referring object (query it with node); a settings group for SETTINGS; empty in a line that counts further referrers',
+    }),
+    label: t.exposeString('label'),
+  }),
 });
+
+/** GraphQL types of the referrer kinds that are one type of object; trunks are SipTrunk or IaxTrunk by their row. */
+const referrerTypes: Record<string, string> = {
+  ACCOUNT: 'Account',
+  DEPARTMENT: 'Department',
+  DIAL_PERMISSION: 'DialPermission',
+  DIAL_RULE: 'DialRule',
+  DID_ROUTE: 'DidRoute',
+  EXTENSION: 'Extension',
+  IVR: 'Ivr',
+  QUEUE: 'Queue',
+  TIME_RULE: 'TimeRule',
+};
+const trunkReferrerKinds = new Set(['TRUNK', 'INBOUND_ROUTE']);
+
+/** The referrers of an error with global IDs, so that a client can follow each to the object (one query for trunks). */
+async function withGlobalIds(referrers: Referrer[], ctx: Context): Promise<Referrer[]> {
+  const trunkIds = referrers.filter((r) => trunkReferrerKinds.has(r.kind) && r.id).map((r) => r.id);
+  const trunkKinds = new Map(trunkIds.length ? (await ctx.services.db.prisma.trunk.findMany({ where: { id: { in: trunkIds } }, select: { id: true, kind: true } })).map((t) => [t.id, t.kind]) : []);
+  return referrers.map((r) => {
+    if (!r.id) return r;
+    const trunkKind = trunkKinds.get(r.id);
+    const typename = trunkReferrerKinds.has(r.kind) ? (trunkKind ? trunkTypenames[trunkKind as keyof typeof trunkTypenames] : undefined) : referrerTypes[r.kind];
+    return typename ? { ...r, id: encodeGlobalId(typename, r.id) } : r;
+  });
+}
 
 builder.objectType(ValidationError, {
   name: 'ValidationError',
@@ -75,7 +108,7 @@ builder.objectType(ReferencedError, {
   name: 'ReferencedError',
   description: 'Refused because other objects refer to the target',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ referrers: t.field({ type: [ReferrerRef], resolve: (e) => e.referrers }) }),
+  fields: (t) => ({ referrers: t.field({ type: [ReferrerRef], resolve: (e, _a, ctx) => withGlobalIds(e.referrers, ctx) }) }),
 });
 builder.objectType(LimitExceededError, {
   name: 'LimitExceededError',

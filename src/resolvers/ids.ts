@@ -18,3 +18,6 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
 }
 
 const printableAscii = /^[ -~]*$/;
+
+/** The GraphQL type of each kind of trunk row. */
+export const trunkTypenames = { SIP: 'SipTrunk', IAX: 'IaxTrunk' } as const;

@@ -12,7 +12,7 @@ import { audited, FieldIssueRef, mutationErrors } from './errors.js';
 import { AudioCodecEnum, DtmfModeEnum, FileDownloadRef, FileFormatEnum, ImportModeEnum, RecordingModeEnum, SipTransportEnum, VideoCodecEnum } from './extensions.js';
 import { tableType, tableValue } from './runtime-types.js';
 import { selection } from './selection.js';
-import { encodeGlobalId } from './ids.js';
+import { encodeGlobalId, trunkTypenames } from './ids.js';
 
 /**
  * SIP and IAX trunks (F-4.3.1.b, F-4.3.1.d). Admin-only: reading and
@@ -33,7 +33,7 @@ const CallerIdPreferenceEnum = builder.enumType('CallerIdPreference', {
 
 type Row = Prisma.TrunkGetPayload<object>;
 const admin = { perm: 'settings:write' } as const;
-const typenames: Record<TrunkKind, string> = { SIP: 'SipTrunk', IAX: 'IaxTrunk' };
+const typenames: Record<TrunkKind, string> = trunkTypenames;
 
 /** The global ID of a trunk: its GraphQL type (SipTrunk, IaxTrunk) and its id, so node(id) finds it. */
 export function trunkGlobalId(kind: TrunkKind, id: string): string {

@@ -432,6 +432,9 @@ describe('secrets and QR', () => {
     const qr = async () => (await server.gql(`{ extension(number: "170") { qrCode { server port transport payload pngDataUrl } } }`, {}, server.adminToken)).data.extension.qrCode;
     await server.gql(`mutation { updateSipSettings(input: { externalSignalingAddress: "203.0.113.7", udpPort: 5070 }) { __typename } }`, {}, server.adminToken);
     expect(await qr()).toMatchObject({ server: '203.0.113.7', port: 5070, transport: 'UDP' });
+    // Behind NAT the public address goes with the public port the router forwards.
+    await server.gql(`mutation { updateSipSettings(input: { externalSignalingPortUdp: 15070 }) { __typename } }`, {}, server.adminToken);
+    expect(await qr()).toMatchObject({ server: '203.0.113.7', port: 15070, transport: 'UDP' });
     await server.gql(`mutation { updateProxyDomainSettings(input: { enabled: true, domain: "pbx.example.com", sipPort: 15060 }) { __typename } }`, {}, server.adminToken);
     expect(await qr()).toMatchObject({ server: 'pbx.example.com', port: 15060 });
     await server.gql(`mutation { updateSoftphoneSettings(input: { registrationHost: "sip.example.org", registrationPort: 5080 }) { __typename } }`, {}, server.adminToken);

@@ -78,8 +78,12 @@ describe('the inbound route of a trunk (F-4.2.4)', () => {
     const ringOnly = ok(await gql(SET_ROUTE, { trunk: provider.id, input: { alertInfo: 'ring-3' } }), 'setInboundRoute');
     expect(ringOnly.inboundRoute).toEqual({ alertInfo: 'ring-3', destination: { type: 'EXTENSION', target: '101', ringTimeSeconds: 25 } });
     // The extension it sends calls to cannot go while the route uses it.
-    const refused = await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [(await gql(`{ extension(number: "101") { id } }`)).data.extension.id] });
-    expect(refused.data.deleteExtensions.referrers).toEqual([{ kind: 'INBOUND_ROUTE', label: 'the inbound route of trunk Provider sends its calls there' }]);
+    const refused = await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on ReferencedError { referrers { id } } } }`, {
+      ids: [(await gql(`{ extension(number: "101") { id } }`)).data.extension.id],
+    });
+    // The referrer's id is the global ID of the trunk whose route it is: node() finds it.
+    expect(refused.data.deleteExtensions.referrers).toEqual([{ kind: 'INBOUND_ROUTE', id: provider.id, label: 'the inbound route of trunk Provider sends its calls there' }]);
+    expect((await gql(`query($id: ID!) { node(id: $id) { ... on SipTrunk { name } } }`, { id: provider.id })).data.node).toEqual({ name: 'Provider' });
 
     const deleted = ok(await gql(DELETE_ROUTE, { trunk: provider.id }), 'deleteInboundRoute');
     expect(deleted.inboundRoute).toBeNull();

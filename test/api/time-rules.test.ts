@@ -169,10 +169,17 @@ describe('time rules (F-4.2.3.c)', () => {
 
     // A department sends unanswered calls to the rule, by name or by ID.
     const dept = await gql(
-      `mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { ${ERROR_FIELDS} ... on MutationCreateDepartmentSuccess { data { noAnswerDestination { type targetId } } } } }`,
+      `mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { ${ERROR_FIELDS} ... on MutationCreateDepartmentSuccess { data { id noAnswerDestination { type target targetId } } } } }`,
       { input: { name: 'Front desk', number: '0400', ringStrategy: 'RING_ALL', ringTimeSeconds: 20, noAnswerDestination: { type: 'TIME_RULE', target: 'Reception' }, members: ['100'] } },
     );
-    expect(ok(dept, 'createDepartment').noAnswerDestination).toEqual({ type: 'TIME_RULE', targetId: rule.id });
+    const created = ok(dept, 'createDepartment');
+    // A time rule has no number: the target is its global ID, which a DestinationInput takes back as it is.
+    expect(created.noAnswerDestination).toEqual({ type: 'TIME_RULE', target: rule.id, targetId: rule.id });
+    const copied = await gql(
+      `mutation($id: ID!, $input: UpdateDepartmentInput!) { updateDepartment(id: $id, input: $input) { ${ERROR_FIELDS} ... on MutationUpdateDepartmentSuccess { data { noAnswerDestination { target } } } } }`,
+      { id: created.id, input: { noAnswerDestination: { type: 'TIME_RULE', target: created.noAnswerDestination.target } } },
+    );
+    expect(ok(copied, 'updateDepartment').noAnswerDestination).toEqual({ target: rule.id });
     expect(await rendered('extensions.conf')).toContain(`Goto(pbx-timerule-${id},s,1)`);
     const node = await gql(`query($id: ID!) { node(id: $id) { ... on TimeRule { name } } }`, { id: rule.id });
     expect(node.data.node).toEqual({ name: 'Reception' });
@@ -210,7 +217,7 @@ describe('time rules (F-4.2.3.c)', () => {
     const a = ok(await createRule({ name: 'Loop A', workSchedule: 'Office', workDestination: { type: 'HANGUP' }, offHoursDestination: { type: 'HANGUP' } }), 'createTimeRule');
     const b = ok(await createRule({ name: 'Loop B', workSchedule: 'Office', workDestination: { type: 'TIME_RULE', target: 'Loop A' }, offHoursDestination: { type: 'HANGUP' } }), 'createTimeRule');
     const c = ok(await createRule({ name: 'Loop C', workSchedule: 'Office', workDestination: { type: 'TIME_RULE', target: b.id }, offHoursDestination: { type: 'HANGUP' } }), 'createTimeRule');
-    expect(c.workDestination).toEqual({ type: 'TIME_RULE', target: null, targetId: b.id });
+    expect(c.workDestination).toEqual({ type: 'TIME_RULE', target: b.id, targetId: b.id });
     const self = await updateRule(a.id, { workDestination: { type: 'TIME_RULE', target: 'Loop A' } });
     expect(issues(self, 'updateTimeRule')).toEqual([{ path: ['input', 'workDestination', 'target'], message: 'a time rule cannot send calls to itself', code: 'CYCLE' }]);
     const loop = await updateRule(a.id, { offHoursDestination: { type: 'TIME_RULE', target: 'Loop C' } });

@@ -114,7 +114,8 @@ describe('dial rules, permissions and PIN sets in the dialplan (F-4.3.2, F-4.3.3
     expect(out).toContain(' same => n,GotoIf($[${GROUP_COUNT(Carrier-A@pbx-trunk-calls)} >= 2]?trunk2)\n same => n,Set(GROUP(pbx-trunk-calls)=Carrier-A)');
     expect(out).toContain('Set(CALLERID(num)=${IF($["${PBX_CID}" != ""]?${PBX_CID}:${PBX_ORIGCID})})\n same => n,Dial(PJSIP/${PBX_DIALNUM}@Carrier-A,,T)');
     // Carrier-B prefers its own caller ID.
-    expect(out).toContain(' same => n(trunk2),Set(CALLERID(num)=+4930123000)\n same => n,Dial(PJSIP/${PBX_DIALNUM}@Carrier-B,,T)');
+    // A call that fails over to Carrier-B (no limit) no longer counts against Carrier-A's.
+    expect(out).toContain(' same => n(trunk2),Set(GROUP(pbx-trunk-calls)=)\n same => n,Set(CALLERID(num)=+4930123000)\n same => n,Dial(PJSIP/${PBX_DIALNUM}@Carrier-B,,T)');
     expect(out.match(/GotoIf\(\$\["\$\{DIALSTATUS\}" != "CHANUNAVAIL" & "\$\{DIALSTATUS\}" != "CONGESTION"\]\?done\)/g)).toHaveLength(2);
     expect(out.indexOf('@Carrier-A')).toBeLessThan(out.indexOf('@Carrier-B'));
     expect(out).toContain(' same => n(failed),Congestion(5)');
