@@ -48,7 +48,16 @@ export const rolePermissions: Record<AccountRole, readonly Permission[]> = {
 
 export type Principal =
   | { kind: 'account'; id: string; username: string; role: AccountRole; sessionId: string; permissions: ReadonlySet<Permission>; extensionId: string | null }
-  | { kind: 'extension'; id: string; username: string; role: 'EXTENSION_USER'; sessionId: string; permissions: ReadonlySet<Permission> }
+  | {
+      kind: 'extension';
+      id: string;
+      username: string;
+      role: 'EXTENSION_USER';
+      sessionId: string;
+      permissions: ReadonlySet<Permission>;
+      /** When the extension was created: its user sees the calls of its number from then on, not those of an earlier extension with that number. */
+      since: Date;
+    }
   | { kind: 'apiKey'; id: string; username: string; role: 'API_KEY'; permissions: ReadonlySet<Permission> };
 
 export function can(principal: Principal | null, permission: Permission): boolean {

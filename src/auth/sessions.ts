@@ -151,7 +151,7 @@ export class SessionService {
       where: { id: claims.sid },
       include: {
         account: { select: { id: true, username: true, role: true, extensionId: true } },
-        extension: { select: { id: true, number: true, enabled: true, webLogin: true, loginPasswordHash: true } },
+        extension: { select: { id: true, number: true, enabled: true, webLogin: true, loginPasswordHash: true, createdAt: true } },
       },
     });
     if (!session || session.revokedAt || session.expiresAt < new Date()) return null;
@@ -170,7 +170,15 @@ export class SessionService {
     if (session.extension && claims.kind === 'extension' && session.extension.id === claims.sub) {
       // No login password: no API access (sessions opened with the SIP password before it existed end here too).
       if (!session.extension.enabled || !session.extension.webLogin || session.extension.loginPasswordHash === null) return null;
-      return { kind: 'extension', id: session.extension.id, username: session.extension.number, role: 'EXTENSION_USER', sessionId: session.id, permissions: noPermissions };
+      return {
+        kind: 'extension',
+        id: session.extension.id,
+        username: session.extension.number,
+        role: 'EXTENSION_USER',
+        sessionId: session.id,
+        permissions: noPermissions,
+        since: session.extension.createdAt,
+      };
     }
     return null;
   }

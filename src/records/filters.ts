@@ -35,9 +35,12 @@ export function checkFilter(filter: CallFilter): void {
   if (issues.issues.length) throw new ValidationError(issues.issues);
 }
 
-/** What a caller may see: an extension user its own calls (as caller or callee), anyone else everything with the permission. */
-function ownCalls(principal: Principal | null, permission: 'callRecords:read' | 'recordings:read', field: string): { callerExtension?: string; OR?: object[] } | null {
-  if (principal?.kind === 'extension') return { OR: [{ callerExtension: principal.username }, { calleeExtension: principal.username }] };
+/**
+ * What a caller may see: an extension user the calls of its number (as caller or callee) since its extension was
+ * created (a number given to a new extension does not bring the old one's calls), anyone else everything with the permission.
+ */
+function ownCalls(principal: Principal | null, permission: 'callRecords:read' | 'recordings:read', field: string): object | null {
+  if (principal?.kind === 'extension') return { AND: [{ startedAt: { gte: principal.since } }, { OR: [{ callerExtension: principal.username }, { calleeExtension: principal.username }] }] };
   if (!can(principal, permission)) throw refusal(principal, `Not permitted: Query.${field}`);
   return null;
 }
@@ -85,7 +88,11 @@ export function recordingWhere(filter: RecordingFilter, principal: Principal | n
 }
 
 /** Whether the caller may see a recording or record of a call these extensions took part in. */
-export function maySee(principal: Principal | null, permission: 'callRecords:read' | 'recordings:read', row: { callerExtension: string | null; calleeExtension: string | null }): boolean {
-  if (principal?.kind === 'extension') return row.callerExtension === principal.username || row.calleeExtension === principal.username;
+export function maySee(
+  principal: Principal | null,
+  permission: 'callRecords:read' | 'recordings:read',
+  row: { callerExtension: string | null; calleeExtension: string | null; startedAt: Date },
+): boolean {
+  if (principal?.kind === 'extension') return row.startedAt >= principal.since && (row.callerExtension === principal.username || row.calleeExtension === principal.username);
   return can(principal, permission);
 }

@@ -174,7 +174,7 @@ export const principals = {
   billing: { kind: 'account', id: 'a2', username: 'billing', role: 'BILLING', sessionId: 's2', permissions: perms(rolePermissions.BILLING), extensionId: null },
   key: { kind: 'apiKey', id: 'k1', username: 'crm', role: 'API_KEY', permissions: perms(['calls:control']) },
   readOnlyKey: { kind: 'apiKey', id: 'k2', username: 'wallboard', role: 'API_KEY', permissions: perms(['calls:read']) },
-  ext100: { kind: 'extension', id: 'e100', username: '100', role: 'EXTENSION_USER', sessionId: 's3', permissions: perms([]) },
-  ext101: { kind: 'extension', id: 'e101', username: '101', role: 'EXTENSION_USER', sessionId: 's4', permissions: perms([]) },
-  ext102: { kind: 'extension', id: 'e102', username: '102', role: 'EXTENSION_USER', sessionId: 's5', permissions: perms([]) },
+  ext100: { kind: 'extension', id: 'e100', username: '100', role: 'EXTENSION_USER', sessionId: 's3', permissions: perms([]), since: new Date(0) },
+  ext101: { kind: 'extension', id: 'e101', username: '101', role: 'EXTENSION_USER', sessionId: 's4', permissions: perms([]), since: new Date(0) },
+  ext102: { kind: 'extension', id: 'e102', username: '102', role: 'EXTENSION_USER', sessionId: 's5', permissions: perms([]), since: new Date(0) },
 } satisfies Record<string, Principal>;

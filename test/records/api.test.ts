@@ -112,6 +112,8 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
       ),
       'createSipTrunk',
     );
+    // The calls of the fixture are older than the extensions: as if they had been created before them.
+    await server.running.services.db.prisma.extension.updateMany({ data: { createdAt: new Date((T0 - 7 * 86400) * 1000) } });
     ok(await gql(`mutation { setExtensionLoginPassword(extension: "101", password: "Login-101x") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
     user101 = await server.login('101', 'Login-101x');
     ok(await gql(`mutation { createAccount(input: { username: "billing1", password: "Billing-pw1", role: BILLING }) { ${ERROR_FIELDS} } }`), 'createAccount');
@@ -247,6 +249,27 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
     expect(node.data?.node ?? null).toBeNull();
     const own = (await list({ extension: '101', direction: 'OUTBOUND' })).edges[0]!.node.id;
     expect((await gql(`query($id: ID!) { node(id: $id) { ... on CallRecord { callee } } }`, { id: own }, user101)).data.node).toEqual({ callee: '005551234' });
+  });
+
+  it("a new extension given a deleted one's number sees none of the old one's calls or recordings", async () => {
+    const before = await list({ extension: '102' });
+    expect(before.totalCount).toBeGreaterThan(0);
+    const id102 = (await gql(`{ extension(number: "102") { id } }`)).data.extension.id;
+    expect(
+      ok(await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, { ids: [id102] }), 'deleteExtensions').count,
+    ).toBe(1);
+    ok(
+      await gql(`mutation { createExtension(input: { number: "102", name: "New hire", password: "Secret-102-new" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`),
+      'createExtension',
+    );
+    ok(await gql(`mutation { setExtensionLoginPassword(extension: "102", password: "Login-102x") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
+    const newcomer = await server.login('102', 'Login-102x');
+    expect((await list({}, newcomer)).totalCount).toBe(0);
+    expect((await gql(RECORDINGS, { f: RANGE }, newcomer)).data.recordings.totalCount).toBe(0);
+    const oldRecord = before.edges[0]!.node.id;
+    expect((await gql(`query($id: ID!) { node(id: $id) { id } }`, { id: oldRecord }, newcomer)).data?.node ?? null).toBeNull();
+    // The records themselves stay, for those who may read every call.
+    expect((await list({ extension: '102' })).totalCount).toBe(before.totalCount);
   });
 
   it('exports as CSV and XLSX with the columns of F-5.2; a caller name that looks like a formula stays text', async () => {
