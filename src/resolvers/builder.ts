@@ -18,6 +18,8 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     authenticated: boolean;
     perm: Permission;
+    /** Any one of these permissions. */
+    anyPerm: readonly Permission[];
     /** The caller is the extension user of this extension id. */
     selfExtension: string;
   };
@@ -40,6 +42,7 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       authenticated: !!ctx.principal,
       perm: (p: Permission) => can(ctx.principal, p),
+      anyPerm: (ps: readonly Permission[]) => ps.some((p) => can(ctx.principal, p)),
       selfExtension: (id: string) => isSelfExtension(ctx.principal, id),
     }),
     unauthorizedError: (_parent, ctx, info) => {

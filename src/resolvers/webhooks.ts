@@ -1,4 +1,5 @@
-import { webhookEventTypes, type WebhookEventType } from '../webhooks/contract.js';
+import type { Permission } from '../auth/permissions.js';
+import { eventTypePermission, webhookEventTypes, type WebhookEventType } from '../webhooks/contract.js';
 import { messageStatuses, type MessageStatus } from '../webhooks/attempt.js';
 import { parseEventTypes } from '../webhooks/endpoint-fields.js';
 import { RESPONSE_BODY_LIMIT } from '../webhooks/sender.js';
@@ -11,7 +12,8 @@ import { decodeId } from './ids.js';
 import { selection } from './selection.js';
 
 /** Webhooks (F-6.1.2 and beyond): endpoints, their delivery log and replay. Extension users have none of it. */
-const read = { perm: 'webhooks:read' } as const;
+// Who may write endpoints may read them (the answer of createWebhookEndpoint is the endpoint).
+const read = { anyPerm: ['webhooks:read', 'webhooks:write'] } as const;
 const write = { perm: 'webhooks:write' } as const;
 
 const eventTypeDescriptions: Record<WebhookEventType, string> = {
@@ -62,7 +64,18 @@ export const WebhookMessageRef = builder.prismaNode('WebhookMessage', {
   fields: (t) => ({
     webhookId: t.string({ description: 'The webhook-id header: the same on every attempt and replay; receivers deduplicate by it', select: { eventId: true }, resolve: (m) => m.eventId }),
     eventType: t.string({ select: { event: { select: { type: true } } }, resolve: (m) => m.event.type }),
-    payload: t.string({ description: 'The JSON body sent: {type, timestamp, data}', select: { event: { select: { payload: true } } }, resolve: (m) => m.event.payload }),
+    payload: t.string({
+      nullable: true,
+      description:
+        "The JSON body sent: {type, timestamp, data}; null with an error for a caller without the permission its event type's data needs (a call record: callRecords:read, a call: calls:read, voicemail: voicemail:read, extension status: extensions:read)",
+      select: { event: { select: { payload: true, type: true } } },
+      // The test ping (no event type of the list) carries nothing but the endpoint's own data.
+      authScopes: (m) => {
+        const permission: Permission | undefined = eventTypePermission[m.event.type as WebhookEventType];
+        return permission ? { perm: permission } : read;
+      },
+      resolve: (m) => m.event.payload,
+    }),
     status: t.field({ type: WebhookMessageStatusEnum, resolve: (m) => m.status as MessageStatus }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made (a bulk replay starts counting again)' }),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, description: 'When it is sent next (PENDING only)', resolve: (m) => (m.status === 'PENDING' ? m.nextAttemptAt : null) }),
@@ -167,7 +180,7 @@ builder.mutationFields((t) => ({
     authScopes: write,
     errors: { types: mutationErrors },
     args: { input: t.arg({ type: CreateInput }) },
-    resolve: audited((a: { input: Record<string, unknown> }, c) => c.services.webhooks.service.create(defined(a.input))),
+    resolve: audited((a: { input: Record<string, unknown> }, c) => c.services.webhooks.service.create(c.principal!, defined(a.input))),
   }),
   updateWebhookEndpoint: t.prismaField({
     type: WebhookEndpointRef,
@@ -175,7 +188,7 @@ builder.mutationFields((t) => ({
     errors: { types: mutationErrors },
     args: { id: t.arg.globalID(), input: t.arg({ type: UpdateInput }) },
     resolve: async (query, root, args, ctx, info) => {
-      const row = await audited((a: typeof args, c) => c.services.webhooks.service.update(decodeId(a.id, 'WebhookEndpoint'), defined(a.input)))(root, args, ctx, info);
+      const row = await audited((a: typeof args, c) => c.services.webhooks.service.update(c.principal!, decodeId(a.id, 'WebhookEndpoint'), defined(a.input)))(root, args, ctx, info);
       return ctx.services.db.prisma.webhookEndpoint.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
     },
   }),

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/permissions.js';
 import type { Database } from '../db/client.js';
 import { IssueCollector, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -5,6 +6,7 @@ import { AddressRefusedError, hostOf, vetHost } from './address-guard.js';
 import { attemptDelivery, type AttemptMode, type DeliverySettings } from './attempt.js';
 import { CLAIM_MARGIN_MS } from './dispatcher.js';
 import { checkEventTypes, checkUrl, MAX_DESCRIPTION_LENGTH, storeEventTypes } from './endpoint-fields.js';
+import { eventTypePermission, mayReadEventType } from './contract.js';
 import { insertEvent } from './outbox.js';
 import { newWebhookId, newWebhookSecret, TEST_EVENT_TYPE } from './wire.js';
 
@@ -25,8 +27,8 @@ export class WebhookService {
     return this.deps.db.prisma;
   }
 
-  async create(input: EndpointInput) {
-    const fields = await this.checked(input, true);
+  async create(actor: Principal, input: EndpointInput) {
+    const fields = await this.checked(actor, input, true);
     const secret = newWebhookSecret();
     const endpoint = await this.prisma.webhookEndpoint.create({
       data: { url: fields.url!, eventTypes: fields.eventTypes!, description: fields.description ?? '', enabled: fields.enabled ?? true, secret },
@@ -35,9 +37,9 @@ export class WebhookService {
     return { endpoint, secret };
   }
 
-  async update(id: string, input: EndpointInput) {
+  async update(actor: Principal, id: string, input: EndpointInput) {
     await this.existing(id);
-    const fields = await this.checked(input, false);
+    const fields = await this.checked(actor, input, false);
     const endpoint = await this.prisma.webhookEndpoint.update({ where: { id }, data: fields });
     // A re-enabled endpoint's pending messages are due again.
     await this.deps.endpointsChanged();
@@ -121,7 +123,7 @@ export class WebhookService {
   }
 
   /** The stored fields of the input, every problem reported at once; the URL's host is resolved and checked (SSRF). */
-  private async checked(input: EndpointInput, create: boolean) {
+  private async checked(actor: Principal, input: EndpointInput, create: boolean) {
     const issues = new IssueCollector();
     const out: { url?: string; eventTypes?: string; description?: string; enabled?: boolean } = {};
     if (create && input.url === undefined) issues.add(['input', 'url'], 'required', 'REQUIRED');
@@ -135,6 +137,11 @@ export class WebhookService {
     if (input.eventTypes !== undefined) {
       const checked = checkEventTypes(input.eventTypes, ['input', 'eventTypes']);
       for (const i of checked.issues) issues.add(i.path, i.message, i.code);
+      for (const type of checked.types) {
+        if (mayReadEventType(actor.permissions, type)) continue;
+        const permission = eventTypePermission[type];
+        issues.add(['input', 'eventTypes', String(input.eventTypes.indexOf(type))], `${type} carries data that needs ${permission}, which you do not hold yourself`, 'NOT_PERMITTED');
+      }
       out.eventTypes = storeEventTypes(checked.types);
     }
     if (input.description !== undefined) {

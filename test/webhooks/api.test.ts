@@ -360,6 +360,36 @@ describe('who may', () => {
     expect(r.deliveries).toHaveLength(0);
   });
 
+  it('an endpoint carries only data its creator may read, and its message log shows payloads only to those who may read them', async () => {
+    const r = await receiver();
+    const key = async (name: string, scopes: string) =>
+      ok<{ secret: string }>(await gql(`mutation { createApiKey(name: "${name}", scopes: [${scopes}]) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret } } } }`), 'createApiKey')
+        .secret;
+    const writerOnly = await key('hooks-writer', 'WEBHOOKS_WRITE');
+    const refused = await gql(CREATE, { input: { url: r.url, eventTypes: ['call.ended', 'callRecord.created'] } }, writerOnly);
+    expect(refused.data.createWebhookEndpoint).toMatchObject({
+      __typename: 'ValidationError',
+      issues: [
+        { path: ['input', 'eventTypes', '0'], code: 'NOT_PERMITTED', message: 'call.ended carries data that needs calls:read, which you do not hold yourself' },
+        { path: ['input', 'eventTypes', '1'], code: 'NOT_PERMITTED', message: 'callRecord.created carries data that needs callRecords:read, which you do not hold yourself' },
+      ],
+    });
+    // With calls:read it may; the answer's endpoint (and the secret, shown once) reach a caller that only writes endpoints.
+    const callsWriter = await key('hooks-calls', 'WEBHOOKS_WRITE, CALLS_READ');
+    const created = ok(await gql(CREATE, { input: { url: r.url, eventTypes: ['call.ended'] } }, callsWriter), 'createWebhookEndpoint');
+    endpointIds.push(created.endpoint.id);
+    r.setSecret(created.secret);
+    expect(created.secret).toMatch(/^whsec_/);
+    bus().publish('call', callEvent('1700000009.1', 'ENDED', 2));
+    await until(() => r.deliveries.length === 1, 5000, 'the call.ended delivery');
+    const MESSAGES = `query($id: ID!) { webhookEndpoint(id: $id) { messages(first: 5) { edges { node { eventType payload } } } } }`;
+    const reader = await gql(MESSAGES, { id: created.endpoint.id }, await key('hooks-reader2', 'WEBHOOKS_READ'));
+    expect(reader.data.webhookEndpoint.messages.edges).toEqual([{ node: { eventType: 'call.ended', payload: null } }]);
+    expect(reader.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Not permitted: WebhookMessage.payload', 'FORBIDDEN']]);
+    const callsReader = await gql(MESSAGES, { id: created.endpoint.id }, await key('hooks-reader3', 'WEBHOOKS_READ, CALLS_READ'));
+    expect(JSON.parse(callsReader.data.webhookEndpoint.messages.edges[0].node.payload)).toMatchObject({ type: 'call.ended' });
+  });
+
   it('writes every webhook mutation to the audit log, without the secret', async () => {
     const r = await receiver();
     const { endpoint, secret } = await register(r, ['call.ended']);
