@@ -35,7 +35,7 @@ export const extensionFieldSchemas = {
     .min(6, 'at least 6 characters')
     .max(64, 'at most 64 characters')
     .regex(charset.secret.pattern, charset.secret.rule)
-    .describe(`SIP and web-login password; 6–64 characters. ${charset.secret.rule}`),
+    .describe(`SIP password: what the extension's phones register with (never an API login: that is setExtensionLoginPassword); 6–64 characters. ${charset.secret.rule}`),
   language: z
     .string()
     .regex(/^(DEFAULT|[a-z]{2}(_[A-Z]{2})?)$/, 'DEFAULT or a language code such as en or zh_CN')

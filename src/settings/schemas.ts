@@ -118,13 +118,13 @@ export const sipSchema = z.object({
     .max(255)
     .regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path')
     .default('')
-    .describe('Certificate (PEM) of the TLS transport; the TLS transport exists only with a certificate and key'),
+    .describe('Absolute path, on the Asterisk host, of the certificate file (PEM) of the TLS transport; the TLS transport exists only with a certificate and key'),
   tlsKeyFile: z
     .string()
     .max(255)
     .regex(/^(\/[A-Za-z0-9._/-]+)?$/, 'an absolute path')
     .default('')
-    .describe('Private key (PEM) of the TLS transport'),
+    .describe('Absolute path, on the Asterisk host, of the private key file (PEM) of the TLS transport'),
   localNets: z
     .array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0'))
     .max(3)
