@@ -135,7 +135,6 @@ export type SipSettings = z.infer<typeof sipSchema>;
 
 /** F-6.4.1 */
 export const softphoneSchema = z.object({
-  pushEnabled: z.boolean().default(false).describe('Push to softphones'),
   registrationHost: hostOrEmpty.describe('Address in QR codes; falls back to the proxy domain, then the WAN address'),
   registrationPort: z.number().int().min(0).max(65535).default(0).describe('Port in QR codes; 0 falls back to the proxy port, then the port of the extension transport'),
 });

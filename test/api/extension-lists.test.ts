@@ -5,7 +5,7 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 // for read (src/resolvers/list-plan.ts), so each field is also asked for alone.
 const SCALARS = `id number enabled name mobileNumber password language email outboundCallerId1 outboundCallerId2
   mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
-  allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
+  registrationExpirySeconds webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs passwordStrength loginPasswordSet createdAt updatedAt`.split(/\s+/);
 const RELATIONS = ['dialPermission { name }', 'whitelist { name direction }', 'departments { name number }', 'qrCode { server port transport payload }'];

@@ -5,7 +5,7 @@ import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/s
 
 const ALL_FIELDS = `id number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
   mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
-  allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
+  registrationExpirySeconds webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs passwordStrength`;
 
@@ -51,9 +51,7 @@ describe('create and update', () => {
       videoEnabled: true,
       videoCodec: 'H264',
       recording: 'OFF',
-      allowBeingMonitored: false,
       registrationExpirySeconds: 1800,
-      appRegistration: false,
       webLogin: true,
       pickupGroups: [1],
       transport: 'UDP',
@@ -93,9 +91,7 @@ describe('create and update', () => {
       videoEnabled: false,
       videoCodec: 'VP8',
       recording: 'BOTH',
-      allowBeingMonitored: true,
       registrationExpirySeconds: 600,
-      appRegistration: true,
       webLogin: false,
       pickupGroups: [3, 64, 1],
       transport: 'TLS',

@@ -9,7 +9,7 @@ import { uploadFile } from '../support/upload.js';
 
 const FIELDS = `number enabled name mobileNumber dialPermission { name } password language email outboundCallerId1 outboundCallerId2
   mohClass voicemailEnabled voicemailPin remoteRegistration maxContacts videoEnabled videoCodec recording
-  allowBeingMonitored registrationExpirySeconds appRegistration webLogin pickupGroups transport dtmfMode srtp
+  registrationExpirySeconds webLogin pickupGroups transport dtmfMode srtp
   qualifyFrequencySeconds nat iax2Enabled trustedAddresses qualifyTimeoutSeconds sendPai sendRpid rtpTimeoutSeconds
   inbandProgress codecs`;
 const IMPORT = `mutation($file: File!, $mode: ImportMode) { importExtensions(file: $file, mode: $mode) { ${ERROR_FIELDS}
