@@ -6,6 +6,7 @@ import type { ConfigChanges } from '../events/changes.js';
 import type { NumberingPlan } from './schemas.js';
 import type { SettingGroup, SettingsOf } from './schemas.js';
 import type { SettingsStore } from './store.js';
+import { existingMohClassNames } from '../sounds/refs.js';
 
 type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: SettingsOf<G>) => Promise<FieldIssue[]>;
 
@@ -13,10 +14,17 @@ type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: 
 const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
   numberingPlan: checkNumberingPlan,
   pbx: async (tx, next, current) => {
+    const issues: FieldIssue[] = [];
     // Only a new operator extension is checked: the default (100) need not exist until someone sets it.
-    if (!next.operatorExtension || next.operatorExtension === current.operatorExtension) return [];
-    const found = await tx.extension.findUnique({ where: { number: next.operatorExtension }, select: { id: true } });
-    return found ? [] : [{ path: ['input', 'operatorExtension'], message: `no extension ${next.operatorExtension} exists`, code: 'NOT_FOUND' }];
+    if (next.operatorExtension && next.operatorExtension !== current.operatorExtension) {
+      const found = await tx.extension.findUnique({ where: { number: next.operatorExtension }, select: { id: true } });
+      if (!found) issues.push({ path: ['input', 'operatorExtension'], message: `no extension ${next.operatorExtension} exists`, code: 'NOT_FOUND' });
+    }
+    // The class Dial's m() option plays must exist in musiconhold.conf (deleting one in use is refused: src/settings/domain.ts).
+    if (next.ringbackMusicClass !== current.ringbackMusicClass && !(await existingMohClassNames(tx, [next.ringbackMusicClass])).has(next.ringbackMusicClass)) {
+      issues.push({ path: ['input', 'ringbackMusicClass'], message: `no music-on-hold class ${next.ringbackMusicClass} exists`, code: 'NOT_FOUND' });
+    }
+    return issues;
   },
   sip: async (_tx, next) => {
     const issues = new IssueCollector();

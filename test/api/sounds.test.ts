@@ -396,6 +396,15 @@ describe('music on hold (F-4.4.1)', () => {
       await gql(`mutation($id: ID!) { updateExtension(id: $id, input: { mohClass: "default" }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { mohClass } } } }`, { id: eve.id }),
       'updateExtension',
     );
+    // The ringback music of the PBX settings names a class too: an unknown one is refused, the one in use cannot go.
+    const ringback = (name: string) => gql(`mutation { updatePbxSettings(input: { ringbackMusic: true, ringbackMusicClass: "${name}" }) { ${ERRORS} } }`);
+    expect(issues(await ringback('nope'), 'updatePbxSettings')).toEqual([{ path: ['input', 'ringbackMusicClass'], code: 'NOT_FOUND', message: 'no music-on-hold class nope exists' }]);
+    expect((await ringback('sales')).data.updatePbxSettings.__typename).toBe('MutationUpdatePbxSettingsSuccess');
+    expect((await gql(remove('deleteMohClasses'), { ids: [sales.id] })).data.deleteMohClasses).toMatchObject({
+      __typename: 'ReferencedError',
+      referrers: [{ kind: 'SETTINGS', label: 'the PBX settings play it as ringback music (ringbackMusicClass)' }],
+    });
+    expect((await ringback('default')).data.updatePbxSettings.__typename).toBe('MutationUpdatePbxSettingsSuccess');
     expect(ok(await gql(remove('deleteMohClasses'), { ids: [sales.id] }), 'deleteMohClasses')).toEqual({ count: 1 });
     expect(existsSync(join(soundsDir(), 'moh', 'sales'))).toBe(false);
     expect((await mohClasses()).map((c) => c.name)).toEqual(['default']);
