@@ -84,12 +84,16 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
+const isoDateTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/i;
+
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 date and time in UTC',
   serialize: (value) => value.toISOString(),
   parseValue: (value) => {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime: an ISO-8601 date and time');
+    // ISO 8601 with a four-digit year: Date alone also reads "1" or "+275760-09-13", which no store can hold.
+    const text = String(value);
+    const date = isoDateTime.test(text) ? new Date(text) : null;
+    if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime: an ISO-8601 date and time, e.g. 2026-12-03T09:30:00Z');
     return date;
   },
 });

@@ -28,3 +28,20 @@ describe('an ID or cursor that names nothing', () => {
     }
   });
 });
+
+describe('a DateTime', () => {
+  it('outside ISO 8601 with a four-digit year is refused as a bad variable, not an internal error', async () => {
+    for (const value of ['+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '1', 'tomorrow']) {
+      const r = await server.gql(
+        `query($from: DateTime!, $to: DateTime!) { callRecords(filter: { from: $from, to: $to }, first: 1) { totalCount } }`,
+        { from: value, to: '2026-12-31T00:00:00Z' },
+        server.adminToken,
+      );
+      // A variable that does not coerce: refused before execution, as graphql-js words it (no code), never INTERNAL.
+      expect(r.errors?.[0]?.message, value).toBe(`Variable "$from" got invalid value "${value}"; Expected type "DateTime". DateTime: an ISO-8601 date and time, e.g. 2026-12-03T09:30:00Z`);
+      expect(r.errors?.[0]?.extensions?.code, value).not.toBe('INTERNAL');
+    }
+    const fine = await server.gql(`{ callRecords(filter: { from: "2026-01-01", to: "2026-12-31T23:59:59.999+01:00" }, first: 1) { totalCount } }`, {}, server.adminToken);
+    expect(fine.errors).toBeUndefined();
+  });
+});
