@@ -60,6 +60,14 @@ describe('who may act', () => {
     await expect(service.hangupCall(principals.ext101, '1000.1')).resolves.toMatchObject({ callId: '1000.1' });
   });
 
+  it("an extension user that only rings in a call may decline its own leg, not end the call or the caller's leg", async () => {
+    await expect(service.hangupCall(principals.ext102, '3000.1')).rejects.toThrow(/Extension 102 only rings in call 3000.1/);
+    await expect(service.hangupCallLeg(principals.ext102, '3000.1')).rejects.toThrow(/Extension 102 only rings in call 3000.1/);
+    expect(ari.hungUp).toEqual([]);
+    await expect(service.hangupCallLeg(principals.ext102, '3000.2')).resolves.toEqual({ callId: '3000.1', channelIds: ['3000.2'] });
+    expect(ari.hungUp).toEqual(['3000.2']);
+  });
+
   it('an extension user acts for its own leg only', async () => {
     await expect(service.transferCall(principals.ext101, { callId: '1000.1', channelId: '1000.1', to: '102', attended: false })).rejects.toThrow(/Channel 1000.1 is not extension 101's/);
     const error = await service.holdCall(principals.ext100, { callId: '1000.1', channelId: '1000.2' }).catch((e: NotPermittedError) => e);

@@ -32,6 +32,19 @@ export function requireParticipant(actor: Actor, call: Call): void {
   }
 }
 
+/**
+ * An extension user ends a call, or a leg of it, only while it talks in the call; one that only rings in it (a
+ * department member, say) may decline, hanging up its own leg, and nothing more.
+ */
+export function requireMayHangUp(actor: Actor, call: Call, leg?: CallLeg): void {
+  if (actor.kind === 'controller') return;
+  requireParticipant(actor, call);
+  if (leg && extensionOf(leg) === actor.number) return;
+  if (!call.legs.some((l) => isConnected(l) && extensionOf(l) === actor.number)) {
+    throw new NotPermittedError(`Extension ${actor.number} only rings in call ${call.id}: it may decline its own leg, not end the call or another leg`);
+  }
+}
+
 /** An extension user places calls (click-to-call, picking up a parked call) from its own extension only. */
 export function requireOwnExtension(actor: Actor, extension: string, path: string[]): void {
   if (actor.kind === 'extension' && actor.number !== extension) {

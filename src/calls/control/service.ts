@@ -14,7 +14,7 @@ import { CallLegNotFoundError, CallNotFoundError, ParkedCallNotFoundError } from
 import { actingLeg, recordingLeg } from './legs.js';
 import { listParkedCalls, park, type ParkedCall } from './parking.js';
 import type { ControlAmi, ControlAri, ControlExtension, ControlExtensions } from './ports.js';
-import { actorOf, extensionOf, isLive, requireOwnExtension, requireParticipant } from './rights.js';
+import { actorOf, extensionOf, isLive, requireMayHangUp, requireOwnExtension, requireParticipant } from './rights.js';
 
 export type ClickToCallResult = { callId: string; channelId: string };
 export type HangupResult = { callId: string; channelIds: string[] };
@@ -91,7 +91,7 @@ export class CallControlService {
   async hangupCall(principal: Principal | null, callId: string): Promise<HangupResult> {
     const actor = actorOf(principal);
     const call = this.call(callId);
-    requireParticipant(actor, call);
+    requireMayHangUp(actor, call);
     const legs = call.legs.filter(isLive);
     await this.viaAri('the hang-up', (ari) => Promise.all(legs.map((leg) => ari.hangupChannel(leg.channelId))));
     return { callId: call.id, channelIds: legs.map((l) => l.channelId) };
@@ -104,7 +104,7 @@ export class CallControlService {
     const call = this.options.calls.callOfChannel(channelId);
     const leg = call?.legs.find((l) => l.channelId === channelId);
     if (!call || !leg || !isLive(leg)) throw new CallLegNotFoundError(channelId);
-    requireParticipant(actor, call);
+    requireMayHangUp(actor, call, leg);
     await this.viaAri('the hang-up', (ari) => ari.hangupChannel(channelId));
     return { callId: call.id, channelIds: [channelId] };
   }
