@@ -41,7 +41,9 @@ describe('dial rules (F-4.3.2)', () => {
     expect(rules.data.dialRules[0].warnings).toEqual(['dial rule DialOut entry 1 (9|X.) has no enabled trunk: its calls get congestion']);
     expect(rules.data.dialPermissions).toContainEqual({ name: 'DialPlan1', dialRules: [{ name: 'DialOut' }] });
     const dialplan = await rendered('extensions.conf');
-    expect(dialplan).toMatch(/\[pbx-dialrule-\w+\]\nexten => _9X\.,1,NoOp\(No trunk carries this dial rule entry\)\n same => n,Congestion\(5\)/);
+    expect(dialplan).toMatch(
+      /\[pbx-dialrule-\w+\]\nexten => _9X\.,1,GotoIf\(\$\{REGEX\("\[\^0-9\*#\+\]" \$\{EXTEN\}\)\}\?not-a-number\)\n same => n,NoOp\(No trunk carries this dial rule entry\)\n same => n,Congestion\(5\)/,
+    );
     const applied = await gql(`{ pbxConfiguration { lastApply { warnings } } }`);
     expect(JSON.stringify(applied)).toContain('dial rule DialOut entry 1 (9|X.) has no enabled trunk');
   });
