@@ -81,13 +81,15 @@ describe.skipIf(!ASTERISK || !PJSUA)('call control on a real Asterisk', () => {
       async () => {
         pair = await channelsOf(a, b);
         if (pair.length !== 2 || pair.some((c) => linkedid(c) !== callId)) return false;
+        // A transferred party can be bridged a moment before Asterisk reports its channel Up again.
+        if (pair.some((c) => c.state !== 'Up')) return false;
         const bridges = await ari<{ channels: string[] }[]>('bridges');
         return bridges.some((br) => pair.every((c) => br.channels.includes(c.id)));
       },
       10_000,
-      `${a} and ${b} in one bridge`,
+      `${a} and ${b} in one bridge, both Up`,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(pair.map((c) => ({ name: c.name, linkedid: linkedid(c) })))}`);
+      throw new Error(`${error.message}: ${JSON.stringify(pair.map((c) => ({ name: c.name, state: c.state, linkedid: linkedid(c) })))}`);
     });
     expect(pair.map(linkedid)).toEqual([callId, callId]);
     expect(pair.map((c) => c.state)).toEqual(['Up', 'Up']);
