@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAriStandin, type AriStandin, type StasisCallHandle } from '../support/ari-standin/index.js';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 import { subscribe, until } from '../support/subscriptions.js';
@@ -24,9 +24,16 @@ const PLAY = `mutation($prompt: ID!, $extension: String!, $ringSeconds: Int) { p
 let standin: AriStandin;
 let server: TestServer;
 const gql = (query: string, variables?: Record<string, unknown>) => server.gql(query, variables, server.adminToken);
-const record = (input: Record<string, unknown>) => gql(RECORD, { input: { category: 'IVR', extension: '101', ...input } });
+/** The ids of the calls the tests placed, so that each test can leave none running. */
+const placed: string[] = [];
+const noted = (result: any, field: string) => {
+  const id = result.data?.[field]?.data?.id;
+  if (id) placed.push(id);
+  return result;
+};
+const record = async (input: Record<string, unknown>) => noted(await gql(RECORD, { input: { category: 'IVR', extension: '101', ...input } }), 'recordPromptByPhone');
 const recorded = async (input: Record<string, unknown>) => ok(await record(input), 'recordPromptByPhone');
-const play = (variables: Record<string, unknown>) => gql(PLAY, { extension: '101', ...variables });
+const play = async (variables: Record<string, unknown>) => noted(await gql(PLAY, { extension: '101', ...variables }), 'playPromptOnExtension');
 
 async function callNow(id: string) {
   const result = await gql(`query($id: ID!) { promptPhoneCall(id: $id) { ${CALL} } }`, { id });
@@ -56,9 +63,13 @@ function phoneCall(extension: string): StasisCallHandle {
   return call;
 }
 
-/** Waits until the stand-in runs the call's `n`th recording, then lets it run `ms`. */
+/**
+ * Waits until the call's `n`th recording has started (RecordingStarted, not
+ * only requested), then lets it run `ms`: a loaded machine may start it late,
+ * and a take shorter than the server's minimum would be asked for again.
+ */
 async function speak(extension: string, n: number, ms: number) {
-  await until(() => phoneCall(extension).recordings.length >= n, 5000, `recording ${n}`);
+  await until(() => phoneCall(extension).recordings.length >= n && phoneCall(extension).recordingState === 'recording', 5000, `recording ${n}`);
   await new Promise((r) => setTimeout(r, ms));
 }
 
@@ -93,6 +104,18 @@ beforeAll(async () => {
   // 101 answers at once; 102 rings until told; 104 is not registered.
   standin.register('101', { ip: '127.0.0.1', port: 5071, autoAnswer: true });
   standin.register('102', { ip: '127.0.0.1', port: 5072 });
+});
+
+// A test that failed half-way leaves no call behind to make the next ones conflict with it.
+afterEach(async () => {
+  const live = standin.stasisCalls.filter((call) => call.status === 'ringing' || call.status === 'in-stasis');
+  for (const call of live) {
+    if (call.status === 'ringing') standin.rejectStasisCall(call);
+    else standin.hangupStasisCall(call);
+  }
+  await until(() => live.every((call) => call.status === 'ended' || call.status === 'failed'), 5000, 'the calls left over ended');
+  if (!server.running.services.live.asteriskConnected) return;
+  for (const id of placed.splice(0)) await until(async () => (await callNow(id))?.finished !== false, 20_000, `call ${id} finished`);
 });
 
 afterAll(async () => {

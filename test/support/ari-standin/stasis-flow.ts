@@ -37,6 +37,8 @@ export interface StasisCallHandle {
   readonly played: readonly string[];
   /** Names of the recordings the application started, in order. */
   readonly recordings: readonly string[];
+  /** The recording under way: `queued` until RecordingStarted, then `recording`; undefined when none runs. */
+  readonly recordingState: 'queued' | 'recording' | undefined;
   /** Media URIs of the playbacks the application stopped (DELETE /playbacks/{id}) while they played. */
   readonly stopped: readonly string[];
   /** The cause of ChannelDestroyed, once ended. */
@@ -81,6 +83,11 @@ export class StasisCall implements StasisCallHandle {
 
   get channelId(): string {
     return this.channel.id;
+  }
+
+  get recordingState(): StasisCallHandle['recordingState'] {
+    const state = this.recording?.json.state;
+    return state === 'queued' || state === 'recording' ? state : undefined;
   }
 
   /** Stops every timer (a restart: the call is gone without events). */
