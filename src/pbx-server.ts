@@ -42,8 +42,8 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
   await services.voicemail.start();
   services.records.start();
   const stopServices = async () => {
-    services.applier.stop();
     // Each step is bounded: one that hangs (a connection that never answers) must not keep the process from stopping.
+    await bounded('configuration apply', () => services.applier.stop());
     await bounded('live state', () => services.live.stop());
     await bounded('queue live state', async () => services.queueLive.stop());
     await bounded('webhooks', () => services.webhooks.stop());
@@ -65,14 +65,19 @@ export async function startPbxServer(config: Config = loadConfig(), print?: (lin
     await stopRest();
     throw error;
   }
+  let stopping: Promise<void> | null = null;
   return {
     app,
     services,
     config,
-    async stop() {
-      await stopServices();
-      await bounded('HTTP server', () => app.close());
-      await stopRest();
+    // One stop, whoever asks and however often (a second signal, a test and its teardown).
+    stop() {
+      stopping ??= (async () => {
+        await stopServices();
+        await bounded('HTTP server', () => app.close());
+        await stopRest();
+      })();
+      return stopping;
     },
   };
 }

@@ -119,6 +119,7 @@ export class ConfigApplier {
 
   /** Applies what is pending, after any apply under way. */
   private async run(): Promise<ApplyReport> {
+    if (this.stopped) return this.stoppedReport();
     if (this.running) {
       this.again = true;
       await this.running.catch(() => undefined);
@@ -160,6 +161,7 @@ export class ConfigApplier {
   async reconcile(): Promise<string[]> {
     // Never beside an apply: Asterisk runs one reload at a time and refuses a second one.
     while (this.running) await this.running.catch(() => undefined);
+    if (this.stopped) return [];
     const reconciling = this.reloadPending(this.deps.reloader);
     this.reconciling = reconciling;
     let modules: string[];
@@ -226,9 +228,30 @@ export class ConfigApplier {
     }
   }
 
-  stop(): void {
+  /** No further apply starts; resolves once the one under way (and a reconcile) has finished, so that nothing reads the database after it is closed. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.running || this.reconciling) await (this.running ?? this.reconciling)?.catch(() => undefined);
+  }
+
+  /** What an apply asked for while the server stops answers: nothing was done. */
+  private stoppedReport(): ApplyReport {
+    const now = new Date();
+    return {
+      revision: this.revision,
+      startedAt: now,
+      finishedAt: now,
+      changedFiles: [],
+      reloadedModules: [],
+      pushedObjects: [],
+      removedObjects: [],
+      error: 'the server is stopping: nothing was applied',
+      warnings: [],
+      lintIssues: [],
+      outcome: 'REFUSED',
+    };
   }
 
   private async applyOnce(): Promise<ApplyReport> {

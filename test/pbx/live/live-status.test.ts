@@ -194,7 +194,7 @@ describe('applying to Asterisk (D3)', () => {
   it('a dry run shows the pending diff and writes nothing', async () => {
     const dir = server.running.config.asterisk.configDir;
     const before = readFileSync(join(dir, 'extensions.conf'), 'utf8');
-    server.running.services.applier.stop(); // hold automatic applies for this test
+    await server.running.services.applier.stop(); // hold automatic applies for this test
     try {
       await server.running.services.settings.update('pbx', { globalRingSeconds: 44 });
       const dry = await server.gql(`{ pbxDryRun { changes { path diff } dialplanIssues { code } } }`, {}, server.adminToken);
