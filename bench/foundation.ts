@@ -103,7 +103,7 @@ const LIST_SQL = `SELECT e.id, e.number, e.name, e."outboundCallerId1", e."outbo
  * A request lasts until the last byte of the answer has arrived; the answer is checked afterwards
  * (this process's JSON parse is the client's work, not the server's).
  */
-async function benchList(print: (line: string) => void): Promise<void> {
+export async function benchList(print: (line: string) => void): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pbx-bench-list-'));
   const database = await createDatabase(dataDir);
   const server = await spawnServer(serverCommand(print), testDatabase === 'postgres' ? { databaseUrl: database.url } : {});

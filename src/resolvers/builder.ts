@@ -4,6 +4,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ObjectScopesPlugin from './object-scopes.js';
+import StringCursorsPlugin from './string-cursors.js';
 import SyncNodeIdsPlugin from './sync-node-ids.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -34,8 +35,8 @@ export const builder = new SchemaBuilder<{
   defaultInputFieldRequiredness: true,
   // Errors first, so failures of scope-auth on a mutation become its NotPermittedError result;
   // object scopes next to last, checking what a field's own resolver returns; node ids last, replacing
-  // the relay plugin's own resolver.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ObjectScopesPlugin, SyncNodeIdsPlugin],
+  // the relay plugin's own resolver. Cursors are checked before Prisma sees them (string-cursors.ts).
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, StringCursorsPlugin, ObjectScopesPlugin, SyncNodeIdsPlugin],
   scopeAuth: {
     // A subscription is authorised when it starts: refused, it ends with the error (checked per event, it stayed open and sent one per event).
     authorizeOnSubscribe: true,

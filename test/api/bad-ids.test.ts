@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
+const invalidCursor = (argument: string) => `Invalid cursor in "${argument}": it is not a cursor of this list (take one from an edge's cursor or pageInfo)`;
+const INVALID_AFTER = invalidCursor('after');
 const gql = (query: string) => server.gql(query, {}, server.adminToken);
 beforeAll(async () => {
   server = await startTestServer();
@@ -21,11 +23,44 @@ describe('an ID or cursor that names nothing', () => {
     for (const [query, message] of [
       [`{ node(id: "garbage") { id } }`, 'No object has this ID: it is not a global ID'],
       [`{ node(id: "${Buffer.from('Foo:bar').toString('base64')}") { id } }`, 'No object has this ID: its type Foo is not one of this schema'],
-      [`{ extensions(first: 2, after: "garbage") { totalCount } }`, 'Invalid cursor: garbage'],
+      [`{ extensions(first: 2, after: "garbage") { totalCount } }`, INVALID_AFTER],
     ]) {
       const r = await gql(query!);
       expect(r.errors, query).toEqual([expect.objectContaining({ message, extensions: { code: 'BAD_USER_INPUT' } })]);
     }
+  });
+});
+
+describe('a cursor', () => {
+  const cursor = (text: string) => Buffer.from(text).toString('base64');
+
+  it('holding anything but a row id (well-formed, of a number, an object, a date) is bad input naming the argument, on every list', async () => {
+    // These reached Prisma, which refused the query: the client got "Unexpected error." (INTERNAL).
+    const wrong = ['GPC:J:123', 'GPC:J:{"a":1}', 'GPC:J:[1]', 'GPC:J:null', 'GPC:N:5', 'GPC:D:5', 'GPC:B:5', 'GPC:'].map(cursor);
+    for (const value of wrong) {
+      for (const query of [
+        `query($c: String) { extensions(first: 2, after: $c) { totalCount } }`,
+        `query($c: String) { departments(last: 2, before: $c) { totalCount } }`,
+        `query($c: String) { trunks(first: 2, after: $c) { totalCount } }`,
+      ]) {
+        const r = await server.gql(query, { c: value }, server.adminToken);
+        const argument = query.includes('before') ? 'before' : 'after';
+        expect(r.errors, `${query} ${Buffer.from(value, 'base64').toString()}`).toEqual([expect.objectContaining({ message: invalidCursor(argument), extensions: { code: 'BAD_USER_INPUT' } })]);
+      }
+    }
+  });
+
+  it('taken from a page pages on from there', async () => {
+    await gql(`mutation { createExtensions(input: { startNumber: "730", count: 3 }) { __typename } }`);
+    const first = await gql(`{ extensions(first: 1) { edges { cursor node { number } } } }`);
+    const after = first.data.extensions.edges[0].cursor as string;
+    expect(Buffer.from(after, 'base64').toString().startsWith('GPC:S:')).toBe(true);
+    const next = await server.gql(`query($c: String) { extensions(first: 1, after: $c) { edges { node { number } } } }`, { c: after }, server.adminToken);
+    expect(next.errors).toBeUndefined();
+    expect(next.data.extensions.edges).toEqual([{ node: { number: '731' } }]);
+    // A cursor of a row that is gone (or of another list) is still a cursor: the page after it is empty.
+    const gone = await server.gql(`query($c: String) { extensions(first: 1, after: $c) { edges { node { number } } } }`, { c: cursor('GPC:S:no-such-row') }, server.adminToken);
+    expect(gone).toEqual({ data: { extensions: { edges: [] } } });
   });
 });
 
