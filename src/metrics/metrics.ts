@@ -29,7 +29,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'pbx_' });
     this.requests = new Counter({
       name: 'pbx_graphql_requests_total',
-      help: 'GraphQL operations executed, by type, root field and outcome (ok: no errors)',
+      help: 'GraphQL operations executed, by type, root field and outcome (ok; rejected: a mutation answered with a typed error; error: the answer has errors)',
       labelNames: ['type', 'field', 'outcome'],
       registers,
     });

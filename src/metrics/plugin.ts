@@ -2,7 +2,9 @@ import { getOperationAST, Kind, type DocumentNode, type OperationDefinitionNode 
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from './metrics.js';
 
-/** Counts and times every executed operation, and follows every subscription from its start to its end. */
+/**
+ * Counts and times every executed operation (outcome ok, rejected: a mutation answered with a typed
+ * error, or error: the answer has errors), and follows every subscription from its start to its end. */
 export function metricsPlugin(metrics: Metrics): Plugin {
   return {
     onExecute({ args }) {
@@ -12,7 +14,7 @@ export function metricsPlugin(metrics: Metrics): Plugin {
       return {
         onExecuteDone({ result }) {
           if (Symbol.asyncIterator in result) return;
-          metrics.requests.inc({ ...labels, outcome: result.errors?.length ? 'error' : 'ok' });
+          metrics.requests.inc({ ...labels, outcome: result.errors?.length ? 'error' : answeredWithTypedError(args.contextValue) ? 'rejected' : 'ok' });
           metrics.requestSeconds.observe(labels, (performance.now() - started) / 1000);
         },
       };
@@ -36,6 +38,18 @@ export function metricsPlugin(metrics: Metrics): Plugin {
       };
     },
   };
+}
+
+/**
+ * Whether a mutation of the operation answered with one of its typed errors (NotFoundError,
+ * ValidationError…): such an answer has no `errors`, yet nothing was done. The outcome of each
+ * mutation is the one the audit log records (`audited` in resolvers/errors.ts).
+ */
+function answeredWithTypedError(context: unknown): boolean {
+  const outcomes = (context as { outcomes?: Map<string, string> } | undefined)?.outcomes;
+  if (!outcomes) return false;
+  for (const outcome of outcomes.values()) if (outcome !== 'OK') return true;
+  return false;
 }
 
 /** The operation's type and its first root field: names the schema bounds (an operation's own name is the client's choice). */

@@ -59,6 +59,19 @@ describe('GET /metrics', () => {
     expect(after).not.toContain('WhoAmIWithAVeryUniqueName');
   });
 
+  it('counts a mutation answered with a typed error as rejected, not ok', async () => {
+    const before = (await scrape(server.adminToken)).text;
+    const refused = await server.gql(`mutation { deleteExtensions(ids: ["x"]) { __typename } }`, {}, server.adminToken);
+    expect(refused.data.deleteExtensions.__typename).toBe('NotFoundError');
+    const done = await server.gql(`mutation { addBlacklistEntry(number: "+4977") { __typename } }`, {}, server.adminToken);
+    expect(done.data.addBlacklistEntry.__typename).toBe('MutationAddBlacklistEntrySuccess');
+    const after = (await scrape(server.adminToken)).text;
+    const series = (field: string, outcome: string) => `pbx_graphql_requests_total{type="mutation",field="${field}",outcome="${outcome}"}`;
+    expect(sample(after, series('deleteExtensions', 'rejected'))).toBe(sample(before, series('deleteExtensions', 'rejected')) + 1);
+    expect(sample(after, series('deleteExtensions', 'ok'))).toBe(sample(before, series('deleteExtensions', 'ok')));
+    expect(sample(after, series('addBlacklistEntry', 'ok'))).toBe(sample(before, series('addBlacklistEntry', 'ok')) + 1);
+  });
+
   it('reports applies by outcome, and the bus events published', async () => {
     const before = (await scrape(server.adminToken)).text;
     const created = await server.gql(
