@@ -26,6 +26,14 @@ const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
     }
     return issues;
   },
+  // The capacity holds the extensions there are: lowering it below their number would leave a PBX over its own limit.
+  system: async (tx, next, current) => {
+    if (next.maxIpExtensions >= current.maxIpExtensions) return [];
+    const existing = await tx.extension.count();
+    return existing > next.maxIpExtensions
+      ? [{ path: ['input', 'maxIpExtensions'], message: `${existing} IP extensions exist: delete some first, or allow at least ${existing}`, code: 'IN_USE' }]
+      : [];
+  },
   sip: async (_tx, next) => {
     const issues = new IssueCollector();
     if (next.rtpPortStart >= next.rtpPortEnd) issues.add(['input', 'rtpPortEnd'], 'must be above rtpPortStart', 'INVALID');

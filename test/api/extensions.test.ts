@@ -284,6 +284,14 @@ describe('batches', () => {
       expect(ok(raised, 'updateSystemSettings').maxIpExtensions).toBe(6);
       const now = await limited.gql(`mutation { createExtension(input: { number: "200", name: "x", password: "Secret-200" }) { __typename } }`, {}, limited.adminToken);
       expect(now.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
+      // The capacity cannot go below the extensions there are (6 now); down to them it can.
+      const below = await limited.gql(`mutation { updateSystemSettings(input: { maxIpExtensions: 5 }) { ${ERROR_FIELDS} } }`, {}, limited.adminToken);
+      expect(below.data.updateSystemSettings.issues).toEqual([{ path: ['input', 'maxIpExtensions'], message: '6 IP extensions exist: delete some first, or allow at least 6', code: 'IN_USE' }]);
+      expect((await limited.gql(`{ settings { system { maxIpExtensions } } }`, {}, limited.adminToken)).data.settings.system.maxIpExtensions).toBe(6);
+      const down = await limited.gql(`mutation { updateSystemSettings(input: { maxIpExtensions: 7 }) { ${ERROR_FIELDS} } }`, {}, limited.adminToken);
+      expect(down.data.updateSystemSettings.__typename).toBe('MutationUpdateSystemSettingsSuccess');
+      const exact = await limited.gql(`mutation { updateSystemSettings(input: { maxIpExtensions: 6 }) { ${ERROR_FIELDS} } }`, {}, limited.adminToken);
+      expect(exact.data.updateSystemSettings.__typename).toBe('MutationUpdateSystemSettingsSuccess');
     } finally {
       await limited.stop();
     }
