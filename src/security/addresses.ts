@@ -80,3 +80,19 @@ export function display(network: Network): string {
   const host = network.prefix === (network.family === 'ipv4' ? 32 : 128);
   return host ? network.address.toString() : canonical(network);
 }
+
+/**
+ * The host's own loopback addresses (127.0.0.1, ::1): what the PBX itself, and a proxy or SBC in
+ * front of it on the same machine, send from. Like fail2ban's default `ignoreip`, they are never
+ * banned: a ban would cut the PBX off from itself, or from every phone behind such a proxy. The
+ * rest of 127.0.0.0/8 stays bannable (a local test may play an attacker from 127.0.0.66).
+ */
+export const ownAddresses: readonly Network[] = [parseNetwork('127.0.0.1'), parseNetwork('::1')].map((parsed) => {
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.network;
+});
+
+/** The host's own address that `network` contains, if any. */
+export function ownAddressIn(network: Network): Network | null {
+  return ownAddresses.find((own) => overlaps(network, own)) ?? null;
+}

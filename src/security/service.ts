@@ -9,7 +9,7 @@ import type { IntrusionProtectionSettings } from '../settings/schemas.js';
 import type { SettingsStore } from '../settings/store.js';
 import { charset } from '../validation/charsets.js';
 import { checkField } from '../validation/issues.js';
-import { contains, display, overlaps, parseAddress, parseNetwork, storedNetwork, type Network } from './addresses.js';
+import { contains, display, overlaps, ownAddresses, ownAddressIn, parseAddress, parseNetwork, storedNetwork, type Network } from './addresses.js';
 import { securityFact, type FailureKind, type SecurityFact } from './ami-events.js';
 import { FailureCounter } from './counter.js';
 
@@ -96,7 +96,8 @@ type AmiLike = { on(event: 'event', listener: (message: AmiMessage) => void): un
  * res_pjsip_acl deny (src/security/config.ts) and applied like any other
  * change. A trusted network is never banned: an address in one is not
  * counted into a ban, a ban that overlaps one is refused, and a trusted
- * network that arrives lifts the bans it overlaps. Bans end at their expiry
+ * network that arrives lifts the bans it overlaps. Nor is this host's own
+ * loopback address (127.0.0.1, ::1; src/security/addresses.ts). Bans end at their expiry
  * (a timer on the lease holder, and at its start) or by hand. Every ban and
  * unban is published on the bus (`ipBan`).
  *
@@ -159,6 +160,10 @@ export class SecurityService {
     try {
       const address = parseAddress(fact.address);
       if (!address) return null;
+      if (ownAddresses.some((own) => contains(own, address))) {
+        this.deps.log.warn({ address: fact.address }, "intrusion protection: failures from this host's own address, never banned");
+        return null;
+      }
       const trusted = await this.trustedCovering(this.deps.db.prisma, address);
       if (trusted) {
         this.deps.log.info({ address: fact.address, trustedNetwork: trusted.name }, 'intrusion protection: failures from a trusted address, not banned');
@@ -200,6 +205,8 @@ export class SecurityService {
     if (!parsed.ok) issues.unshift({ path: ['input', 'address'], message: parsed.message, code: 'INVALID_FORMAT' });
     if (issues.length || !parsed.ok) throw new ValidationError(issues);
     const service = input.service ?? 'SIP';
+    const own = ownAddressIn(parsed.network);
+    if (own) throw new ConflictError(`${display(parsed.network)} holds ${display(own)}, this host's own address, which is never banned`, ['input', 'address']);
     const trusted = await this.trustedOverlapping(this.deps.db.prisma, parsed.network);
     if (trusted) throw new ConflictError(`${display(parsed.network)} overlaps the trusted network ${trusted.name} (${trusted.network}), which is never banned`, ['input', 'address']);
     const expiresAt = input.durationSeconds ? new Date(Date.now() + input.durationSeconds * 1000) : null;

@@ -126,6 +126,9 @@ describe('trusted networks (F-7.7.4)', () => {
     expect(refused).toMatchObject({ __typename: 'ConflictError', path: ['input', 'address'] });
     expect(refused.message).toContain('trusted network Office (192.0.2.0/24)');
 
+    const own = (await banIp({ address: '127.0.0.1' })).data.banIp;
+    expect(own).toMatchObject({ __typename: 'ConflictError', path: ['input', 'address'], message: "127.0.0.1 holds 127.0.0.1, this host's own address, which is never banned" });
+
     const list = await gql(`{ trustedNetworks { id name network enabled } }`);
     expect(list.data.trustedNetworks).toEqual([office]);
 

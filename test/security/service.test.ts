@@ -85,6 +85,29 @@ describe('intrusion protection: counting into a ban', () => {
     await security().deleteTrustedNetworks([trusted.id]);
   });
 
+  it("this host's own address (127.0.0.1, ::1) is never banned, by failures or by hand; the rest of 127.0.0.0/8 is", async () => {
+    for (const own of ['127.0.0.1', '::1']) {
+      for (let i = 0; i < 10; i++) expect(await security().recordFailure(fact(own))).toBeNull();
+      expect(await prisma().ipBan.count({ where: { address: own } })).toBe(0);
+    }
+    for (const [address, own] of [
+      ['127.0.0.1', '127.0.0.1'],
+      ['::1', '::1'],
+      ['127.0.0.0/8', '127.0.0.1'],
+      ['0:0:0:0:0:0:0:1', '::1'],
+    ]) {
+      await expect(security().ban({ address: address! }), address).rejects.toMatchObject({
+        name: 'ConflictError',
+        message: expect.stringContaining(`holds ${own}, this host's own address, which is never banned`),
+      });
+    }
+    expect(await prisma().ipBan.count({ where: { address: { in: ['127.0.0.1', '::1', '127.0.0.0/8'] } } })).toBe(0);
+    let ban = null;
+    for (let i = 0; i < 4 && !ban; i++) ban = await security().recordFailure(fact('127.0.0.66'));
+    expect(ban?.address).toBe('127.0.0.66');
+    await security().unbanAddress('127.0.0.66');
+  });
+
   it('nothing is banned while intrusion protection is off', async () => {
     await setPolicy({ sipEnabled: false });
     try {
