@@ -12,6 +12,7 @@ import { CredentialWatch, watchedEventStreams } from './credential-watch.js';
 import { subscriptionOperationEnd } from './operation-end.js';
 import { isGraphQLError, maskErrorFor } from './error-masking.js';
 import { auditPlugin, credentialLimitPlugin, limitsPlugin, variablePageCostPlugin } from './plugins.js';
+import { introspectionAccessPlugin } from './introspection-access.js';
 import { serveSoundLibrary } from '../sounds/http.js';
 import { serveVoicemail } from '../voicemail/http.js';
 import { serveRecordings } from '../records/http.js';
@@ -103,6 +104,7 @@ export async function startApp(services: Services, options: { port: number; host
       limitsPlugin(),
       variablePageCostPlugin(),
       credentialLimitPlugin(),
+      introspectionAccessPlugin(),
       subscriptionOperationEnd(),
       watchedEventStreams(credentials),
       auditPlugin(),

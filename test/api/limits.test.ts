@@ -163,3 +163,44 @@ describe('lists without a page size', () => {
     expect(literal.body.errors?.map((e) => e.extensions?.code)).toEqual(['COST_LIMIT']);
   });
 });
+
+describe('introspection', () => {
+  const introspect = async (query: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    return (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  };
+  const fullIntrospection = `{ __schema { queryType { name } types { name fields { name } } } }`;
+
+  it('is refused to a caller without a credential, however it is asked for (root field, __type, in a fragment)', async () => {
+    for (const query of [fullIntrospection, `{ __type(name: "Extension") { name } }`, `query { ...All } fragment All on Query { __schema { queryType { name } } }`]) {
+      const answer = await introspect(query);
+      expect(answer.data, query).toBeUndefined();
+      expect(answer.errors, query).toEqual([
+        expect.objectContaining({
+          message: 'Not authenticated. Introspection needs a credential: log in (mutation login) and send Authorization: Bearer <accessToken>, or an API key',
+          extensions: { code: 'UNAUTHENTICATED' },
+        }),
+      ]);
+    }
+    // With a refused token the reason is given.
+    const forged = await introspect(fullIntrospection, { authorization: 'Bearer not-a-token' });
+    expect(forged.errors?.[0]?.message).toMatch(/^Not authenticated: .+\. Introspection needs a credential/);
+    // What a stranger may do is unchanged: __typename, and logging in.
+    expect(await introspect(`{ __typename }`)).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('is answered to any caller with a credential, an extension user too', async () => {
+    const admin = await introspect(fullIntrospection, { authorization: `Bearer ${server.adminToken}` });
+    expect(admin.errors).toBeUndefined();
+    expect(admin.data.__schema.queryType.name).toBe('Query');
+    expect(admin.data.__schema.types.some((t: { name: string }) => t.name === 'Extension')).toBe(true);
+    const type = await introspect(`{ __type(name: "Extension") { name } }`, { authorization: `Bearer ${server.adminToken}` });
+    expect(type).toEqual({ data: { __type: { name: 'Extension' } } });
+    const created = await server.gql(`mutation { createExtension(input: { number: "230", name: "Ivy", password: "Secret-230x" }) { __typename } }`, {}, server.adminToken);
+    expect(created.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
+    const set = await server.gql(`mutation { setExtensionLoginPassword(extension: "230", password: "Login-230x") { __typename } }`, {}, server.adminToken);
+    expect(set.data.setExtensionLoginPassword.__typename).toBe('MutationSetExtensionLoginPasswordSuccess');
+    const user = await introspect(`{ __type(name: "Extension") { name } }`, { authorization: `Bearer ${await server.login('230', 'Login-230x')}` });
+    expect(user).toEqual({ data: { __type: { name: 'Extension' } } });
+  });
+});
