@@ -1,6 +1,6 @@
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { section } from '../pbx/render/text.js';
-import { canonical, storedNetwork } from './addresses.js';
+import { canonical, display, ownAddressIn, storedNetwork } from './addresses.js';
 
 /** The res_pjsip_acl object of the bans. */
 export const BANS_ACL = 'intrusion-bans';
@@ -18,7 +18,8 @@ export const BANS_ACL = 'intrusion-bans';
  *
  * Each value is re-parsed and written in canonical CIDR form: a value
  * Asterisk could not parse would make res_pjsip_acl deny all SIP traffic.
- * A stored value that is not an address is left out with a warning.
+ * A stored value that is not an address, or a ban that holds this host's own
+ * address, is left out with a warning.
  */
 export function renderBansAcl(snapshot: PbxSnapshot): { parts: string[]; warnings: string[] } {
   const warnings: string[] = [];
@@ -27,6 +28,12 @@ export function renderBansAcl(snapshot: PbxSnapshot): { parts: string[]; warning
     const network = storedNetwork(stored);
     if (!network) {
       warnings.push(`IP ban ${JSON.stringify(stored)} is not an address or network and is not enforced`);
+      continue;
+    }
+    // A ban stored before this host's own address was protected (or written by hand) is not enforced.
+    const own = ownAddressIn(network);
+    if (own) {
+      warnings.push(`IP ban ${display(network)} holds ${display(own)}, this host's own address, and is not enforced`);
       continue;
     }
     denies.push(['deny', canonical(network)]);

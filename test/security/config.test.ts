@@ -41,6 +41,16 @@ describe('pjsip.conf: the bans as a res_pjsip_acl object', () => {
     expect(warnings[0]).toContain('is not an address or network and is not enforced');
   });
 
+  it("leaves out a stored ban that holds this host's own address (127.0.0.1, ::1), with a warning", () => {
+    const { parts, warnings } = renderBansAcl(snapshot(['127.0.0.1/32', '127.0.0.0/8', '::1/128', '127.0.0.66/32']));
+    expect(sectionLines(parts.join('\n'), BANS_ACL)).toEqual(['type=acl', 'deny=127.0.0.66/32']);
+    expect(warnings).toEqual([
+      "IP ban 127.0.0.1 holds 127.0.0.1, this host's own address, and is not enforced",
+      "IP ban 127.0.0.0/8 holds 127.0.0.1, this host's own address, and is not enforced",
+      "IP ban ::1 holds ::1, this host's own address, and is not enforced",
+    ]);
+  });
+
   it('is registered as the security domain and goes after the endpoints in pjsip.conf', () => {
     const security = domains.domains.find((d) => d.name === 'security');
     expect(security?.config?.map((c) => [c.file, c.order])).toEqual([['pjsip.conf', 90]]);
