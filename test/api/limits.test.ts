@@ -185,6 +185,20 @@ describe('introspection', () => {
     // With a refused token the reason is given.
     const forged = await introspect(fullIntrospection, { authorization: 'Bearer not-a-token' });
     expect(forged.errors?.[0]?.message).toMatch(/^Not authenticated: .+\. Introspection needs a credential/);
+    // Over graphql-ws too (a connection without a token opens; what it asks is checked one by one).
+    const client = createClient({ url: server.graphqlUrl.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const overSocket = await new Promise<{ data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }>((resolve, reject) => {
+        client.subscribe(
+          { query: fullIntrospection },
+          { next: (value) => resolve(value as never), error: (errors) => resolve({ errors: errors as never }), complete: () => reject(new Error('completed without an answer')) },
+        );
+      });
+      expect(overSocket.data ?? undefined).toBeUndefined();
+      expect(codesOf(overSocket.errors)).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await client.dispose();
+    }
     // What a stranger may do is unchanged: __typename, and logging in.
     expect(await introspect(`{ __typename }`)).toEqual({ data: { __typename: 'Query' } });
   });
