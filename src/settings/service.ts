@@ -8,7 +8,11 @@ import type { SettingGroup, SettingsOf } from './schemas.js';
 import type { SettingsStore } from './store.js';
 import { existingMohClassNames } from '../sounds/refs.js';
 
-type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: SettingsOf<G>) => Promise<FieldIssue[]>;
+/** `sent`: the fields the request gave; an issue between two fields names one of those. */
+type GroupRule<G extends SettingGroup> = (tx: Tx, next: SettingsOf<G>, current: SettingsOf<G>, sent: ReadonlySet<string>) => Promise<FieldIssue[]>;
+
+/** Of fields that clash, the first one the request gave (the last of them when it gave none). */
+const clashing = (sent: ReadonlySet<string>, fields: readonly string[]) => fields.find((f) => sent.has(f)) ?? fields[fields.length - 1]!;
 
 /** Rules across fields or tables that a group's schema alone cannot express. */
 const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
@@ -34,11 +38,16 @@ const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
       ? [{ path: ['input', 'maxIpExtensions'], message: `${existing} IP extensions exist: delete some first, or allow at least ${existing}`, code: 'IN_USE' }]
       : [];
   },
-  sip: async (_tx, next) => {
+  sip: async (_tx, next, _current, sent) => {
     const issues = new IssueCollector();
-    if (next.rtpPortStart >= next.rtpPortEnd) issues.add(['input', 'rtpPortEnd'], 'must be above rtpPortStart', 'INVALID');
-    const ports = [next.udpPort, next.tcpPort, next.tlsPort];
-    if (new Set(ports).size !== 3) issues.add(['input', 'tlsPort'], 'the UDP, TCP and TLS ports must differ', 'INVALID');
+    if (next.rtpPortStart >= next.rtpPortEnd) {
+      const field = clashing(sent, ['rtpPortEnd', 'rtpPortStart']);
+      issues.add(['input', field], field === 'rtpPortEnd' ? `must be above rtpPortStart (${next.rtpPortStart})` : `must be below rtpPortEnd (${next.rtpPortEnd})`, 'INVALID');
+    }
+    const ports = { udpPort: next.udpPort, tcpPort: next.tcpPort, tlsPort: next.tlsPort };
+    const shared = Object.keys(ports).filter((name) => Object.values(ports).filter((port) => port === ports[name as keyof typeof ports]).length > 1);
+    if (shared.length)
+      issues.add(['input', clashing(sent, shared)], `the UDP, TCP and TLS ports must differ (${shared.map((name) => `${name} ${ports[name as keyof typeof ports]}`).join(', ')})`, 'INVALID');
     return issues.issues;
   },
 };
@@ -64,7 +73,7 @@ export class SettingsService {
         const current = await this.store.get(tx, group);
         const next = this.store.merge(group, current, patch);
         const rule = groupRules[group];
-        const issues = rule ? await rule(tx, next, current) : [];
+        const issues = rule ? await rule(tx, next, current, new Set(Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined))) : [];
         if (issues.length) throw new ValidationError(issues);
         await this.store.write(tx, group, next);
         return next;

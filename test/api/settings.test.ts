@@ -102,6 +102,17 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
     expect(sip.data.updateSipSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.userAgent']);
     const ports = await server.gql(`mutation { updateSipSettings(input: { rtpPortStart: 30000, rtpPortEnd: 20000 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
     expect(ports.data.updateSipSettings.issues.map((i: any) => i.path.join('.'))).toEqual(['input.rtpPortEnd']);
+    // An issue between two fields names the one the request gave, with the value of the other.
+    const start = await server.gql(`mutation { updateSipSettings(input: { rtpPortStart: 30000 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(start.data.updateSipSettings.issues).toEqual([{ path: ['input', 'rtpPortStart'], message: 'must be below rtpPortEnd (20000)', code: 'INVALID' }]);
+    const end = await server.gql(`mutation { updateSipSettings(input: { rtpPortEnd: 9000 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(end.data.updateSipSettings.issues).toEqual([{ path: ['input', 'rtpPortEnd'], message: 'must be above rtpPortStart (10000)', code: 'INVALID' }]);
+    const udp = await server.gql(`mutation { updateSipSettings(input: { udpPort: 5061 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(udp.data.updateSipSettings.issues).toEqual([{ path: ['input', 'udpPort'], message: 'the UDP, TCP and TLS ports must differ (udpPort 5061, tcpPort 5061)', code: 'INVALID' }]);
+    const tls = await server.gql(`mutation { updateSipSettings(input: { tlsPort: 5060 }) { ${ERROR_FIELDS} } }`, {}, server.adminToken);
+    expect(tls.data.updateSipSettings.issues).toEqual([{ path: ['input', 'tlsPort'], message: 'the UDP, TCP and TLS ports must differ (udpPort 5060, tlsPort 5060)', code: 'INVALID' }]);
+    const settings = await server.gql(`{ settings { sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd } } }`, {}, server.adminToken);
+    expect(settings.data.settings.sip).toEqual({ udpPort: 5060, tcpPort: 5061, tlsPort: 5062, rtpPortStart: 10000, rtpPortEnd: 20000 });
   });
 
   it('the operator extension cannot be deleted while the settings name it', async () => {
