@@ -162,7 +162,7 @@ describe('queueStateChanged', () => {
       ]);
       expect(ringing.data.queueStateChanged.agents[0]).toMatchObject({ extensionNumber: '201', status: 'RINGING', call: { state: 'RINGING', callerNumber: '203', callerName: 'User 203' } });
       await asterisk.play('201 answers', only201);
-      const talking = await sub.waitFor((r) => r.data?.queueStateChanged?.agents[0].status === 'IN_CALL');
+      const talking = await sub.waitFor((r) => r.data?.queueStateChanged?.agents[0].status === 'IN_CALL' && r.data.queueStateChanged.callers.length === 0);
       expect(talking.data.queueStateChanged).toMatchObject({ callers: [], counts: { waiting: 0, inCall: 1 } });
       await asterisk.play('203 hangs up', only201);
       await sub.waitFor((r) => r.data?.queueStateChanged?.counts.completed === 1);
