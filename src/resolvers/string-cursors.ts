@@ -21,7 +21,7 @@ declare global {
 const CURSOR_ARGUMENTS = ['after', 'before'] as const;
 
 /** Whether `cursor` is one this server hands out: `GPC:` and a string chunk, in base64. */
-export function holdsStringCursor(cursor: string): boolean {
+function holdsStringCursor(cursor: string): boolean {
   try {
     const decoded = decodeBase64(cursor);
     return decoded.startsWith('GPC:') && typeof decodeCursorChunk(decoded.slice(4)) === 'string';

@@ -87,7 +87,7 @@ export function display(network: Network): string {
  * banned: a ban would cut the PBX off from itself, or from every phone behind such a proxy. The
  * rest of 127.0.0.0/8 stays bannable (a local test may play an attacker from 127.0.0.66).
  */
-export const ownAddresses: readonly Network[] = [parseNetwork('127.0.0.1'), parseNetwork('::1')].map((parsed) => {
+const ownAddresses: readonly Network[] = [parseNetwork('127.0.0.1'), parseNetwork('::1')].map((parsed) => {
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.network;
 });
@@ -95,4 +95,9 @@ export const ownAddresses: readonly Network[] = [parseNetwork('127.0.0.1'), pars
 /** The host's own address that `network` contains, if any. */
 export function ownAddressIn(network: Network): Network | null {
   return ownAddresses.find((own) => overlaps(network, own)) ?? null;
+}
+
+/** Whether `address` is one of the host's own addresses. */
+export function isOwnAddress(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  return ownAddresses.some((own) => contains(own, address));
 }

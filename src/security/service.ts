@@ -9,7 +9,7 @@ import type { IntrusionProtectionSettings } from '../settings/schemas.js';
 import type { SettingsStore } from '../settings/store.js';
 import { charset } from '../validation/charsets.js';
 import { checkField } from '../validation/issues.js';
-import { contains, display, overlaps, ownAddresses, ownAddressIn, parseAddress, parseNetwork, storedNetwork, type Network } from './addresses.js';
+import { contains, display, isOwnAddress, overlaps, ownAddressIn, parseAddress, parseNetwork, storedNetwork, type Network } from './addresses.js';
 import { securityFact, type FailureKind, type SecurityFact } from './ami-events.js';
 import { FailureCounter } from './counter.js';
 
@@ -160,7 +160,7 @@ export class SecurityService {
     try {
       const address = parseAddress(fact.address);
       if (!address) return null;
-      if (ownAddresses.some((own) => contains(own, address))) {
+      if (isOwnAddress(address)) {
         this.deps.log.warn({ address: fact.address }, "intrusion protection: failures from this host's own address, never banned");
         return null;
       }

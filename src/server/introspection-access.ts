@@ -1,5 +1,6 @@
 import { BREAK, GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { NotAuthenticatedError } from '../errors.js';
 import type { Context } from '../resolvers/context.js';
 
 /**
@@ -32,10 +33,11 @@ export function introspectionAccessPlugin(): Plugin<Context> {
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as Context;
       if (context.principal || !asksForSchema(args.document)) return;
-      const reason = context.credentialRefusal ? `: ${context.credentialRefusal}` : '';
+      // The refusal every other field gives (with the reason a refused token has), and the way in.
+      const refusal = new NotAuthenticatedError(context.credentialRefusal).message;
       setResultAndStopExecution({
         errors: [
-          new GraphQLError(`Not authenticated${reason}. Introspection needs a credential: log in (mutation login) and send Authorization: Bearer <accessToken>, or an API key`, {
+          new GraphQLError(`${refusal}. Introspection needs a credential: log in (mutation login) and send Authorization: Bearer <accessToken>, or an API key`, {
             extensions: { code: 'UNAUTHENTICATED' },
           }),
         ],

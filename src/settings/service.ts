@@ -44,10 +44,24 @@ const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
       const field = clashing(sent, ['rtpPortEnd', 'rtpPortStart']);
       issues.add(['input', field], field === 'rtpPortEnd' ? `must be above rtpPortStart (${next.rtpPortStart})` : `must be below rtpPortEnd (${next.rtpPortEnd})`, 'INVALID');
     }
-    const ports = { udpPort: next.udpPort, tcpPort: next.tcpPort, tlsPort: next.tlsPort };
-    const shared = Object.keys(ports).filter((name) => Object.values(ports).filter((port) => port === ports[name as keyof typeof ports]).length > 1);
+    const ports = [
+      ['udpPort', next.udpPort],
+      ['tcpPort', next.tcpPort],
+      ['tlsPort', next.tlsPort],
+    ] as const;
+    const shared = ports.filter(([, port]) => ports.filter(([, other]) => other === port).length > 1);
     if (shared.length)
-      issues.add(['input', clashing(sent, shared)], `the UDP, TCP and TLS ports must differ (${shared.map((name) => `${name} ${ports[name as keyof typeof ports]}`).join(', ')})`, 'INVALID');
+      issues.add(
+        [
+          'input',
+          clashing(
+            sent,
+            shared.map(([name]) => name),
+          ),
+        ],
+        `the UDP, TCP and TLS ports must differ (${shared.map(([name, port]) => `${name} ${port}`).join(', ')})`,
+        'INVALID',
+      );
     return issues.issues;
   },
 };
