@@ -24,11 +24,14 @@ export type Database = {
 export function openDatabase(database: Config['database']): Database {
   let prisma: PrismaClient;
   const log = [{ emit: 'event' as const, level: 'query' as const }];
+  // Prisma's default message for a failed query renders the whole call as a code frame: costly, and
+  // tens of kilobytes in the log for one error. The code and meta of an error stay the same.
+  const errorFormat = 'minimal' as const;
   if (database.provider === 'sqlite') {
     makeDatabaseFilePrivate(database.file);
-    prisma = new SqliteClient({ adapter: withSqliteLimits(new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 })), log });
+    prisma = new SqliteClient({ adapter: withSqliteLimits(new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 })), log, errorFormat });
   } else {
-    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }), log });
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }), log, errorFormat });
     prisma = client as unknown as PrismaClient;
   }
   let queries = 0;

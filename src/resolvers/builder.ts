@@ -66,6 +66,9 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
+    // Every node asks for a credential: a stranger's ids are not looked up at all.
+    nodeQueryOptions: { authScopes: { authenticated: true } },
+    nodesQueryOptions: { authScopes: { authenticated: true } },
     cursorType: 'String',
     encodeGlobalID: encodeGlobalId,
     // A malformed ID names no object of any type, like an ID of another type: the field that takes it answers
@@ -80,6 +83,13 @@ export const builder = new SchemaBuilder<{
     },
   },
 });
+
+// A node whose object is gone (deleted, or an id that never named one) is null, as Relay's `node`
+// allows. Pothos reads a node with findUniqueOrThrow unless it is `nullable`, which made a stale id
+// an INTERNAL error, and Prisma's rendering of each such error cost milliseconds (seconds for a
+// `nodes` list of them). Every node type is nullable unless it says otherwise.
+const prismaNode = builder.prismaNode.bind(builder);
+builder.prismaNode = (type, options) => prismaNode(type, { nullable: true, ...options });
 
 builder.queryType({});
 builder.mutationType({});

@@ -54,6 +54,9 @@ export function maskErrorFor(log: Logger) {
     if (original instanceof PothosValidationError) return coded(original.message, 'BAD_USER_INPUT');
     const unknownType = original instanceof PothosSchemaError ? /^(\w+) has not been implemented$/.exec(original.message)?.[1] : undefined;
     if (unknownType) return coded(`No object has this ID: ${unknownType === 'InvalidGlobalID' ? 'it is not a global ID' : `its type ${unknownType} is not one of this schema`}`, 'BAD_USER_INPUT');
+    // An ID naming a type that is not an object type (an interface such as Trunk, a scalar): Pothos looks it up as one.
+    const notObject = original instanceof PothosSchemaError ? /^Expected ref to resolve to a Object type, but got (\w+)$/.exec(original.message)?.[1] : undefined;
+    if (notObject) return coded(`No object has this ID: its type is not a type of object (it is of kind ${notObject})`, 'BAD_USER_INPUT');
     // Errors of parsing and validation (limits included) have no path: they are the client's to read.
     if (isGraphQLError(error) && !error.path) return error;
     if (isGraphQLError(original)) return original;

@@ -23,11 +23,35 @@ describe('an ID or cursor that names nothing', () => {
     for (const [query, message] of [
       [`{ node(id: "garbage") { id } }`, 'No object has this ID: it is not a global ID'],
       [`{ node(id: "${Buffer.from('Foo:bar').toString('base64')}") { id } }`, 'No object has this ID: its type Foo is not one of this schema'],
+      [`{ node(id: "${Buffer.from('Trunk:x').toString('base64')}") { id } }`, 'No object has this ID: its type is not a type of object (it is of kind Interface)'],
+      [`{ node(id: "${Buffer.from('DateTime:x').toString('base64')}") { id } }`, 'No object has this ID: its type is not a type of object (it is of kind Scalar)'],
+      [`{ node(id: "${Buffer.from('Query:x').toString('base64')}") { id } }`, 'Query does not support loading by id'],
       [`{ extensions(first: 2, after: "garbage") { totalCount } }`, INVALID_AFTER],
     ]) {
       const r = await gql(query!);
       expect(r.errors, query).toEqual([expect.objectContaining({ message, extensions: { code: 'BAD_USER_INPUT' } })]);
     }
+  });
+});
+
+describe('an ID of an object that is gone, or never was', () => {
+  it('is null in node and in its place in nodes, without an error, for every type', async () => {
+    const add = async (number: string) => (await gql(`mutation { addBlacklistEntry(number: "${number}") { ... on MutationAddBlacklistEntrySuccess { data { id } } } }`)).data.addBlacklistEntry.data.id as string;
+    const id = await add('+4930111');
+    const keptId = await add('+4930222');
+    expect((await gql(`mutation { deleteBlacklistEntries(ids: ["${id}"]) { __typename } }`)).data.deleteBlacklistEntries.__typename).toBe('MutationDeleteBlacklistEntriesSuccess');
+    const gone = await gql(`{ node(id: "${id}") { id } }`);
+    expect(gone).toEqual({ data: { node: null } });
+    const never = ['Account', 'Extension', 'SipTrunk', 'CallRecord'].map((type) => Buffer.from(`${type}:never-was`).toString('base64'));
+    const mixed = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [id, keptId, ...never] }, server.adminToken);
+    expect(mixed).toEqual({ data: { nodes: [null, { id: keptId }, null, null, null, null] } });
+  });
+
+  it('is not looked up for a caller without a credential', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => Buffer.from(`Department:x${i}`).toString('base64'));
+    const r = await server.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    expect(r.data ?? null).toBeNull();
+    expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
 });
 
