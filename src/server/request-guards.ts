@@ -16,7 +16,8 @@ export const maxConcurrentUploads = 4;
  * Refusals before a request body is read:
  * - a POST of a simple content type (a form or multipart) without a header that needs a preflight: any web
  *   page could send it from a browser (a login form posted at this server locks the account it names);
- * - a body that is not an upload and says it is larger than `maxJsonBodyBytes` (uploads have their own limit);
+ * - a body that is not an upload and says it is larger than `maxJsonBodyBytes` (uploads have their own limit),
+ *   or does not say its length (sent in chunks);
  * - an upload without a credential that authenticates someone: its body would be read and held before any
  *   field could refuse it, so an anonymous client could fill the memory with uploads;
  * - an upload while `maxConcurrentUploads` others are being read or run (503, to be retried).
@@ -32,9 +33,14 @@ export function requestGuards(authenticates: (authorization: string | null) => P
       if (simpleContentTypes.has(type) && !preflightedHeaders.some((name) => request.headers.has(name))) {
         return refuse(403, 'CSRF', `A ${type} request needs an Authorization header (or x-graphql-yoga-csrf): without one any web page could send it`);
       }
-      const length = Number(request.headers.get('content-length'));
+      const declared = request.headers.get('content-length');
+      const length = Number(declared);
       if (type !== 'multipart/form-data' && length > maxJsonBodyBytes) {
         return refuse(413, 'BODY_TOO_LARGE', `The request body is ${length} bytes; at most ${maxJsonBodyBytes} unless it is an upload (multipart)`);
+      }
+      // A body sent in chunks says its length nowhere: only an upload's is counted as it arrives (the upload limit).
+      if (type !== 'multipart/form-data' && declared === null && request.headers.has('transfer-encoding')) {
+        return refuse(411, 'LENGTH_REQUIRED', `A request body that is not an upload (multipart) needs a Content-Length, of at most ${maxJsonBodyBytes} bytes`);
       }
       if (type === 'multipart/form-data') {
         if (!(await authenticates(request.headers.get('authorization')))) {

@@ -150,6 +150,27 @@ describe('bodies that are not uploads', () => {
     expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BODY_TOO_LARGE');
   });
 
+  it('sent in chunks without a Content-Length are refused with 411, whatever their size, before they are read', async () => {
+    const send = (chunks: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        });
+        request.on('error', reject);
+        for (const chunk of chunks) request.write(chunk);
+        request.end();
+      });
+    const small = await send(['{"query":', '"{ __typename }"}']);
+    expect(small.status).toBe(411);
+    expect(JSON.parse(small.body).errors[0].extensions.code).toBe('LENGTH_REQUIRED');
+    const large = await send([`{"query":"query($x: String) { __typename }","variables":{"x":"`, 'x'.repeat(maxJsonBodyBytes * 2), '"}}']);
+    expect(large.status).toBe(411);
+    const measured = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(await measured.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('over graphql-ws, a message over the same size closes the socket (1009)', async () => {
     const socket = new WebSocket(server.graphqlUrl.replace('http', 'ws'), 'graphql-transport-ws');
     await new Promise((resolve, reject) => {
