@@ -44,6 +44,23 @@ describe('audit log (F-7.9.1)', () => {
     }
   });
 
+  it('leaves out mutations refused to a caller without a credential, and keeps failed logins', async () => {
+    const count = async () => (await server.gql(`{ auditLog(first: 1) { totalCount } }`, {}, server.adminToken)).data.auditLog.totalCount as number;
+    const before = await count();
+    const aliases = Array.from({ length: 10 }, (_, i) => `a${i}: createExtension(input: { number: "3${i}0", name: "${'x'.repeat(100)}", password: "Some-Secret-9" }) { __typename }`).join(' ');
+    const refused = await server.gql(`mutation { ${aliases} }`);
+    expect(refused.data.a0.__typename).toBe('NotPermittedError');
+    const forged = await server.gql(`mutation { deleteAllExtensions(confirm: true) { __typename } }`, {}, 'not-a-token');
+    expect(forged.data.deleteAllExtensions).toEqual({ __typename: 'NotPermittedError' });
+    const badLogin = await server.gql(`mutation { login(username: "admin", password: "wrong-guess") { __typename } }`);
+    expect(badLogin.data.login.__typename).not.toBe('MutationLoginSuccess');
+    // The admin's own reads of the count are queries: the only new row is the failed login.
+    expect(await count()).toBe(before + 1);
+    const last = await server.gql(`{ auditLog(first: 1) { edges { node { username operation outcome } } } }`, {}, server.adminToken);
+    expect(last.data.auditLog.edges[0].node).toMatchObject({ username: 'admin', operation: 'login' });
+    expect(last.data.auditLog.edges[0].node.outcome).not.toBe('OK');
+  });
+
   it('filters and paginates', async () => {
     // Rows of its own, by accounts of its own: an administrator with one success and two validation errors, an operator refused once.
     await server.gql(`mutation { createAccount(input: { username: "auditor3", password: "Auditor-pw3", role: ADMIN }) { __typename } }`, {}, server.adminToken);
