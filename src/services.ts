@@ -11,6 +11,7 @@ import { DepartmentService } from './departments/service.js';
 import { createEventBus } from './events/bus.js';
 import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
+import { MailboxFolders } from './voicemail/mailbox-folders.js';
 import { TrunkService } from './trunks/service.js';
 import { DialPermissionService } from './dial-permissions/service.js';
 import { DialRuleService } from './dial-rules/service.js';
@@ -136,7 +137,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     inboundCalls: new InboundCallService({ ari, bus, log }),
     calls,
     callControl: createCallControl({ prisma: db.prisma, calls: calls.directory, ari, ami, log }),
-    extensions: new ExtensionService(db, store, changes),
+    extensions: new ExtensionService(db, store, changes, new MailboxFolders(config.asterisk.spoolDir, log)),
     departments: new DepartmentService(db, store, changes),
     trunks: new TrunkService(db, store, changes),
     dialRules: new DialRuleService(db, store, changes),

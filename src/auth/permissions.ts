@@ -55,7 +55,7 @@ export type Principal =
       role: 'EXTENSION_USER';
       sessionId: string;
       permissions: ReadonlySet<Permission>;
-      /** When the extension was created: its user sees the calls of its number from then on, not those of an earlier extension with that number. */
+      /** When the extension took its number (created, or last renumbered): its user sees the calls of its number from then on, not those of another extension that held it before. */
       since: Date;
     }
   | { kind: 'apiKey'; id: string; username: string; role: 'API_KEY'; permissions: ReadonlySet<Permission> };

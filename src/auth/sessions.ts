@@ -151,7 +151,7 @@ export class SessionService {
       where: { id: claims.sid },
       include: {
         account: { select: { id: true, username: true, role: true, extensionId: true } },
-        extension: { select: { id: true, number: true, enabled: true, webLogin: true, loginPasswordHash: true, createdAt: true } },
+        extension: { select: { id: true, number: true, enabled: true, webLogin: true, loginPasswordHash: true, numberSince: true } },
       },
     });
     if (!session || session.revokedAt || session.expiresAt < new Date()) return null;
@@ -177,7 +177,7 @@ export class SessionService {
         role: 'EXTENSION_USER',
         sessionId: session.id,
         permissions: noPermissions,
-        since: session.extension.createdAt,
+        since: session.extension.numberSince,
       };
     }
     return null;

@@ -1,3 +1,4 @@
+import type { NumberChanges } from '../voicemail/mailbox-folders.js';
 import { inChunks } from '../db/chunks.js';
 import type { ConfigChanges } from '../events/changes.js';
 import { createChangesFiles, deleteChangesFiles, updateChangesFiles } from './apply-scope.js';
@@ -59,6 +60,8 @@ export class ExtensionService {
     private readonly db: Database,
     private readonly settings: SettingsStore,
     private readonly changes: ConfigChanges,
+    /** The mailboxes named by the numbers (src/voicemail/mailbox-folders.ts), told once a change is committed. */
+    private readonly mailboxes: { apply(changes: NumberChanges): Promise<void> } | null = null,
   ) {}
 
   async create(input: ExtensionInput): Promise<string> {
@@ -205,9 +208,10 @@ export class ExtensionService {
         throw ValidationError.single(['input', 'password'], 'must differ from the API login password', 'SAME_AS_LOGIN_PASSWORD');
       }
       const merged = { ...fromRow(current, current.dialPermission.name, current.whitelist?.name ?? ''), ...pick(input, changed) };
-      return { row: await this.writeUpdate(tx, current, merged, ['input'], changed), filesMayChange: updateChangesFiles(changed, current, merged) };
+      return { row: await this.writeUpdate(tx, current, merged, ['input'], changed), filesMayChange: updateChangesFiles(changed, current, merged), from: current.number };
     });
     this.emit({ kind: 'updated', ids: [row.row.id], filesMayChange: row.filesMayChange });
+    if (row.row.number !== row.from) await this.mailboxes?.apply({ renumbered: [{ from: row.from, to: row.row.number }] });
     return row.row;
   }
 
@@ -261,9 +265,10 @@ export class ExtensionService {
       if (referrers.length) throw new ReferencedError(rows.length === 1 ? `Extension ${rows[0]!.number}` : 'These extensions', referrers);
       await releaseNumbers(tx, 'EXTENSION', targetIds);
       await inChunks(targetIds, (chunk) => tx.extension.deleteMany({ where: { id: { in: chunk } } }), 500);
-      return { ids: targetIds, filesMayChange: deleteChangesFiles() };
+      return { ids: targetIds, filesMayChange: deleteChangesFiles(), numbers: rows.map((r) => r.number) };
     }, LONG_TRANSACTION);
     if (deleted.ids.length) this.emit({ kind: 'deleted', ids: deleted.ids, filesMayChange: deleted.filesMayChange });
+    if (deleted.ids.length) await this.mailboxes?.apply({ released: deleted.numbers });
     return deleted.ids;
   }
 
@@ -289,7 +294,9 @@ export class ExtensionService {
       await claimNumber(tx, merged.number, 'EXTENSION', current.id, [...path, 'number']);
     }
     // The SIP password is not an API credential: its change leaves the API sessions (see setExtensionLoginPassword).
-    const row = await tx.extension.update({ where: { id: current.id }, data: toRowData(merged, permission.id, whitelistId) });
+    // A new number starts a new history: the calls of the old one stay the old number's (see maySee).
+    const numberSince = merged.number !== current.number ? { numberSince: new Date() } : {};
+    const row = await tx.extension.update({ where: { id: current.id }, data: { ...toRowData(merged, permission.id, whitelistId), ...numberSince } });
     // What routes here is checked again against the new values (e.g. a no-answer target of its voicemail).
     const broken = await findReferrers(tx, { settings: this.settings }, 'EXTENSION', [current.id], 'update');
     if (broken.length) throw new ReferencedError(label, broken, 'changed so');
@@ -301,10 +308,11 @@ export class ExtensionService {
     const permissionIds = await this.dialPermissionIds(tx, planned);
     const whitelistIds = await this.whitelistIds(tx, planned);
     const ids: string[] = [];
+    const now = new Date();
     const data = planned.map((p) => {
       const id = newId();
       ids.push(id);
-      return { id, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!, p.fields.whitelist ? whitelistIds.get(p.fields.whitelist)! : null) };
+      return { id, createdAt: now, numberSince: now, ...toRowData(p.fields, permissionIds.get(p.fields.dialPermission)!, p.fields.whitelist ? whitelistIds.get(p.fields.whitelist)! : null) };
     });
     await claimNumbers(
       tx,

@@ -113,7 +113,8 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
       'createSipTrunk',
     );
     // The calls of the fixture are older than the extensions: as if they had been created before them.
-    await server.running.services.db.prisma.extension.updateMany({ data: { createdAt: new Date((T0 - 7 * 86400) * 1000) } });
+    const longBefore = new Date((T0 - 7 * 86400) * 1000);
+    await server.running.services.db.prisma.extension.updateMany({ data: { createdAt: longBefore, numberSince: longBefore } });
     ok(await gql(`mutation { setExtensionLoginPassword(extension: "101", password: "Login-101x") { ${ERROR_FIELDS} } }`), 'setExtensionLoginPassword');
     user101 = await server.login('101', 'Login-101x');
     ok(await gql(`mutation { createAccount(input: { username: "billing1", password: "Billing-pw1", role: BILLING }) { ${ERROR_FIELDS} } }`), 'createAccount');
@@ -421,5 +422,21 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
     expect((await gql(RECORDINGS, { f: RANGE })).data.recordings.totalCount).toBe(1);
     expect((await gql(DELETE, { ids: [call.id] })).data.deleteRecordings.__typename).toBe('NotFoundError');
     expect((await fetch(`${server.url}${call.downloadUrl}`)).status).toBe(404);
+  });
+  it("an extension renumbered onto another's former number sees none of its calls; the renumbered one keeps only those of its new number", async () => {
+    const idOf = async (number: string) => (await gql(`{ extension(number: "${number}") { id } }`)).data.extension.id as string;
+    const renumber = async (number: string, to: string) =>
+      ok(await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, { id: await idOf(number), n: to }), 'updateExtension');
+    expect((await list({}, user101)).totalCount).toBeGreaterThan(0);
+    // 102 (the new hire above) as if it had had its number as long as 101: only its renumbering can hide 101's calls from it.
+    await server.running.services.db.prisma.extension.update({ where: { number: '102' }, data: { numberSince: new Date((T0 - 7 * 86400) * 1000) } });
+    await renumber('101', '190');
+    await renumber('102', '101');
+    const successor = await server.login('101', 'Login-102x');
+    expect((await list({}, successor)).totalCount).toBe(0);
+    expect((await gql(RECORDINGS, { f: RANGE }, successor)).data.recordings.totalCount).toBe(0);
+    // The session of the extension that left 101 goes on as 190, whose history starts now.
+    expect((await list({}, user101)).totalCount).toBe(0);
+    expect((await list({ extension: '101' })).totalCount).toBeGreaterThan(0);
   });
 });

@@ -395,3 +395,36 @@ describe('reading and deleting through Asterisk', () => {
     expect((await list('101')).find((m) => m.id === message.id)?.folder).toBe(message.folder);
   });
 });
+
+describe('a mailbox follows its extension', () => {
+  const mailboxFolder = (mailbox: string) => path.join(spoolDir, 'voicemail', 'default', mailbox);
+  const idOf = async (number: string) => (await gql(`{ extension(number: "${number}") { id } }`)).data.extension.id as string;
+  const updateNumber = async (id: string, number: string) =>
+    ok(await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, { id, n: number }), 'updateExtension');
+
+  it('renumbered, it takes its messages to its new number; the number it left has none for the next extension', async () => {
+    const kept = writeMessage(spoolDir, '102', 'INBOX', { origtime: 1_700_000_900, callerId: '"Private doctor" <5550>' }).msgId!;
+    await updateNumber(await idOf('102'), '150');
+    expect(existsSync(mailboxFolder('102'))).toBe(false);
+    expect((await list('150')).map((m) => m.id)).toContain(kept);
+    ok(await gql(`mutation { createExtension(input: { number: "102", name: "Next", password: "Secret-102-next" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`), 'createExtension');
+    expect(await list('102')).toEqual([]);
+  });
+
+  it('deleted, its mailbox goes with it, and a new extension of that number starts empty', async () => {
+    writeMessage(spoolDir, '150', 'Old', { origtime: 1_700_001_000 });
+    const id150 = await idOf('150');
+    ok(await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, { ids: [id150] }), 'deleteExtensions');
+    expect(existsSync(mailboxFolder('150'))).toBe(false);
+    ok(await gql(`mutation { createExtension(input: { number: "150", name: "Newcomer", password: "Secret-150-new" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`), 'createExtension');
+    expect(await list('150')).toEqual([]);
+  });
+
+  it('renumbered onto a number whose folder no extension owns, it finds only its own messages there', async () => {
+    // A folder of a number no extension holds (left by a server before mailboxes followed their extensions).
+    writeMessage(spoolDir, '170', 'INBOX', { origtime: 1_700_001_100, callerId: '"Former holder" <777>' });
+    const own = writeMessage(spoolDir, '150', 'INBOX', { origtime: 1_700_001_200, callerId: '"Mine" <778>' }).msgId!;
+    await updateNumber(await idOf('150'), '170');
+    expect((await list('170')).map((m) => m.id)).toEqual([own]);
+  });
+});
