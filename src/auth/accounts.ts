@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.js';
 import { ConflictError, IssueCollector, NotFoundError, NotPermittedError, ValidationError } from '../errors.js';
+import { revokeKeysCreatedBy } from './api-keys.js';
 import { hashPassword } from './passwords.js';
 import { accountRoles, rolePermissions, type AccountRole, type Principal } from './permissions.js';
 
@@ -82,7 +83,10 @@ export class AccountService {
     if (!current) throw new NotFoundError('Account', id);
     assertHoldsRole(actor, current.role as AccountRole, undefined, `Not permitted to delete ${current.username}`);
     if (current.builtIn) throw new NotPermittedError('The built-in admin account cannot be deleted');
-    await this.prisma.account.delete({ where: { id } });
+    await this.prisma.$transaction(async (tx) => {
+      await revokeKeysCreatedBy(tx, { accountId: id });
+      await tx.account.delete({ where: { id } });
+    });
     return current;
   }
 

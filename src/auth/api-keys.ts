@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/client.js';
+import type { PrismaClient, Tx } from '../db/client.js';
 import { IssueCollector, NotFoundError, NotPermittedError } from '../errors.js';
 import { constantTimeEqual, randomToken, sha256 } from './passwords.js';
 import { permissions, type Permission, type Principal } from './permissions.js';
@@ -19,6 +19,12 @@ export class ApiKeyService {
       else if (!creator.permissions.has(scope as Permission)) issues.add(['input', 'scopes', String(i)], `you do not hold ${scope} yourself`, 'NOT_PERMITTED');
     });
     if (input.expiresAt && input.expiresAt < new Date()) issues.add(['input', 'expiresAt'], 'must be in the future', 'INVALID');
+    // A key made by a key lives no longer than the key that made it (a short-lived key could otherwise mint lasting ones).
+    const parent = creator.kind === 'apiKey' ? await this.prisma.apiKey.findUnique({ where: { id: creator.id }, select: { id: true, expiresAt: true } }) : null;
+    const expiresAt = input.expiresAt ?? parent?.expiresAt ?? null;
+    if (parent?.expiresAt && expiresAt && expiresAt > parent.expiresAt) {
+      issues.add(['input', 'expiresAt'], `at most ${parent.expiresAt.toISOString()}, when the key creating it expires`, 'OUT_OF_BOUNDS');
+    }
     issues.throwIfAny();
     const prefix = randomToken(12)
       .replace(/[^A-Za-z0-9]/g, '')
@@ -32,7 +38,8 @@ export class ApiKeyService {
         secretHash: sha256(secret),
         scopes: JSON.stringify([...new Set(input.scopes)]),
         createdById: creator.kind === 'account' ? creator.id : null,
-        expiresAt: input.expiresAt ?? null,
+        createdByKeyId: parent?.id ?? null,
+        expiresAt,
       },
     });
     return { apiKey: row, secret: `pbx_${prefix}_${secret}` };
@@ -44,7 +51,10 @@ export class ApiKeyService {
     if (!row) throw new NotFoundError('API key', id);
     const missing = (JSON.parse(row.scopes) as Permission[]).filter((scope) => !actor.permissions.has(scope));
     if (missing.length) throw new NotPermittedError(`Not permitted: the key has ${missing.join(', ')}, which you do not hold yourself`);
-    return this.prisma.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
+    return this.prisma.$transaction(async (tx) => {
+      await revokeKeysCreatedBy(tx, { keyIds: [id] });
+      return tx.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
+    });
   }
 
   isApiKey(token: string): boolean {
@@ -64,4 +74,22 @@ export class ApiKeyService {
 
 export function scopesOf(stored: string): Permission[] {
   return (JSON.parse(stored) as string[]).filter((s): s is Permission => (permissions as readonly string[]).includes(s));
+}
+
+/**
+ * Revokes the keys an account or keys created, and the keys those created, to the last: a key no
+ * longer answers for anything once what made it is gone. Keys already revoked keep their time.
+ */
+export async function revokeKeysCreatedBy(tx: Tx, by: { accountId?: string; keyIds?: readonly string[] }): Promise<void> {
+  const now = new Date();
+  let parents = [...(by.keyIds ?? [])];
+  if (by.accountId) parents.push(...(await tx.apiKey.findMany({ where: { createdById: by.accountId }, select: { id: true } })).map((k) => k.id));
+  const seen = new Set<string>(parents);
+  while (parents.length) {
+    const children = (await tx.apiKey.findMany({ where: { createdByKeyId: { in: parents } }, select: { id: true } })).map((k) => k.id).filter((id) => !seen.has(id));
+    children.forEach((id) => seen.add(id));
+    parents = children;
+  }
+  const revoked = [...seen].filter((id) => !by.keyIds?.includes(id));
+  if (revoked.length) await tx.apiKey.updateMany({ where: { id: { in: revoked }, revokedAt: null }, data: { revokedAt: now } });
 }

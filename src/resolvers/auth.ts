@@ -237,6 +237,13 @@ builder.prismaNode('ApiKey', {
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdBy: t.string({
+      nullable: true,
+      description:
+        'Who created the key: the username of an account, or apikey:<name> of a key. Deleting that account, or revoking that key, revokes this one. Null when it is gone, or for keys made before this was kept',
+      select: { createdBy: { select: { username: true } }, createdByKey: { select: { name: true } } },
+      resolve: (k) => k.createdBy?.username ?? (k.createdByKey ? `apikey:${k.createdByKey.name}` : null),
+    }),
   }),
 });
 

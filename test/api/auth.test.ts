@@ -282,6 +282,41 @@ describe('tokens, accounts and API keys', () => {
     expect((await revoke(weak.apiKey.id, keeper.secret)).__typename).toBe('MutationRevokeApiKeySuccess');
     expect((await revoke(strong.apiKey.id, server.adminToken)).__typename).toBe('MutationRevokeApiKeySuccess');
   });
+
+  it('a key made by a key ends with it: revoked with it, never expiring after it; a deleted account takes its keys with it', async () => {
+    const create = async (token: string, expiresAt?: string) =>
+      server.gql(
+        `mutation($at: DateTime) { createApiKey(name: "child", scopes: [APIKEYS_WRITE, EXTENSIONS_READ], expiresAt: $at) { ${ERROR_FIELDS} ... on MutationCreateApiKeySuccess { data { secret apiKey { id expiresAt createdBy } } } } }`,
+        { at: expiresAt ?? null },
+        token,
+      );
+    const works = async (secret: string) => (await server.gql(`{ extensions(first: 1) { totalCount } }`, {}, secret)).errors === undefined;
+    const soon = new Date(Date.now() + 120_000);
+    const parent = ok(await create(server.adminToken, soon.toISOString()), 'createApiKey');
+    expect(parent.apiKey.createdBy).toBe('admin');
+    // Asked for no expiry, or a later one, under a key that expires: the parent's expiry, or refused naming the field.
+    const child = ok(await create(parent.secret), 'createApiKey');
+    expect(new Date(child.apiKey.expiresAt).getTime()).toBe(soon.getTime());
+    expect(child.apiKey.createdBy).toBe('apikey:child');
+    const later = await create(parent.secret, new Date(Date.now() + 86_400_000).toISOString());
+    expect(later.data.createApiKey).toMatchObject({ __typename: 'ValidationError', issues: [{ path: ['input', 'expiresAt'], code: 'OUT_OF_BOUNDS' }] });
+    const grandchild = ok(await create(child.secret), 'createApiKey');
+    expect(await works(grandchild.secret)).toBe(true);
+    const revoked = await server.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: parent.apiKey.id }, server.adminToken);
+    expect(revoked.data.revokeApiKey.__typename).toBe('MutationRevokeApiKeySuccess');
+    expect(await works(child.secret)).toBe(false);
+    expect(await works(grandchild.secret)).toBe(false);
+
+    ok(await server.gql(`mutation { createAccount(input: { username: "leaver", password: "Leaver-pw-1", role: ADMIN }) { ${ERROR_FIELDS} } }`, {}, server.adminToken), 'createAccount');
+    const leaver = await server.login('leaver', 'Leaver-pw-1');
+    const made = ok(await create(leaver), 'createApiKey');
+    const madeByMade = ok(await create(made.secret), 'createApiKey');
+    expect(await works(madeByMade.secret)).toBe(true);
+    const leaverId = (await server.gql(`{ accounts(first: 50) { edges { node { id username } } } }`, {}, server.adminToken)).data.accounts.edges.find((e: any) => e.node.username === 'leaver').node.id;
+    ok(await server.gql(`mutation($id: ID!) { deleteAccount(id: $id) { ${ERROR_FIELDS} ... on MutationDeleteAccountSuccess { data } } }`, { id: leaverId }, server.adminToken), 'deleteAccount');
+    expect(await works(made.secret)).toBe(false);
+    expect(await works(madeByMade.secret)).toBe(false);
+  });
 });
 
 describe('login abuse', () => {
