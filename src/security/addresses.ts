@@ -101,3 +101,19 @@ export function ownAddressIn(network: Network): Network | null {
 export function isOwnAddress(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
   return ownAddresses.some((own) => contains(own, address));
 }
+
+/**
+ * A local network as the manual writes it, `ip/netmask` (192.168.1.0/255.255.255.0), or in CIDR
+ * notation (192.168.1.0/24, 2001:db8::/32), given by its first address: Asterisk reads both in
+ * `local_net` and in an ACL. The netmask must be contiguous (255.255.0.0, not 255.0.255.0).
+ */
+export function parseLocalNet(text: string): ParseResult {
+  const slash = text.indexOf('/');
+  const mask = slash < 0 ? '' : text.slice(slash + 1);
+  if (!mask.includes('.')) return parseNetwork(text);
+  const prefix = ipaddr.IPv4.isValidFourPartDecimal(mask) ? ipaddr.IPv4.parse(mask).prefixLengthFromSubnetMask() : null;
+  if (prefix === null) return { ok: false, message: `${mask} is not a netmask (e.g. 255.255.255.0: ones, then zeros)` };
+  const address = text.slice(0, slash);
+  if (address.includes(':')) return { ok: false, message: 'an IPv6 network takes a CIDR prefix (2001:db8::/32), not a netmask' };
+  return parseNetwork(`${address}/${prefix}`);
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { charset, digitsPattern } from '../validation/charsets.js';
 import { callRecordSettingsSchema } from '../records/settings.js';
+import { parseLocalNet } from '../security/addresses.js';
 
 /**
  * Setting groups: one JSON document each in the Setting table, every field
@@ -126,10 +127,17 @@ export const sipSchema = z.object({
     .default('')
     .describe('Absolute path, on the Asterisk host, of the private key file (PEM) of the TLS transport'),
   localNets: z
-    .array(z.string().regex(/^[0-9.]+\/[0-9.]+$/, 'ip/netmask, e.g. 192.168.1.0/255.255.255.0'))
+    .array(
+      z.string().superRefine((net, ctx) => {
+        const parsed = parseLocalNet(net);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `ip/netmask or CIDR of a network, e.g. 192.168.1.0/255.255.255.0 or 192.168.1.0/24: ${parsed.message}` });
+      }),
+    )
     .max(3)
     .default([])
-    .describe('Local networks (at most 3), as ip/netmask'),
+    .describe(
+      'Local networks (at most 3), as ip/netmask (192.168.1.0/255.255.255.0) or CIDR (192.168.1.0/24, 2001:db8::/32). Asterisk treats addresses outside them as behind NAT; extensions without remoteRegistration may register only from them (and this host)',
+    ),
 });
 export type SipSettings = z.infer<typeof sipSchema>;
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_FIELDS, ok, startTestServer, type TestServer } from '../support/server.js';
 
@@ -113,6 +115,23 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
     expect(tls.data.updateSipSettings.issues).toEqual([{ path: ['input', 'tlsPort'], message: 'the UDP, TCP and TLS ports must differ (udpPort 5060, tlsPort 5060)', code: 'INVALID' }]);
     const settings = await server.gql(`{ settings { sip { udpPort tcpPort tlsPort rtpPortStart rtpPortEnd } } }`, {}, server.adminToken);
     expect(settings.data.settings.sip).toEqual({ udpPort: 5060, tcpPort: 5061, tlsPort: 5062, rtpPortStart: 10000, rtpPortEnd: 20000 });
+  });
+
+  it('local networks are networks: ip/netmask or CIDR, by their first address; they reach the transports and the registration ACL', async () => {
+    const set = (nets: string[]) => server.gql(`mutation($n: [String!]!) { updateSipSettings(input: { localNets: $n }) { ${ERROR_FIELDS} } }`, { n: nets }, server.adminToken);
+    for (const bad of ['10.0.0.0/33', '999.1.1.1/8', '10.0.0.0/08', '10.0.0.0/255.0.255.0', '10.0.0.1/255.0.0.0', 'lan', '2001:db8::/255.255.0.0']) {
+      const r = await set(['192.168.0.0/16', bad]);
+      expect(r.data.updateSipSettings.__typename, bad).toBe('ValidationError');
+      expect(r.data.updateSipSettings.issues.map((i: any) => i.path.join('.')), bad).toEqual(['input.localNets.1']);
+    }
+    expect((await set(['192.168.1.0/255.255.255.0', '10.0.0.0/8', '2001:db8::/32'])).data.updateSipSettings.__typename).toBe('MutationUpdateSipSettingsSuccess');
+    await createExtension('275');
+    await server.gql(`mutation { applyPbxConfiguration { outcome } }`, {}, server.adminToken);
+    const pjsip = readFileSync(join(server.running.config.asterisk.configDir, 'pjsip.conf'), 'utf8');
+    expect(pjsip).toMatch(/\[transport-udp\]\n(.*\n)*?local_net=192\.168\.1\.0\/255\.255\.255\.0\nlocal_net=10\.0\.0\.0\/8\nlocal_net=2001:db8::\/32\n/);
+    const acl = readFileSync(join(server.running.config.asterisk.configDir, 'acl.conf'), 'utf8');
+    expect(acl).toContain('deny=0.0.0.0/0.0.0.0\ndeny=::/0\npermit=192.168.1.0/255.255.255.0\npermit=10.0.0.0/8\npermit=2001:db8::/32\npermit=127.0.0.0/8\n');
+    expect((await set([])).data.updateSipSettings.__typename).toBe('MutationUpdateSipSettingsSuccess');
   });
 
   it('the operator extension cannot be deleted while the settings name it', async () => {
