@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
-import { ValidationError } from '../errors.js';
+import { NotPermittedError, ValidationError } from '../errors.js';
 import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
 import { parseList } from '../extensions/rows.js';
 import { passwordStrength } from '../extensions/secrets.js';
@@ -239,6 +239,11 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     args: { number: t.arg.string({ required: false }), id: t.arg.globalID({ required: false }) },
     resolve: (query, _r, args, ctx) => {
+      // An extension user is refused any other extension alike, whether it exists or not: numbers are easy to guess.
+      const principal = ctx.principal;
+      if (principal?.kind === 'extension' && ((args.number && args.number !== principal.username) || (args.id && args.id.id !== principal.id))) {
+        throw new NotPermittedError('Not permitted: Extension');
+      }
       if (args.id) return ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { id: decodeId(args.id, 'Extension') } });
       if (args.number) return ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { number: args.number } });
       return null;

@@ -113,6 +113,8 @@ describe('who sees an extension', () => {
     expect(own.data).toEqual({ me: { extension: { number: '730' } }, extension: { number: '730' }, extensions: { edges: [{ node: { number: '730' } }] } });
     for (const [query, variables] of [
       [`{ extension(number: "731") { number } }`, {}],
+      // A number no extension has is refused alike: the answer tells nothing of which numbers exist.
+      [`{ extension(number: "739") { number } }`, {}],
       [`query($id: ID!) { node(id: $id) { ... on Extension { number } } }`, { id: otherId }],
       [`query($id: ID!) { nodes(ids: [$id]) { ... on Extension { number } } }`, { id: otherId }],
     ] as const) {
