@@ -17,7 +17,7 @@ export const pbxSettingsDomain: DomainModule = {
         if (!operatorExtension) return [];
         const operator = await tx.extension.findFirst({ where: { number: operatorExtension, id: { in: ids } }, select: { enabled: true } });
         if (!operator) return [];
-        const label = 'the PBX settings name it the operator extension';
+        const label = `the PBX settings name ${operatorExtension} the operator extension (operatorExtension)`;
         if (change === 'update') return operator.enabled ? [] : [{ kind: 'SETTINGS', id: 'pbx', label: `${label}, which must stay enabled` }];
         return [{ kind: 'SETTINGS', id: 'pbx', label }];
       },

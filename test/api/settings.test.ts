@@ -145,7 +145,7 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
       'updatePbxSettings',
     );
     const r = await server.gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [id] }, server.adminToken);
-    expect(r.data.deleteExtensions.referrers).toEqual([{ kind: 'SETTINGS', label: 'the PBX settings name it the operator extension' }]);
+    expect(r.data.deleteExtensions.referrers).toEqual([{ kind: 'SETTINGS', label: 'the PBX settings name 260 the operator extension (operatorExtension)' }]);
   });
 
   it("DialPlan1 exists from the first start and is every extension's default", async () => {
