@@ -31,7 +31,7 @@ export async function bootstrap(prisma: PrismaClient, adminPassword: string | un
   if (adminPassword) {
     log.info('created the admin account with the password from ADMIN_PASSWORD');
   } else {
-    log.warn('created the admin account with a generated password (printed once below)');
+    log.warn('created the admin account with a generated password (printed once, on its own lines)');
     print(`\n  Administrator login: admin / ${password}\n  This password is shown only now. Change it with the updateAccount mutation.\n`);
   }
 }
