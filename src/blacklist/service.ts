@@ -37,12 +37,12 @@ export class BlacklistService {
     return { OR: [{ number: { contains: search } }, { createdBy: { contains: search, ...insensitive } }] };
   }
 
-  /** Adds one number; a number already listed is a ValidationError (DUPLICATE) on `number`. */
+  /** Adds one number; a number already listed is a ValidationError (DUPLICATE) on `number` (the argument). */
   async add(number: string, createdBy: string) {
-    const issues = checkField(blacklistFieldSchemas.number, number, ['input', 'number']);
+    const issues = checkField(blacklistFieldSchemas.number, number, ['number']);
     if (issues.length) throw new ValidationError(issues);
     const row = await this.db.prisma.$transaction(async (tx) => {
-      if (await tx.blacklistEntry.findUnique({ where: { number }, select: { id: true } })) throw ValidationError.single(['input', 'number'], `${number} is already on the blacklist`, 'DUPLICATE');
+      if (await tx.blacklistEntry.findUnique({ where: { number }, select: { id: true } })) throw ValidationError.single(['number'], `${number} is already on the blacklist`, 'DUPLICATE');
       return tx.blacklistEntry.create({ data: { number, createdBy } });
     });
     this.changes.notify('blacklist added');
