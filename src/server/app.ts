@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createLoaders, type Context } from '../resolvers/context.js';
@@ -69,6 +69,15 @@ function asteriskState(services: Services): 'connected' | 'disconnected' | 'not 
   return services.live.asteriskConnected ? 'connected' : 'disconnected';
 }
 
+/**
+ * GraphiQL as the package installed with the server bundles it (@graphql-yoga/render-graphiql):
+ * yoga's own page loads its scripts from a CDN into the page where administrators paste their
+ * tokens. The bundle (9 MB of script) is loaded and rendered the first time the page is asked for.
+ */
+let graphiqlHtml: Promise<string> | null = null;
+const graphiqlPage = (options: GraphiQLOptions): Promise<string> =>
+  (graphiqlHtml ??= import('@graphql-yoga/render-graphiql').then((bundle) => bundle.renderGraphiQL(options)));
+
 export type App = { server: Server; yoga: YogaServerInstance<ServerContext, Context>; url: string; close(): Promise<void> };
 
 /** The HTTP server: GraphQL (with GraphiQL) at /graphql, graphql-ws on the same path, SSE, /healthz and /readyz. */
@@ -92,6 +101,7 @@ export async function startApp(services: Services, options: { port: number; host
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: { subscriptionsProtocol: 'WS' },
+    renderGraphiQL: graphiqlPage,
     landingPage: false,
     cors: corsFor(config.corsOrigins),
     logging: false,
