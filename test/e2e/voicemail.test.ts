@@ -13,8 +13,9 @@ import { AMI_PASSWORD, ERRORS, findPrompt, startProduct, type Product } from './
  * deleted through Asterisk (AMI VoicemailMove / VoicemailRemove), and the
  * mailbox's message-waiting state follows each step: AMI MailboxCount and
  * MessageWaiting on a connection of the test's own, and the MWI NOTIFY that
- * 101's phone receives once it registers. Without the binaries the file
- * skips at once.
+ * 101's phone receives once it registers. A mailbox follows its extension:
+ * renumbered, Asterisk counts its message under the new number; deleted, it
+ * is gone. Without the binaries the file skips at once.
  */
 const { ASTERISK, PJSUA } = e2eBinaries();
 
@@ -164,5 +165,40 @@ describe.skipIf(!ASTERISK || !PJSUA)('voicemail on a real Asterisk: left, listed
     } finally {
       await watch.close();
     }
+  }, 120_000);
+
+  it('renumbered, offline 102 takes its message to 150, where Asterisk counts it; deleted, the message goes with it', async () => {
+    const countOf = async (mailbox: string) => {
+      const answer = await ami.action({ Action: 'MailboxCount', Mailbox: `${mailbox}@default` });
+      return { new: Number(answer.NewMessages), old: Number(answer.OldMessages) };
+    };
+    await product.createExtension('102');
+    const caller = await product.phone('100');
+    expect((await caller.waitForRegistration()).ok, caller.tail()).toBe(true);
+    const log = product.logMark();
+    await caller.call(product.uri('102'));
+    await caller.waitFor(callState('CONFIRMED'), 15_000);
+    await product.waitLog(/Recording the message/, log, 20_000);
+    await sleep(3000);
+    caller.hangup();
+    await caller.waitFor(disconnected, 5000);
+    await until(async () => (await countOf('102')).new === 1, 15_000, 'the message in 102');
+
+    const id102 = (await product.gql(`{ extension(number: "102") { id } }`)).extension.id;
+    await product.mutateApplied(
+      'updateExtension',
+      `mutation($id: ID!) { updateExtension(id: $id, input: { number: "150" }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { id } } } }`,
+      { id: id102 },
+    );
+    expect(await countOf('150')).toEqual({ new: 1, old: 0 });
+    expect(await countOf('102')).toEqual({ new: 0, old: 0 });
+    const [moved] = (await product.gql(`{ voicemailMessages(mailbox: "150") { id callerNumber folder } }`)).voicemailMessages;
+    expect(moved).toMatchObject({ callerNumber: '100', folder: 'NEW' });
+
+    await product.mutateApplied('deleteExtensions', `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERRORS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, { ids: [id102] });
+    expect(existsSync(path.join(product.pbx.spoolDir, 'voicemail/default/150'))).toBe(false);
+    await product.createExtension('150');
+    expect(await countOf('150')).toEqual({ new: 0, old: 0 });
+    expect((await product.gql(`{ voicemailMessages(mailbox: "150") { id } }`)).voicemailMessages).toEqual([]);
   }, 120_000);
 });
