@@ -75,8 +75,7 @@ function asteriskState(services: Services): 'connected' | 'disconnected' | 'not 
  * tokens. The bundle (9 MB of script) is loaded and rendered the first time the page is asked for.
  */
 let graphiqlHtml: Promise<string> | null = null;
-const graphiqlPage = (options: GraphiQLOptions): Promise<string> =>
-  (graphiqlHtml ??= import('@graphql-yoga/render-graphiql').then((bundle) => bundle.renderGraphiQL(options)));
+const graphiqlPage = (options: GraphiQLOptions): Promise<string> => (graphiqlHtml ??= import('@graphql-yoga/render-graphiql').then((bundle) => bundle.renderGraphiQL(options)));
 
 export type App = { server: Server; yoga: YogaServerInstance<ServerContext, Context>; url: string; close(): Promise<void> };
 

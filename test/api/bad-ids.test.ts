@@ -36,7 +36,8 @@ describe('an ID or cursor that names nothing', () => {
 
 describe('an ID of an object that is gone, or never was', () => {
   it('is null in node and in its place in nodes, without an error, for every type', async () => {
-    const add = async (number: string) => (await gql(`mutation { addBlacklistEntry(number: "${number}") { ... on MutationAddBlacklistEntrySuccess { data { id } } } }`)).data.addBlacklistEntry.data.id as string;
+    const add = async (number: string) =>
+      (await gql(`mutation { addBlacklistEntry(number: "${number}") { ... on MutationAddBlacklistEntrySuccess { data { id } } } }`)).data.addBlacklistEntry.data.id as string;
     const id = await add('+4930111');
     const keptId = await add('+4930222');
     expect((await gql(`mutation { deleteBlacklistEntries(ids: ["${id}"]) { __typename } }`)).data.deleteBlacklistEntries.__typename).toBe('MutationDeleteBlacklistEntriesSuccess');

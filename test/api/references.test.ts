@@ -90,7 +90,10 @@ describe('the operator extension (F-4.6.1)', () => {
     const id = await createExtension('210');
     ok(await gql(`mutation { updatePbxSettings(input: { operatorExtension: "210" }) { ${ERROR_FIELDS} } }`), 'updatePbxSettings');
     const renumbered = await updateExtension(id, 'number: "211"');
-    expect(renumbered.data.updateExtension).toMatchObject({ __typename: 'ReferencedError', message: 'Extension 210 cannot be renumbered: the PBX settings name 210 the operator extension (operatorExtension)' });
+    expect(renumbered.data.updateExtension).toMatchObject({
+      __typename: 'ReferencedError',
+      message: 'Extension 210 cannot be renumbered: the PBX settings name 210 the operator extension (operatorExtension)',
+    });
     const disabled = await updateExtension(id, 'enabled: false');
     expect(disabled.data.updateExtension.__typename).toBe('ReferencedError');
     const deleted = await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} } }`, { ids: [id] });

@@ -122,7 +122,10 @@ describe('PBX settings (F-4.6.1) and the rest', () => {
     for (const bad of ['10.0.0.0/33', '999.1.1.1/8', '10.0.0.0/08', '10.0.0.0/255.0.255.0', '10.0.0.1/255.0.0.0', 'lan', '2001:db8::/255.255.0.0']) {
       const r = await set(['192.168.0.0/16', bad]);
       expect(r.data.updateSipSettings.__typename, bad).toBe('ValidationError');
-      expect(r.data.updateSipSettings.issues.map((i: any) => i.path.join('.')), bad).toEqual(['input.localNets.1']);
+      expect(
+        r.data.updateSipSettings.issues.map((i: any) => i.path.join('.')),
+        bad,
+      ).toEqual(['input.localNets.1']);
     }
     expect((await set(['192.168.1.0/255.255.255.0', '10.0.0.0/8', '2001:db8::/32'])).data.updateSipSettings.__typename).toBe('MutationUpdateSipSettingsSuccess');
     await createExtension('275');

@@ -185,11 +185,9 @@ describe.skipIf(!ASTERISK || !PJSUA)('voicemail on a real Asterisk: left, listed
     await until(async () => (await countOf('102')).new === 1, 15_000, 'the message in 102');
 
     const id102 = (await product.gql(`{ extension(number: "102") { id } }`)).extension.id;
-    await product.mutateApplied(
-      'updateExtension',
-      `mutation($id: ID!) { updateExtension(id: $id, input: { number: "150" }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { id } } } }`,
-      { id: id102 },
-    );
+    await product.mutateApplied('updateExtension', `mutation($id: ID!) { updateExtension(id: $id, input: { number: "150" }) { ${ERRORS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, {
+      id: id102,
+    });
     expect(await countOf('150')).toEqual({ new: 1, old: 0 });
     expect(await countOf('102')).toEqual({ new: 0, old: 0 });
     const [moved] = (await product.gql(`{ voicemailMessages(mailbox: "150") { id callerNumber folder } }`)).voicemailMessages;

@@ -426,7 +426,13 @@ describe('call records and recordings over the API (F-5.2, F-5.1.1, F-5.1.3)', (
   it("an extension renumbered onto another's former number sees none of its calls; the renumbered one keeps only those of its new number", async () => {
     const idOf = async (number: string) => (await gql(`{ extension(number: "${number}") { id } }`)).data.extension.id as string;
     const renumber = async (number: string, to: string) =>
-      ok(await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, { id: await idOf(number), n: to }), 'updateExtension');
+      ok(
+        await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, {
+          id: await idOf(number),
+          n: to,
+        }),
+        'updateExtension',
+      );
     expect((await list({}, user101)).totalCount).toBeGreaterThan(0);
     // 102 (the new hire above) as if it had had its number as long as 101: only its renumbering can hide 101's calls from it.
     await server.running.services.db.prisma.extension.update({ where: { number: '102' }, data: { numberSince: new Date((T0 - 7 * 86400) * 1000) } });

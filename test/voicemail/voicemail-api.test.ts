@@ -400,14 +400,20 @@ describe('a mailbox follows its extension', () => {
   const mailboxFolder = (mailbox: string) => path.join(spoolDir, 'voicemail', 'default', mailbox);
   const idOf = async (number: string) => (await gql(`{ extension(number: "${number}") { id } }`)).data.extension.id as string;
   const updateNumber = async (id: string, number: string) =>
-    ok(await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, { id, n: number }), 'updateExtension');
+    ok(
+      await gql(`mutation($id: ID!, $n: String!) { updateExtension(id: $id, input: { number: $n }) { ${ERROR_FIELDS} ... on MutationUpdateExtensionSuccess { data { id } } } }`, { id, n: number }),
+      'updateExtension',
+    );
 
   it('renumbered, it takes its messages to its new number; the number it left has none for the next extension', async () => {
     const kept = writeMessage(spoolDir, '102', 'INBOX', { origtime: 1_700_000_900, callerId: '"Private doctor" <5550>' }).msgId!;
     await updateNumber(await idOf('102'), '150');
     expect(existsSync(mailboxFolder('102'))).toBe(false);
     expect((await list('150')).map((m) => m.id)).toContain(kept);
-    ok(await gql(`mutation { createExtension(input: { number: "102", name: "Next", password: "Secret-102-next" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`), 'createExtension');
+    ok(
+      await gql(`mutation { createExtension(input: { number: "102", name: "Next", password: "Secret-102-next" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`),
+      'createExtension',
+    );
     expect(await list('102')).toEqual([]);
   });
 
@@ -416,7 +422,10 @@ describe('a mailbox follows its extension', () => {
     const id150 = await idOf('150');
     ok(await gql(`mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERROR_FIELDS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, { ids: [id150] }), 'deleteExtensions');
     expect(existsSync(mailboxFolder('150'))).toBe(false);
-    ok(await gql(`mutation { createExtension(input: { number: "150", name: "Newcomer", password: "Secret-150-new" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`), 'createExtension');
+    ok(
+      await gql(`mutation { createExtension(input: { number: "150", name: "Newcomer", password: "Secret-150-new" }) { ${ERROR_FIELDS} ... on MutationCreateExtensionSuccess { data { id } } } }`),
+      'createExtension',
+    );
     expect(await list('150')).toEqual([]);
   });
 
