@@ -1,5 +1,6 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
 import { NotPermittedError, ValidationError } from '../errors.js';
+import { isSelfExtension } from '../auth/permissions.js';
 import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
 import { parseList } from '../extensions/rows.js';
 import { passwordStrength } from '../extensions/secrets.js';
@@ -241,7 +242,7 @@ builder.queryFields((t) => ({
     resolve: (query, _r, args, ctx) => {
       // An extension user is refused any other extension alike, whether it exists or not: numbers are easy to guess.
       const principal = ctx.principal;
-      if (principal?.kind === 'extension' && ((args.number && args.number !== principal.username) || (args.id && args.id.id !== principal.id))) {
+      if (principal?.kind === 'extension' && ((args.number && args.number !== principal.username) || (args.id && !isSelfExtension(principal, args.id.id)))) {
         throw new NotPermittedError('Not permitted: Extension');
       }
       if (args.id) return ctx.services.db.prisma.extension.findUnique({ ...selection(query), where: { id: decodeId(args.id, 'Extension') } });

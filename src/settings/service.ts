@@ -50,18 +50,11 @@ const groupRules: { [G in SettingGroup]?: GroupRule<G> } = {
       ['tlsPort', next.tlsPort],
     ] as const;
     const shared = ports.filter(([, port]) => ports.filter(([, other]) => other === port).length > 1);
-    if (shared.length)
-      issues.add(
-        [
-          'input',
-          clashing(
-            sent,
-            shared.map(([name]) => name),
-          ),
-        ],
-        `the UDP, TCP and TLS ports must differ (${shared.map(([name, port]) => `${name} ${port}`).join(', ')})`,
-        'INVALID',
-      );
+    if (shared.length) {
+      const names = shared.map(([name]) => name);
+      const field = clashing(sent, names);
+      issues.add(['input', field], `the UDP, TCP and TLS ports must differ (${shared.map(([name, port]) => `${name} ${port}`).join(', ')})`, 'INVALID');
+    }
     return issues.issues;
   },
 };

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /**
  * The folders of a mailbox as the API names them and as app_voicemail keeps
  * them on disk (apps/app_voicemail.c `mailbox_folders`): the spool's
@@ -34,3 +36,9 @@ export const mailboxContext = 'default';
 
 /** What a mailbox name may be: an extension number (digits), so it is always one safe path segment. */
 export const mailboxPattern = /^[0-9]{1,20}$/;
+
+/** voicemail/<context>/<mailbox> under Asterisk's spool, of a valid mailbox name (anything else throws). */
+export function mailboxFolder(spoolDir: string, mailbox: string, context: string = mailboxContext): string {
+  if (!mailboxPattern.test(mailbox)) throw new Error(`not a mailbox name: ${JSON.stringify(mailbox)}`);
+  return join(spoolDir, 'voicemail', context, mailbox);
+}

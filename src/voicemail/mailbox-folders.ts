@@ -1,7 +1,6 @@
 import { rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import { mailboxContext, mailboxPattern } from './folders.js';
+import { mailboxContext, mailboxFolder, mailboxPattern } from './folders.js';
 
 /** What happened to the numbers of extensions, as far as their mailboxes go. */
 export type NumberChanges = {
@@ -41,7 +40,7 @@ export class MailboxFolders {
   }
 
   private folder(mailbox: string): string | null {
-    return mailboxPattern.test(mailbox) ? join(this.spoolDir, 'voicemail', this.context, mailbox) : null;
+    return mailboxPattern.test(mailbox) ? mailboxFolder(this.spoolDir, mailbox, this.context) : null;
   }
 
   private async remove(mailbox: string, why: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { folderDirectory, mailboxContext, mailboxPattern, unheardFolders, voicemailFolders, type VoicemailFolder } from './folders.js';
+import { folderDirectory, mailboxContext, mailboxFolder, mailboxPattern, unheardFolders, voicemailFolders, type VoicemailFolder } from './folders.js';
 import { parseMessageInfo, type MessageInfo } from './message-file.js';
 
 /** A message as the spool holds it. */
@@ -37,10 +37,8 @@ export class VoicemailSpool {
     private readonly context: string = mailboxContext,
   ) {}
 
-  /** voicemail/<context>/<mailbox> of a valid mailbox name. */
   private mailboxDir(mailbox: string): string {
-    if (!mailboxPattern.test(mailbox)) throw new Error(`not a mailbox name: ${JSON.stringify(mailbox)}`);
-    return join(this.spoolDir, 'voicemail', this.context, mailbox);
+    return mailboxFolder(this.spoolDir, mailbox, this.context);
   }
 
   /** The messages of a mailbox (of the folders given, default all), newest first. */
