@@ -8,7 +8,7 @@ import { LoginThrottle } from './auth/throttle.js';
 import { loadTokenSecret, TokenSigner } from './auth/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { DepartmentService } from './departments/service.js';
-import { createEventBus } from './events/bus.js';
+import { createEventBus, type EventBus } from './events/bus.js';
 import { ConfigChanges } from './events/changes.js';
 import { ExtensionService } from './extensions/service.js';
 import { MailboxFolders } from './voicemail/mailbox-folders.js';
@@ -26,8 +26,10 @@ import { Lease } from './jobs/lease.js';
 import { domains } from './domains/index.js';
 import { AmiClient } from './pbx/ami/client.js';
 import { amiSorceryBacklog } from './pbx/objects/pacing.js';
-import { amiStoredObjectWriter } from './pbx/objects/restore.js';
-import { amiAppliedStore } from './pbx/objects/applied-store.js';
+import { astdbStoredObjectWriter } from './pbx/objects/restore.js';
+import { astdbAppliedStore } from './pbx/objects/applied-store.js';
+import { amiAstdb, type Astdb } from './pbx/ami/astdb.js';
+import { NumberKeyedState } from './extensions/number-keyed-state.js';
 import { objectTypeOrder, renderObjectsOf, restoredObjectTypes } from './pbx/objects/rows.js';
 import { ObjectSync } from './pbx/objects/sync.js';
 import { amiContactSource } from './pbx/ami/live-contacts.js';
@@ -67,13 +69,14 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const connection = asteriskConnection(config);
   const ari = config.asterisk.ariUrl ? new AriConnection({ url: config.asterisk.ariUrl, username: connection.ariUsername, password: connection.ariPassword, app: config.asterisk.ariApp, log }) : null;
   const ami = ari ? new AmiClient({ host: config.asterisk.amiHost, port: config.asterisk.amiPort, username: connection.amiUsername, password: connection.amiPassword, logger: log }) : null;
+  const astdb = ami ? amiAstdb(ami) : null;
   // Extensions' PJSIP objects go through ARI (D3); their fingerprints beside them in astdb, through AMI.
   const objects = ari
     ? new ObjectSync({
         target: ari,
-        store: ami ? amiAppliedStore(ami) : null,
+        store: astdb && ami ? astdbAppliedStore(astdb, (listener) => ami.on('connected', listener)) : null,
         backlog: ami ? amiSorceryBacklog(ami) : null,
-        restore: ami ? { types: restoredObjectTypes(domains), write: amiStoredObjectWriter(ami), connected: () => ami.connected() } : null,
+        restore: astdb ? { types: restoredObjectTypes(domains), write: astdbStoredObjectWriter(astdb), connected: () => astdb.connected() } : null,
         typeOrder: objectTypeOrder(domains),
         log,
       })
@@ -109,6 +112,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   // A change made on any instance reaches the one that holds the lease through the bus.
   changes.subscribe((source, scope) => bus.publish('configChanged', scope ? { source, scope } : { source }));
   if (ari) listenForBlacklistCodes(ari, new BlacklistService(db, changes), log);
+  if (ami && astdb) followNumberKeyedState(ami, astdb, db, bus, log);
   void (async () => {
     for await (const event of bus.subscribe('configChanged')) {
       if (lease.held()) applier.markChanged(event.scope);
@@ -137,7 +141,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     inboundCalls: new InboundCallService({ ari, bus, log }),
     calls,
     callControl: createCallControl({ prisma: db.prisma, calls: calls.directory, ari, ami, log }),
-    extensions: new ExtensionService(db, store, changes, new MailboxFolders(config.asterisk.spoolDir, log)),
+    extensions: new ExtensionService(db, store, changes, [new MailboxFolders(config.asterisk.spoolDir, log), { apply: async (numbers) => bus.publish('extensionNumbers', numbers) }]),
     departments: new DepartmentService(db, store, changes),
     trunks: new TrunkService(db, store, changes),
     dialRules: new DialRuleService(db, store, changes),
@@ -177,4 +181,22 @@ export function createServices(config: Config, db: Database, log: Logger) {
 export type ApplyReportJson = Omit<ApplyReport, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string };
 export function applyReportJson(report: ApplyReport): ApplyReportJson {
   return { ...report, startedAt: report.startedAt.toISOString(), finishedAt: report.finishedAt.toISOString() };
+}
+
+/** astdb's keys by extension number follow the extensions (src/extensions/number-keyed-state.ts) where AMI is connected. */
+function followNumberKeyedState(ami: AmiClient, astdb: Astdb, db: Database, bus: EventBus, log: Logger): void {
+  const state = new NumberKeyedState({
+    astdb,
+    families: () => domains.numberKeyedFamilies,
+    currentNumbers: async () => new Set((await db.prisma.extension.findMany({ select: { number: true } })).map((r) => r.number)),
+    log,
+  });
+  ami.on('connected', () => void state.sweep().catch((err: unknown) => log.warn({ err }, "removing astdb's keys of numbers no extension holds failed; tried again at the next connect")));
+  void (async () => {
+    for await (const changes of bus.subscribe('extensionNumbers', { lossless: true })) {
+      await state
+        .follow(changes)
+        .catch((err: unknown) => log.warn({ err }, "moving or removing astdb's keys of renumbered or deleted extensions failed; the next connect removes what no extension holds"));
+    }
+  })();
 }

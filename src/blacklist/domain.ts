@@ -1,7 +1,7 @@
 import type { DomainModule } from '../domains/types.js';
 import { inboundContexts } from '../inbound/contract.js';
 import { coreContexts } from '../pbx/render/dialplan-text.js';
-import { blacklistContexts, blacklistDialplan, blacklistExpectations } from './config.js';
+import { blacklistContexts, blacklistDialplan, blacklistExpectations, lastCallerFamily } from './config.js';
 
 /** The caller blacklist (F-4.2.6) and its feature codes (F-4.7.e). */
 export const blacklistDomain: DomainModule = {
@@ -13,4 +13,5 @@ export const blacklistDomain: DomainModule = {
     contexts: blacklistDialplan,
   },
   expectations: (snapshot) => blacklistExpectations(snapshot).map((e) => ({ ...e, context: coreContexts.internal })),
+  numberKeyedFamilies: [{ family: lastCallerFamily, holds: 'the last outside caller' }],
 };

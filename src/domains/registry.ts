@@ -1,4 +1,4 @@
-import type { DestinationKindSpec, DomainModule, NumberKindSpec, ReferrerSpec, RightSpec } from './types.js';
+import type { DestinationKindSpec, DomainModule, NumberKeyedFamily, NumberKindSpec, ReferrerSpec, RightSpec } from './types.js';
 
 /**
  * The registry of domains. Each domain registers once (src/domains/index.ts);
@@ -55,6 +55,11 @@ export class DomainRegistry {
   /** The internal-call rights of dial permissions (F-4.3.3), in registration order. */
   get rights(): RightSpec[] {
     return this.modules.flatMap((m) => m.rights ?? []);
+  }
+
+  /** The astdb families keyed by extension number, of every domain. */
+  get numberKeyedFamilies(): NumberKeyedFamily[] {
+    return this.modules.flatMap((m) => m.numberKeyedFamilies ?? []);
   }
 
   referrersOf(target: string): ReferrerSpec[] {

@@ -43,7 +43,15 @@ export type DomainModule = {
   expectations?(snapshot: PbxSnapshot, registry: DomainRegistry): NumberExpectation[];
   /** Its steps of inbound routing: each trunk's inbound context runs them by `order` (the plan is in src/inbound/order.ts). */
   inboundSteps?: InboundStep[];
+  /**
+   * The astdb families its dialplan keeps one key per extension number in (e.g. `DND/<number>`):
+   * they move with a renumbered extension and go with a deleted one (src/extensions/number-keyed-state.ts).
+   */
+  numberKeyedFamilies?: NumberKeyedFamily[];
 };
+
+/** An astdb family whose keys are extension numbers; `holds` says what, for the log. */
+export type NumberKeyedFamily = { family: string; holds: string };
 
 /**
  * A step of inbound routing (src/inbound/order.ts): by default a Gosub into

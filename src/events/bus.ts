@@ -26,6 +26,8 @@ export type BusTopics = {
   callRecord: import('../records/contract.js').CallRecordJson;
   /** A mailbox's messages changed: one arrived, was read or deleted. */
   voicemail: import('../voicemail/contract.js').MailboxChange;
+  /** Extensions deleted or renumbered on any instance, for the one that keeps astdb's keys by number. */
+  extensionNumbers: import('../extensions/number-changes.js').NumberChanges;
 };
 export type BusTopic = keyof BusTopics;
 

@@ -1,4 +1,4 @@
-import type { NumberChanges } from '../voicemail/mailbox-folders.js';
+import type { NumberChangeFollower, NumberChanges } from './number-changes.js';
 import { inChunks } from '../db/chunks.js';
 import type { ConfigChanges } from '../events/changes.js';
 import { createChangesFiles, deleteChangesFiles, updateChangesFiles } from './apply-scope.js';
@@ -60,8 +60,8 @@ export class ExtensionService {
     private readonly db: Database,
     private readonly settings: SettingsStore,
     private readonly changes: ConfigChanges,
-    /** The mailboxes named by the numbers (src/voicemail/mailbox-folders.ts), told once a change is committed. */
-    private readonly mailboxes: { apply(changes: NumberChanges): Promise<void> } | null = null,
+    /** What is kept under the numbers outside the database (mailbox folders, astdb keys), told once a change is committed. */
+    private readonly numberFollowers: readonly NumberChangeFollower[] = [],
   ) {}
 
   async create(input: ExtensionInput): Promise<string> {
@@ -211,7 +211,7 @@ export class ExtensionService {
       return { row: await this.writeUpdate(tx, current, merged, ['input'], changed), filesMayChange: updateChangesFiles(changed, current, merged), from: current.number };
     });
     this.emit({ kind: 'updated', ids: [row.row.id], filesMayChange: row.filesMayChange });
-    if (row.row.number !== row.from) await this.mailboxes?.apply({ renumbered: [{ from: row.from, to: row.row.number }] });
+    if (row.row.number !== row.from) await this.tellNumberFollowers({ renumbered: [{ from: row.from, to: row.row.number }] });
     return row.row;
   }
 
@@ -268,8 +268,12 @@ export class ExtensionService {
       return { ids: targetIds, filesMayChange: deleteChangesFiles(), numbers: rows.map((r) => r.number) };
     }, LONG_TRANSACTION);
     if (deleted.ids.length) this.emit({ kind: 'deleted', ids: deleted.ids, filesMayChange: deleted.filesMayChange });
-    if (deleted.ids.length) await this.mailboxes?.apply({ released: deleted.numbers });
+    if (deleted.ids.length) await this.tellNumberFollowers({ released: deleted.numbers });
     return deleted.ids;
+  }
+
+  private async tellNumberFollowers(changes: NumberChanges): Promise<void> {
+    for (const follower of this.numberFollowers) await follower.apply(changes);
   }
 
   private async writeUpdate(tx: Tx, current: ExtensionRow, merged: ExtensionFields, path: string[], changed: string[], skipValidation = false): Promise<ExtensionRow> {

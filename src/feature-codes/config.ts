@@ -16,6 +16,9 @@ declare module '../pbx/render/snapshot.js' {
 const literal = (code: string) => code;
 const withNumber = (code: string) => `_${code}X.`;
 
+/** The AstDB family of the extensions in DND: a key per number, set and removed by the DND codes, read before ringing. */
+export const dndFamily = 'DND';
+
 /** The idle-dial codes whose features exist (F-4.7.a, F-4.7.k), under the right allowFeatureCodes. */
 export function featureCodeContext(snapshot: PbxSnapshot): string {
   const c = snapshot.featureCodes;
@@ -23,8 +26,8 @@ export function featureCodeContext(snapshot: PbxSnapshot): string {
   return context(featureCodeContexts.featureCodes, [
     exten(literal(c.voicemailMain!), ['Answer()', 'VoiceMailMain(@default)', 'Hangup()']),
     exten(literal(c.voicemailOwn!), ['Answer()', `VoiceMailMain(${me}@default)`, 'Hangup()']),
-    exten(literal(c.dndOn!), ['Answer()', `Set(DB(DND/${me})=1)`, 'Playback(beep)', 'Hangup()']),
-    exten(literal(c.dndOff!), ['Answer()', `Set(DELETED=\${DB_DELETE(DND/${me})})`, 'Playback(beep)', 'Hangup()']),
+    exten(literal(c.dndOn!), ['Answer()', `Set(DB(${dndFamily}/${me})=1)`, 'Playback(beep)', 'Hangup()']),
+    exten(literal(c.dndOff!), ['Answer()', `Set(DELETED=\${DB_DELETE(${dndFamily}/${me})})`, 'Playback(beep)', 'Hangup()']),
   ]);
 }
 

@@ -1,6 +1,6 @@
 import type { DomainModule } from '../domains/types.js';
 import { coreContexts } from '../pbx/render/dialplan-text.js';
-import { featureCodeContext, featureCodeContexts, featureCodeExpectations, featuresFile, pickupCodeContext } from './config.js';
+import { dndFamily, featureCodeContext, featureCodeContexts, featureCodeExpectations, featuresFile, pickupCodeContext } from './config.js';
 import { readFeatureCodes } from './service.js';
 
 /** Feature codes (F-4.7): idle-dial codes in the dialplan, in-call codes in features.conf. */
@@ -20,4 +20,5 @@ export const featureCodesDomain: DomainModule = {
     contexts: (snapshot) => [featureCodeContext(snapshot), pickupCodeContext(snapshot)],
   },
   expectations: (snapshot) => featureCodeExpectations(snapshot).map((e) => ({ ...e, context: coreContexts.internal })),
+  numberKeyedFamilies: [{ family: dndFamily, holds: 'do not disturb' }],
 };

@@ -1,14 +1,7 @@
 import { rename, rm, stat } from 'node:fs/promises';
+import type { NumberChangeFollower, NumberChanges } from '../extensions/number-changes.js';
 import type { Logger } from '../logger.js';
 import { mailboxContext, mailboxFolder, mailboxPattern } from './folders.js';
-
-/** What happened to the numbers of extensions, as far as their mailboxes go. */
-export type NumberChanges = {
-  /** Numbers of deleted extensions. */
-  released?: readonly string[];
-  /** Extensions that took another number. */
-  renumbered?: readonly { from: string; to: string }[];
-};
 
 /**
  * Keeps the mailbox folders of the spool with the extensions they belong to. A mailbox is named by
@@ -24,7 +17,7 @@ export type NumberChanges = {
  * Done after the change is committed; a folder that cannot be moved or removed (the spool is
  * Asterisk's, the server may lack the right) is logged and left, never failing the change.
  */
-export class MailboxFolders {
+export class MailboxFolders implements NumberChangeFollower {
   constructor(
     private readonly spoolDir: string,
     private readonly log: Logger,

@@ -578,6 +578,34 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     expect((await p104.waitForRegistration()).ok, p104.tail()).toBe(false);
   }, 60_000);
 
+  it('7b. an extension in DND is deleted and created again: the new one rings, its DND did not stay in astdb', async () => {
+    mark('scenario 7b');
+    await idle();
+    await createExtension('105');
+    const p105 = await tempPhone('105');
+    expect(await p105.waitForRegistration(), p105.tail()).toMatchObject({ ok: true });
+    await sync(p105);
+    await p105.call(uri('*74'));
+    await p105.waitFor(callState('CONFIRMED'), 5000);
+    await p105.waitFor(disconnected, 5000);
+    expect(await pbx.cli('database show DND')).toMatch(/\/DND\/105\s*:\s*1/);
+
+    await mutateApplied('deleteExtensions', `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { ${ERRORS} ... on MutationDeleteExtensionsSuccess { data { count } } } }`, {
+      ids: [ids.get('105')],
+    });
+    await until(async () => !/\/DND\/105\b/.test(await pbx.cli('database show DND')), 5000, 'DND/105 removed from astdb');
+    await createExtension('105');
+    p105.send('rr');
+    expect(await p105.waitForRegistration(), p105.tail()).toMatchObject({ ok: true });
+
+    const a = main('100');
+    await sync(a, p105);
+    await a.call(uri('105'));
+    await p105.waitFor(incomingCall, 5000);
+    a.hangup();
+    await hangupAll(a, p105);
+  }, 60_000);
+
   it('8. our server stops in the middle of a call: the call stays up; after its restart the live state shows it within 2 s', async () => {
     mark('scenario 8');
     await idle();

@@ -1,4 +1,4 @@
-import type { AmiClient } from '../ami/client.js';
+import type { Astdb } from '../ami/astdb.js';
 
 /**
  * Where the fingerprints of pushed objects are kept: in Asterisk's own astdb,
@@ -19,40 +19,30 @@ const LOAD_TIMEOUT_MS = 60_000;
 const AMI_WAIT_MS = 3_000;
 
 /** `res_pjsip/endpoint/101` → family `pbx-applied/res_pjsip/endpoint`, key `101`. */
-function split(key: string): { Family: string; Key: string } {
+function split(key: string): { family: string; key: string } {
   const slash = key.lastIndexOf('/');
-  return { Family: `${FAMILY}/${key.slice(0, slash)}`, Key: key.slice(slash + 1) };
+  return { family: `${FAMILY}/${key.slice(0, slash)}`, key: key.slice(slash + 1) };
 }
 
-/** The fingerprints through AMI's DBGetTree/DBPut/DBDel (ARI cannot read astdb, and refuses to write it: DB() is a dangerous function). */
-export function amiAppliedStore(ami: AmiClient): AppliedStore {
-  let everConnected = ami.connected();
-  ami.on('connected', () => (everConnected = true));
+/** The fingerprints in astdb (src/pbx/ami/astdb.ts). */
+export function astdbAppliedStore(astdb: Astdb, onConnected: (listener: () => void) => void): AppliedStore {
+  let everConnected = astdb.connected();
+  onConnected(() => (everConnected = true));
   return {
-    connected: () => ami.connected(),
+    connected: () => astdb.connected(),
     async load() {
       // An AMI that was connected is usually back just after ARI: a little patience spares pushing every object again.
-      for (let waited = 0; everConnected && !ami.connected() && waited < AMI_WAIT_MS; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-      if (!ami.connected()) return null;
-      try {
-        const events = await ami.list({ Action: 'DBGetTree', Family: FAMILY }, LOAD_TIMEOUT_MS);
-        const prefix = `/${FAMILY}/`;
-        const out = new Map<string, string>();
-        for (const e of events) if (e.Key?.startsWith(prefix) && e.Val !== undefined) out.set(e.Key.slice(prefix.length), e.Val);
-        return out;
-      } catch (error) {
-        // An empty family is "not found" in some versions: nothing was pushed.
-        if (/not found/i.test((error as Error).message)) return new Map();
-        return null;
-      }
+      for (let waited = 0; everConnected && !astdb.connected() && waited < AMI_WAIT_MS; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!astdb.connected()) return null;
+      return astdb.tree(FAMILY, LOAD_TIMEOUT_MS).catch(() => null);
     },
     async save(key, fingerprint) {
-      await ami.action({ Action: 'DBPut', ...split(key), Val: fingerprint });
+      const { family, key: leaf } = split(key);
+      await astdb.put(family, leaf, fingerprint);
     },
     async remove(key) {
-      await ami.action({ Action: 'DBDel', ...split(key) }).catch((error: Error) => {
-        if (!/not found|failed/i.test(error.message)) throw error;
-      });
+      const { family, key: leaf } = split(key);
+      await astdb.remove(family, leaf);
     },
   };
 }

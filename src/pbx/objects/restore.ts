@@ -1,4 +1,4 @@
-import type { AmiClient } from '../ami/client.js';
+import type { Astdb } from '../ami/astdb.js';
 import { objectsFamily } from './wizards.js';
 import type { PushedObject } from './types.js';
 
@@ -13,13 +13,6 @@ import type { PushedObject } from './types.js';
  */
 export type StoredObjectWriter = (object: PushedObject) => Promise<void>;
 
-export function amiStoredObjectWriter(ami: AmiClient): StoredObjectWriter {
-  return async (object) => {
-    await ami.action({
-      Action: 'DBPut',
-      Family: `${objectsFamily(object.configClass)}/${object.type}`,
-      Key: object.id,
-      Val: JSON.stringify(Object.fromEntries(object.fields)),
-    });
-  };
+export function astdbStoredObjectWriter(astdb: Astdb): StoredObjectWriter {
+  return (object) => astdb.put(`${objectsFamily(object.configClass)}/${object.type}`, object.id, JSON.stringify(Object.fromEntries(object.fields)));
 }
