@@ -6,6 +6,7 @@ import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { Composed, RenderError, safe, section, type OptionValue } from '../pbx/render/text.js';
 import { isIaxHost, isSipUri, sipUser, uriHost } from './fields.js';
 import type { SnapshotIaxTrunk, SnapshotSipTrunk } from './snapshot.js';
+import { registersToFarEnd } from './contract.js';
 
 /** Asterisk configuration of SIP trunks (pjsip.conf, F-4.3.1.b) and IAX trunks (iax.conf, F-4.3.1.d). A disabled trunk renders nothing. */
 
@@ -63,7 +64,8 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
   const transport = available.has(transportName) ? transportName : undefined;
   const proxy = outboundProxy(t);
   const parts: string[] = [];
-  const registers = t.mode === 'CLIENT';
+  const client = t.mode === 'CLIENT';
+  const registers = registersToFarEnd(t);
   const staticContact = t.aorContact || (t.serverHost ? `sip:${hostPort(t.serverHost, t.serverPort)}` : '');
 
   if (registers) {
@@ -95,7 +97,7 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
         ['type', 'auth'],
         ['auth_type', 'userpass'],
         // In server mode the peer registers and authenticates with the trunk name as its user.
-        ['username', registers ? t.authUsername || t.username : name],
+        ['username', client ? t.authUsername || t.username : name],
         ['password', t.password],
       ]),
     );
@@ -108,7 +110,7 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
     ['type', 'endpoint'],
     ['transport', transport],
     // A provider's calls start in the trunk's inbound context (src/inbound/order.ts); another PBX's in its dial permission's (M-40).
-    ['context', registers ? inboundContexts.trunk(name) : permissionContext(t.dialPermission)],
+    ['context', client ? inboundContexts.trunk(name) : permissionContext(t.dialPermission)],
     ['disallow', 'all'],
     ['allow', allow(t, t.videoCodec)],
     ['aors', trunkObjects.endpoint(name)],
@@ -130,12 +132,14 @@ function sipTrunk(t: SnapshotSipTrunk, available: Set<string>): string[] {
     ['language', t.language === 'DEFAULT' ? undefined : t.language],
   ];
   parts.push(`; trunk ${safe(name, 'trunk name')} (SIP, ${t.mode.toLowerCase()} mode)\n` + section(trunkObjects.endpoint(name), endpoint), section(trunkObjects.endpoint(name), aor));
-  if (t.remoteAddresses.length) {
+  // A provider reached by address (no registration) is known by its server's address as well.
+  const identified = [...(client && !registers && t.serverHost ? [t.serverHost] : []), ...t.remoteAddresses];
+  if (identified.length) {
     parts.push(
       section(trunkObjects.identify(name), [
         ['type', 'identify'],
         ['endpoint', trunkObjects.endpoint(name)],
-        ['match', t.remoteAddresses.map((a) => safe(a, `${what} remoteAddresses`)).join(',')],
+        ['match', identified.map((a) => safe(a, `${what} address`)).join(',')],
       ]),
     );
   }
@@ -147,9 +151,14 @@ export function trunkPjsip(snapshot: PbxSnapshot): { parts: string[]; warnings: 
   const available = availableTransports(snapshot);
   const warnings: string[] = [];
   const parts: string[] = [];
-  for (const t of snapshot.trunks) {
-    if (t.kind !== 'SIP' || !t.enabled) continue;
+  const sipTrunks = snapshot.trunks.filter((t): t is SnapshotSipTrunk => t.kind === 'SIP' && t.enabled);
+  for (const t of sipTrunks) {
     if (t.transport === 'TLS' && !available.has('transport-tls')) warnings.push(`trunk ${t.name} asks for TLS, but no TLS certificate is configured: it uses the default transport`);
+    const registering = t.mode === 'CLIENT' && !registersToFarEnd(t) && sipTrunks.find((other) => registersToFarEnd(other) && other.serverHost.toLowerCase() === t.serverHost.toLowerCase());
+    if (registering)
+      warnings.push(
+        `trunk ${t.name} is known by the address ${t.serverHost}, which trunk ${registering.name} registers to: PJSIP identifies by address first, so the calls of ${registering.name} arrive as calls of ${t.name}`,
+      );
     parts.push(...sipTrunk(t, available));
   }
   return { parts, warnings };

@@ -18,6 +18,16 @@ export type CallerIdPreference = 'TRUNK' | 'EXTENSION';
 export const trunkNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 export const reservedTrunkNames = /^(transport-.*|global|system|general|anonymous|default|pbx-.*|.*-auth(-.*)?|.*-registration|.*-identify)$/i;
 
+/**
+ * Whether a trunk registers to its far end: in CLIENT mode, with a user name
+ * to register as. A SIP provider that needs no credentials (authentication off,
+ * no user name) takes calls by address instead (IP authentication): no
+ * REGISTER; its calls are known by the address they come from.
+ */
+export function registersToFarEnd(t: { kind: TrunkKind; mode: TrunkMode; username: string }): boolean {
+  return t.mode === 'CLIENT' && (t.kind === 'IAX' || t.username !== '');
+}
+
 /** The part of a trunk that dial rules and live status need (the trunk domain adds the rest of its fields). */
 export type SnapshotTrunkCore = {
   id: string;

@@ -84,7 +84,11 @@ export const commonFieldSchemas = {
     .refine((v) => !reservedTrunkNames.test(v), 'a name the PBX uses itself (transport-…, global, general, default, pbx-…, …-auth, …-registration, …-identify)')
     .describe('Trunk name, unique regardless of case: its Asterisk id. Starts with a letter; letters A–Z, digits, _ and - only; at most 40 characters'),
   enabled: z.boolean().describe('A disabled trunk neither registers nor carries calls'),
-  mode: z.enum(['CLIENT', 'SERVER']).describe('CLIENT: this PBX registers to the far end (an ITSP or another PBX); SERVER: the far end registers to this PBX or is known by its address'),
+  mode: z
+    .enum(['CLIENT', 'SERVER'])
+    .describe(
+      'CLIENT: this PBX registers to the far end (an ITSP or another PBX), or reaches a SIP provider that needs no credentials by its address; SERVER: the far end registers to this PBX or is known by its address',
+    ),
   dialPermission: z
     .string()
     .min(1, 'required')
@@ -111,7 +115,9 @@ export const sipFieldSchemas = {
   serverPort: port('Server port'),
   outboundProxyHost: host('Outbound proxy'),
   outboundProxyPort: port('Outbound proxy port').nullable().describe('Outbound proxy port (1–65535); null for the default 5060'),
-  username: user('User name from the provider: the user of the REGISTER and of the default client URI; required in CLIENT mode'),
+  username: user(
+    'User name from the provider: the user of the REGISTER and of the default client URI; required in CLIENT mode while authEnabled is on. A CLIENT trunk with authEnabled off and no username does not register (IP authentication): calls go to serverHost, and calls from its address and remoteAddresses are taken as from this trunk',
+  ),
   authUsername: user('Authentication user when it differs from username; empty for username'),
   password: z
     .string()
@@ -238,13 +244,15 @@ export function crossFieldIssues(kind: TrunkKind, f: SipTrunkFields | IaxTrunkFi
   const required = (field: string, why: string) => issues.push({ field, message: `required ${why}`, code: 'REQUIRED' });
   if (f.mode === 'CLIENT') {
     if (!f.serverHost) required('serverHost', 'in CLIENT mode');
-    if (!f.username) required('username', 'in CLIENT mode');
+    // IAX2 always registers; a SIP provider that needs no credentials is reached and known by address (registersToFarEnd).
+    if (!f.username && (kind === 'IAX' || f.authEnabled)) required('username', kind === 'IAX' ? 'in CLIENT mode' : 'in CLIENT mode while authEnabled is on');
     if (f.authEnabled && !f.password) required('password', 'when authEnabled is on');
   }
   if (kind === 'SIP') {
     const s = f as SipTrunkFields;
     if (s.sendPai && s.sendRpid) issues.push({ field: 'sendRpid', message: 'sendPai and sendRpid cannot both be on', code: 'EXCLUSIVE' });
     if (s.outboundProxyPort !== null && !s.outboundProxyHost) issues.push({ field: 'outboundProxyPort', message: 'needs outboundProxyHost', code: 'REQUIRED' });
+    if (s.mode === 'CLIENT' && !s.username && s.clientUri) issues.push({ field: 'clientUri', message: 'needs username: a trunk without one does not register', code: 'REQUIRED' });
     if (s.mode === 'SERVER') {
       if (!s.password && !s.remoteAddresses.length) required('password', 'in SERVER mode unless remoteAddresses identify the peer');
       if (!s.password && !s.serverHost && !s.aorContact) required('serverHost', 'in SERVER mode when the peer does not register (no password): calls to it need its address');

@@ -180,6 +180,13 @@ describe('SIP trunks (F-4.3.1.b)', () => {
     expect(server.map((i) => i.path.join('.'))).toEqual(['input.password', 'input.serverHost']);
     // No authentication: no password needed.
     ok(await createSip({ name: 'NoAuth', serverHost: '192.0.2.1', username: 'u', authEnabled: false }), 'createSipTrunk');
+    // Nor a username: a provider that needs no credentials is reached and known by address (no REGISTER).
+    ok(await createSip({ name: 'ByAddress', serverHost: '192.0.2.2', authEnabled: false }), 'createSipTrunk');
+    expect(await rendered('pjsip.conf')).not.toContain('[ByAddress-registration]');
+    expect(withoutFingerprints(await rendered('pjsip.conf'))).toContain('[ByAddress-identify]\ntype=identify\nendpoint=ByAddress\nmatch=192.0.2.2\n');
+    // A client URI is the REGISTER's: without a username nothing registers.
+    const uriAlone = issuesOf(await createSip({ name: 'UriAlone', serverHost: '192.0.2.3', authEnabled: false, clientUri: 'sip:x@192.0.2.3' }), 'createSipTrunk');
+    expect(uriAlone).toEqual([{ path: ['input', 'clientUri'], message: 'needs username: a trunk without one does not register', code: 'REQUIRED' }]);
   });
 
   it('a server trunk: the peer registers with the trunk name and password, or is known by address', async () => {

@@ -23,6 +23,7 @@ const FAILING = { username: 'pbxdown', password: 'Provider-secret-3', behaviour:
 const LINK = { name: 'otherpbx', password: 'Link-secret-1' };
 const IAX = { username: 'pbxiax', password: 'Iax-secret-1' };
 const IAX_LINK = { name: 'otheriax', password: 'IaxLink-secret-1' };
+const BY_ADDRESS = 'ipcarrier';
 
 type TrunkStatus = { name: string; status: string; latencyMs: number | null; lastFailureReason: string | null; peerContact: string | null };
 const STATUS = `subscription { trunkStatusChanged { name status latencyMs lastFailureReason peerContact } }`;
@@ -121,6 +122,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
       registrations: [{ name: LINK.name, username: LINK.name, password: LINK.password }],
       iaxAccounts: [IAX],
       iaxPeers: [{ name: IAX_LINK.name, username: IAX_LINK.name, password: IAX_LINK.password }],
+      addressPeers: [BY_ADDRESS],
     });
     expect(provider.asterisk.problems(['pjsip.conf', 'iax.conf', 'extensions.conf'])).toEqual([]);
     // Like any provider or linked PBX: trusted, so that its retries while a trunk is not yet set up never ban it (F-7.7.4).
@@ -451,4 +453,38 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     const again = await registersFrom('127.0.0.66');
     expect(again.ok, again.tail).toBe(true);
   }, 120_000);
+
+  // Last: while it exists, every request from the provider's address is this trunk's (identify by address comes first).
+  it('14. a provider that needs no credentials (authEnabled off, no username): no REGISTER; calls go to its address and its calls come in by address', async () => {
+    const from = feed.results.length;
+    await createSipTrunk({ name: BY_ADDRESS, serverHost: provider.address, serverPort: provider.sipPort, authEnabled: false, fromUser: BY_ADDRESS, keepAliveSeconds: 5 });
+    expect(await product.pbx.cli('pjsip show registrations')).not.toContain(BY_ADDRESS);
+    expect(await product.pbx.cli(`pjsip show identify ${BY_ADDRESS}-identify`)).toContain(provider.address);
+    // Up while its server answers the qualify.
+    await waitTrunk(BY_ADDRESS, (s) => s.status === 'REGISTERED', from).catch((e) => {
+      throw new Error(`${(e as Error).message}\ndelivered: ${history(BY_ADDRESS, from)}`);
+    });
+
+    await setEntries('DialOut', [{ prefix: '9', pattern: 'X.', trunks: [BY_ADDRESS] }]);
+    const mark = provider.logMark();
+    const ended = await callOut(phone100, '95557788');
+    expect(ended, phone100.tail()).toMatchObject({ code: 200 });
+    await until(() => provider.received(mark).length > 0, 10_000, 'the provider received the call');
+    expect(provider.received(mark)[0]).toMatchObject({ account: BY_ADDRESS, number: '5557788' });
+    await provider.hangupAll();
+    await product.idle();
+
+    await product.mutateApplied(
+      'setInboundRoute',
+      `mutation($trunk: ID!, $input: InboundRouteInput!) { setInboundRoute(trunk: $trunk, input: $input) { ${ERRORS} ... on MutationSetInboundRouteSuccess { data { id } } } }`,
+      { trunk: trunkIds.get(BY_ADDRESS), input: { destination: { type: 'EXTENSION', target: '101' } } },
+    );
+    await phone101.waitFor(/$/, 100);
+    await provider.callFrom('sip', BY_ADDRESS, '5550123', { callerId: '5550777', seconds: 5 });
+    await phone101.waitFor(incomingCall, 10_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\n${product.pbx.logLines().slice(-20).join('\n')}`);
+    });
+    await provider.hangupAll();
+    await product.idle();
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-import type { TrunkKind, TrunkMode } from '../../trunks/contract.js';
+import { registersToFarEnd, type TrunkKind, type TrunkMode } from '../../trunks/contract.js';
 import { parseSipUri } from '../ami/contacts.js';
 import { header, type AmiMessage } from '../ami/message.js';
 
@@ -294,8 +294,10 @@ export function deriveTrunkStatus(config: TrunkConfig, facts: TrunkFacts, connec
     }
     const server = { latencyMs, serverAddress: configured ?? contactAddress(config.serverUri), peerContact: null };
     if (allUnreachable) return { ...base, ...server, status: 'UNREACHABLE', failure: 'no response (timeout)' };
+    // A provider reached by address (no registration) is up while its server answers, as a SERVER peer known by address.
+    if (!registersToFarEnd(config)) return { ...base, ...server, status: live ? 'REGISTERED' : 'UNREGISTERED', failure: null };
     if (facts.registration) return { ...base, ...server, ...registrationState(facts.registration) };
-    // Every client-mode SIP trunk renders a registration (trunks/config.ts). Recorded on Asterisk 22.10.1: right after the
+    // Every client-mode SIP trunk with a user name renders a registration (trunks/config.ts). Recorded on Asterisk 22.10.1: right after the
     // reload that creates it, the static contact already answers its qualify while the registration is not listed yet or
     // listed `Unregistered` (its first REGISTER waits up to max_random_initial_delay): not registered, whatever the contact says.
     return { ...base, ...server, status: 'UNREGISTERED', failure: null };
@@ -355,7 +357,7 @@ export function trunkOfPjsipRegistry(event: RegistryEvent, trunks: ReadonlyMap<s
   const name = listed.get(key);
   if (name) return trunks.get(name);
   for (const trunk of trunks.values()) {
-    if (trunk.kind !== 'SIP' || trunk.mode !== 'CLIENT') continue;
+    if (trunk.kind !== 'SIP' || !registersToFarEnd(trunk)) continue;
     const uris = expectedUris(trunk);
     if (uriKey(uris.client, uris.server) === key) return trunk;
   }

@@ -29,6 +29,12 @@ export type ProviderOptions = {
   iaxAccounts?: ProviderAccount[];
   /** IAX2 peers that are the PBX: the provider calls the PBX through them (server-mode IAX trunks there). */
   iaxPeers?: { name: string; username: string; password: string }[];
+  /**
+   * Links without credentials either way (IP authentication): the provider calls the PBX from its own
+   * address, and takes the PBX's calls with the From user `name` (by address in real life; here every
+   * sender shares 127.0.0.1).
+   */
+  addressPeers?: string[];
 };
 
 export type Provider = {
@@ -161,6 +167,23 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
         ['set_var', 'PROVIDER_BEHAVIOUR=answer'],
       ]),
     ]),
+    ...(o.addressPeers ?? []).flatMap((name) => [
+      section(name, [
+        ['type', 'aor'],
+        ['contact', `sip:127.0.0.1:${o.pbxSipPort}`],
+      ]),
+      section(name, [
+        ['type', 'endpoint'],
+        ['context', 'provider-in'],
+        ['aors', name],
+        ['identify_by', 'username'],
+        ['trust_id_inbound', 'yes'],
+        ['disallow', 'all'],
+        ['allow', 'ulaw,alaw'],
+        ['direct_media', 'no'],
+        ['set_var', 'PROVIDER_BEHAVIOUR=answer'],
+      ]),
+    ]),
   ].join('\n');
 
   const iax = [
@@ -217,6 +240,7 @@ function files(o: ProviderOptions, ports: { sip: number; iax: number; http: numb
     ...(o.iaxPeers ?? []).map((p) => outContext('iax', p.name, `IAX2/${p.name}/\${PROVIDER_NUMBER}`)),
     ...o.accounts.map((a) => outContext('sip', a.username, `PJSIP/\${PROVIDER_NUMBER}@${a.username}`)),
     ...(o.iaxAccounts ?? []).map((a) => outContext('iax', a.username, `IAX2/${a.username}/\${PROVIDER_NUMBER}`)),
+    ...(o.addressPeers ?? []).map((name) => outContext('sip', name, `PJSIP/\${PROVIDER_NUMBER}@${name}`)),
     '',
   ].join('\n');
 

@@ -195,6 +195,17 @@ describe('deriving a trunk status', () => {
     expect(deriveTrunkStatus(sip(), facts({ registration: { state: 'Registered', cause: null } }), false)).toMatchObject({ status: 'UNREGISTERED', latencyMs: null });
   });
 
+  it('SIP client reached by address (no username, so no registration): up while its server answers the qualify', () => {
+    const byAddress = sip({ username: '' });
+    const reachable = { aor: 'provider', uri: 'sip:127.0.0.1:40243', status: 'Reachable', rttUsec: 2082 };
+    expect(deriveTrunkStatus(byAddress, facts({ contacts: [reachable] }), true)).toMatchObject({ status: 'REGISTERED', latencyMs: 2.082, failure: null });
+    expect(deriveTrunkStatus(byAddress, facts({ contacts: [{ ...reachable, status: 'Unreachable', rttUsec: null }] }), true)).toMatchObject({
+      status: 'UNREACHABLE',
+      failure: 'no response (timeout)',
+    });
+    expect(deriveTrunkStatus(byAddress, facts(), true).status).toBe('UNREGISTERED');
+  });
+
   it("SIP server: the peer's contact", () => {
     const server = sip({ name: '101', mode: 'SERVER', serverHost: '', serverPort: null });
     const contact = { aor: '101', uri: 'sip:101@127.0.0.67:44673;ob', status: 'NonQualified', rttUsec: null };

@@ -129,6 +129,30 @@ describe('SIP trunks in pjsip.conf (F-4.3.1.b)', () => {
     expect(readAsteriskConfig(pjsip).find((v) => v.category === 'ims' && v.name === 'contact')?.value).toBe('sip:[2001:db8::1]:5062');
   });
 
+  it('a provider that needs no credentials (authEnabled off, no username): no REGISTER; known by its server and remote addresses, its calls routed inbound', () => {
+    const { result, pjsip } = trunkFiles(withTrunks(sip('ip-auth', { serverHost: '203.0.113.9', serverPort: 5080, authEnabled: false, remoteAddresses: ['198.51.100.0/28'], keepAliveSeconds: 60 })));
+    expect(lintRendered(result)).toEqual([]);
+    expect(configIssues(pjsip, 'pjsip.conf')).toEqual([]);
+    expect(pjsip).not.toContain('[ip-auth-registration]');
+    expect(pjsip).not.toContain('[ip-auth-auth');
+    expect(readValue(pjsip, 'ip-auth-identify', 'match')).toBe('203.0.113.9,198.51.100.0/28');
+    const endpoint = readAsteriskConfig(pjsip).filter((v) => v.category === 'ip-auth');
+    const get = (key: string) => endpoint.filter((v) => v.name === key).map((v) => v.value);
+    expect(get('context')).toEqual(['pbx-inbound-ip-auth']);
+    expect(get('contact')).toEqual(['sip:203.0.113.9:5080']);
+    expect(get('qualify_frequency')).toEqual(['60']);
+    expect(get('outbound_auth')).toEqual([]);
+    expect(get('auth')).toEqual([]);
+    // Its inbound routing exists like any provider's.
+    expect(result.files.get('extensions.conf')).toContain('[pbx-inbound-ip-auth]');
+    expect(result.warnings.filter((w) => w.includes('known by the address'))).toEqual([]);
+    // Known by the address another trunk registers to: that trunk's calls would arrive as its own.
+    const shared = render(withTrunks(sip('ip-auth', { serverHost: 'SIP.provider.example', authEnabled: false }), clientSip));
+    expect(shared.warnings).toContain(
+      'trunk ip-auth is known by the address SIP.provider.example, which trunk ITSP-1 registers to: PJSIP identifies by address first, so the calls of ITSP-1 arrive as calls of ip-auth',
+    );
+  });
+
   it('sendRpid, no NAT, no SRTP and DEFAULT language render as such', () => {
     const { pjsip } = trunkFiles(withTrunks(sip('plain', { serverHost: 'h.example', username: 'u', password: 'p', sendRpid: true, rtpTimeoutSeconds: 0 })));
     const endpoint = readAsteriskConfig(pjsip).filter((v) => v.category === 'plain');
