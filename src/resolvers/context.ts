@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { storedFromRow } from '../destinations/store.js';
 import type { Principal } from '../auth/permissions.js';
 import type { Services } from '../services.js';
-import { extensionLoaders } from './extensions-loaders.js';
+import { extensionLoaders, PeekableLoader } from './extensions-loaders.js';
 
 /** What every resolver receives. Built per request (HTTP) or per operation (WebSocket). */
 export type Context = {
@@ -73,6 +73,11 @@ export function createLoaders(services: Services) {
       const rows = await prisma.department.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
+    }),
+    /** The numbers in DND (astdb, through AMI): one read for the doNotDisturb fields of a page; null when Asterisk cannot be asked. */
+    doNotDisturb: new PeekableLoader(async (keys: readonly 'dnd'[]) => {
+      const numbers = await services.doNotDisturb.numbers();
+      return keys.map(() => numbers);
     }),
     /** The settings a QR payload is made of: one read for the qrCode fields of a page, not kept beyond it. */
     qrSettings: new DataLoader(

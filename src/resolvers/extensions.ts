@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/prisma-sqlite/index.js';
-import { NotPermittedError, ValidationError } from '../errors.js';
+import { AsteriskNotConnectedError, NotPermittedError, ValidationError } from '../errors.js';
 import { isSelfExtension } from '../auth/permissions.js';
 import { audioCodecs, dtmfModes, extensionFieldSchemas, recordingModes, transports, videoCodecs, type ExtensionFieldName } from '../extensions/fields.js';
 import { parseList } from '../extensions/rows.js';
@@ -157,6 +157,17 @@ export const ExtensionRef = builder.prismaNode('Extension', {
       resolve: async (ext, _a, ctx) => {
         noteSecretRead(ctx, 'Extension.qrCode');
         return qrPayload(ext, await ctx.loaders.qrSettings.load('qr'));
+      },
+    }),
+    doNotDisturb: t.field({
+      type: 'Boolean',
+      nullable: true,
+      description:
+        'In do not disturb (F-4.7.k): calls to it go to its busy voicemail, or a busy tone, without ringing. Set by its phone with the DND codes (*74 / *074) or by setExtensionDoNotDisturb; Asterisk keeps it. Null while Asterisk cannot be asked (AMI not connected here)',
+      extensions: loads(['number'], (_rows, ctx) => ctx.loaders.doNotDisturb.preload(['dnd'])),
+      resolve: (ext, _a, ctx) => {
+        const numbers = ctx.loaders.doNotDisturb.get('dnd');
+        return numbers instanceof Promise ? numbers.then((set) => (set ? set.has(ext.number) : null)) : numbers ? numbers.has(ext.number) : null;
       },
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -379,6 +390,19 @@ builder.mutationFields((t) => ({
     resolve: async (query, root, args, ctx, info) => {
       const row = await audited((a: typeof args, c) => c.services.extensions.update(c.principal, decodeId(a.id, 'Extension'), clean(a.input)))(root, args, ctx, info);
       return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id: row.id } });
+    },
+  }),
+  setExtensionDoNotDisturb: t.prismaField({
+    type: 'Extension',
+    description:
+      'Turns do not disturb (F-4.7.k) of an extension on or off, as its phone does with *74 / *074. Administrators, or the extension user for its own extension. Needs Asterisk (AMI): refused with AsteriskNotConnectedError while it cannot be reached',
+    authScopes: (_r, args) => ({ $any: { perm: 'extensions:write', selfExtension: args.id.id } }),
+    errors: { types: [...mutationErrors, AsteriskNotConnectedError] },
+    args: { id: t.arg.globalID(), enabled: t.arg.boolean() },
+    resolve: async (query, root, args, ctx, info) => {
+      const id = decodeId(args.id, 'Extension');
+      await audited((a: typeof args, c) => c.services.doNotDisturb.set(id, a.enabled))(root, args, ctx, info);
+      return ctx.services.db.prisma.extension.findUniqueOrThrow({ ...selection(query), where: { id } });
     },
   }),
   updateExtensions: t.field({

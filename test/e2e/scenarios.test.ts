@@ -491,6 +491,9 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     };
     expect(await feature('*74')).toMatch(/Set\("PJSIP\/101-[0-9a-f]+", "DB\(DND\/101\)=1"\)/);
     expect(await pbx.cli('database show DND')).toMatch(/\/DND\/101\s*:\s*1/);
+    // The API reads the same key.
+    const dnd = async () => (await gql(`{ extension(number: "101") { doNotDisturb } }`)).extension.doNotDisturb;
+    expect(await dnd()).toBe(true);
 
     await sync(a, b);
     let from = feed.results.length;
@@ -505,6 +508,13 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     await hangupAll(a);
 
     expect(await feature('*074')).toMatch(/Executing \[\*074@pbx-permission-DialPlan1:\d+\] Set\("PJSIP\/101-[0-9a-f]+", "DELETED=1"\)/);
+    expect(await pbx.cli('database show DND')).not.toMatch(/\/DND\/101/);
+    expect(await dnd()).toBe(false);
+    // ... and changes it as the codes do.
+    const setDnd = `mutation($id: ID!, $on: Boolean!) { setExtensionDoNotDisturb(id: $id, enabled: $on) { ${ERRORS} ... on MutationSetExtensionDoNotDisturbSuccess { data { doNotDisturb } } } }`;
+    expect(ok(await server.gql(setDnd, { id: ids.get('101'), on: true }, server.adminToken), 'setExtensionDoNotDisturb')).toEqual({ doNotDisturb: true });
+    expect(await pbx.cli('database show DND')).toMatch(/\/DND\/101\s*:\s*1/);
+    expect(ok(await server.gql(setDnd, { id: ids.get('101'), on: false }, server.adminToken), 'setExtensionDoNotDisturb')).toEqual({ doNotDisturb: false });
     expect(await pbx.cli('database show DND')).not.toMatch(/\/DND\/101/);
     await sync(a, b);
     from = feed.results.length;
