@@ -22,9 +22,28 @@ export type RawRow = { rowNumber: number; values: string[] };
 
 const tooManyRows = (maxRows: number) => ValidationError.single(['file'], `at most ${maxRows} rows`, 'OUT_OF_BOUNDS');
 
+/**
+ * The separator of a CSV file, from its header line: the comma, or the semicolon that spreadsheets
+ * write where the comma is the decimal mark (German, French ... Excel), or a tab. The header holds
+ * only column names, so the separator it uses most is the file's.
+ */
+export function csvDelimiter(buffer: Buffer): string {
+  const end = buffer.indexOf(0x0a);
+  const header = buffer.subarray(0, end < 0 ? Math.min(buffer.length, MAX_CSV_RECORD_BYTES) : Math.min(end, MAX_CSV_RECORD_BYTES)).toString('utf8');
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const c of header) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c in counts) counts[c as keyof typeof counts] += 1;
+  }
+  return counts[';'] > counts[','] && counts[';'] >= counts['\t'] ? ';' : counts['\t'] > counts[','] ? '\t' : ',';
+}
+
 /** The rows of a CSV file (the header is row 1), refused past `maxRows` data rows or at a record longer than 64 KiB. */
 export async function readCsvRows(buffer: Buffer, maxRows: number): Promise<RawRow[]> {
-  const parser = Readable.from(chunksOf(buffer, CSV_CHUNK_BYTES)).pipe(parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_CSV_RECORD_BYTES }));
+  const parser = Readable.from(chunksOf(buffer, CSV_CHUNK_BYTES)).pipe(
+    parseCsv({ bom: true, delimiter: csvDelimiter(buffer), skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_CSV_RECORD_BYTES }),
+  );
   const rows: RawRow[] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {

@@ -67,6 +67,21 @@ describe('export and import', () => {
     }
   });
 
+  it('reads CSV separated by semicolons (Excel where the comma is the decimal mark) or tabs, lists keeping their commas', async () => {
+    const fresh = await startTestServer();
+    try {
+      const semicolons = 'number;name;password;codecs;mobileNumber\r\n701;Hans Müller;Secret-701-x;"ALAW,ULAW";+49 30 1234\r\n';
+      const r = await uploadFile(fresh.graphqlUrl, fresh.adminToken, IMPORT, {}, { name: 'de.csv', content: Buffer.from(`\uFEFF${semicolons}`), type: 'text/csv' });
+      expect(ok(r, 'importExtensions')).toMatchObject({ createdCount: 1, rejected: [] });
+      const tabs = 'number\tname\tpassword\n702\tTab Separated\tSecret-702-x\n';
+      expect(ok(await uploadFile(fresh.graphqlUrl, fresh.adminToken, IMPORT, {}, { name: 'tabs.csv', content: Buffer.from(tabs), type: 'text/csv' }), 'importExtensions').createdCount).toBe(1);
+      const rows = (await fresh.gql(`{ extensions(first: 10) { edges { node { number name codecs mobileNumber } } } }`, {}, fresh.adminToken)).data.extensions.edges.map((e: any) => e.node);
+      expect(rows).toEqual([{ number: '701', name: 'Hans Müller', codecs: ['ALAW', 'ULAW'], mobileNumber: '+49 30 1234' }, expect.objectContaining({ number: '702', name: 'Tab Separated' })]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('serves an empty template with the column names', async () => {
     const csv = await download(source, 'CSV', true);
     const lines = csv.buffer.toString('utf8').trim().split('\n');
