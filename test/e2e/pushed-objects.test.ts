@@ -342,15 +342,20 @@ describe.skipIf(!ASTERISK || !PJSUA)('pushed PJSIP objects on a real Asterisk', 
     expect(await dynamicObject('endpoint', LAST)).toBeNull();
     // The reconcile of the connect: every object, the 4,000 of the batch and the ones created since.
     let report: Report | null = null;
+    // Every other report seen meanwhile, for the message should the reconcile's never come.
+    const seen = new Set<string>();
     await until(
       async () => {
         const last = (await product.gql(`{ pbxConfiguration { lastApply { ${REPORT} } } }`)).pbxConfiguration.lastApply as Report;
         if (last.pushedObjects.length >= 3 * BATCH) report = last;
+        else seen.add(JSON.stringify({ revision: last.revision, outcome: last.outcome, pushed: last.pushedObjects.length, error: last.error }));
         return report !== null;
       },
       600_000,
       'the reconcile after the astdb wipe',
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; reports seen meanwhile: ${[...seen].join(', ')}`);
+    });
     const reconciled = Date.now();
     expect(report!.outcome).toBe('APPLIED');
     expect(report!.revision).toBe(before);

@@ -8,7 +8,15 @@ import { render, type RenderResult } from '../../src/pbx/render/index.js';
 import { lintRendered } from '../../src/pbx/lint-rendered.js';
 import { smallSnapshot } from './fixtures/snapshots.js';
 
-function harness(options: { reloader?: ModuleReloader | null; debounceMs?: number; lint?: (r: RenderResult) => { code: string; message: string }[] } = {}) {
+function harness(
+  options: {
+    reloader?: ModuleReloader | null;
+    debounceMs?: number;
+    lint?: (r: RenderResult) => { code: string; message: string }[];
+    /** Runs before each render; what it throws fails the render. */
+    beforeRender?: () => void;
+  } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-apply-'));
   let snapshot = smallSnapshot();
   let renders = 0;
@@ -18,6 +26,7 @@ function harness(options: { reloader?: ModuleReloader | null; debounceMs?: numbe
     configDir: dir,
     renderCurrent: async () => {
       renders += 1;
+      options.beforeRender?.();
       return render(snapshot);
     },
     lint: (result: RenderResult) => {
@@ -28,6 +37,7 @@ function harness(options: { reloader?: ModuleReloader | null; debounceMs?: numbe
     onApplied: (r) => reports.push(r),
     log: pino({ level: 'silent' }),
     debounceMs: options.debounceMs ?? 10,
+    retryDelaysMs: { first: 30, max: 60 },
   });
   return {
     dir,
@@ -271,4 +281,76 @@ describe('ConfigApplier (D3)', () => {
     await Promise.all([h.applier.applyNow(), h.applier.applyNow(), h.applier.applyNow()]);
     expect(most).toBe(1);
   });
+
+  it('a render that failed on something passing (the database away) is tried again, waiting longer after each failure in a row', async () => {
+    let failures = 3;
+    const h = harness({
+      reloader: recordingReloader(),
+      beforeRender: () => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('database is locked');
+        }
+      },
+    });
+    const first = await h.applier.applyNow();
+    expect(first).toMatchObject({ outcome: 'REFUSED', error: 'render: database is locked' });
+    await until(() => h.reports.at(-1)?.outcome === 'APPLIED', 2000);
+    expect(h.reports.map((r) => r.outcome)).toEqual(['REFUSED', 'REFUSED', 'REFUSED', 'APPLIED']);
+    expect(readFileSync(join(h.dir, 'extensions.conf'), 'utf8')).toContain('[pbx-parked-calls]');
+    // 30 ms, then 60, then 60 (the longest wait).
+    const gaps = h.reports.slice(1).map((r, i) => r.startedAt.getTime() - h.reports[i]!.finishedAt.getTime());
+    expect(gaps[0]).toBeGreaterThanOrEqual(25);
+    expect(gaps[1]).toBeGreaterThanOrEqual(55);
+    expect(gaps[2]).toBeGreaterThanOrEqual(55);
+    // Once it has applied, nothing more runs.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.reports).toHaveLength(4);
+  });
+
+  it('a value the render refuses is not tried again: it fails the same way until it is changed', async () => {
+    const h = harness();
+    await h.applier.applyNow();
+    h.change((s) => (s.departments[0]!.noAnswer = { type: 'EXTERNAL_NUMBER', number: '1;2' }));
+    await until(() => h.reports.length === 2, 2000);
+    expect(h.reports[1]!.outcome).toBe('REFUSED');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.reports).toHaveLength(2);
+  });
+
+  it("a change applied while a retry waits does the retry's work: the retry does not run as well", async () => {
+    let fail = true;
+    const h = harness({
+      reloader: recordingReloader(),
+      beforeRender: () => {
+        if (fail) throw new Error('database is locked');
+      },
+    });
+    await h.applier.applyNow();
+    fail = false;
+    await h.applier.applyNow();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.reports.map((r) => r.outcome)).toEqual(['REFUSED', 'APPLIED']);
+  });
+
+  it('stopping cancels a waiting retry', async () => {
+    const h = harness({
+      reloader: recordingReloader(),
+      beforeRender: () => {
+        throw new Error('database is locked');
+      },
+    });
+    await h.applier.applyNow();
+    await h.applier.stop();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(h.reports).toHaveLength(1);
+  });
 });
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Logger } from '../../logger.js';
 import type { RenderResult } from '../render/index.js';
-import { reloadModules } from '../render/index.js';
+import { reloadModules, RenderError } from '../render/index.js';
 import { readFiles, restoreFile, writeAtomic } from './files.js';
 import type { ObjectSync, PushOutcome } from '../objects/sync.js';
 import { ownerKey } from '../objects/plan.js';
@@ -17,6 +17,9 @@ export type ModuleReloader = {
 const reloadBusy = /in progress/i;
 const RELOAD_BUSY_ATTEMPTS = 25;
 const RELOAD_BUSY_WAIT_MS = 200;
+/** An apply that failed on something passing (a push Asterisk refused, a render that could not read the database) is tried again after these waits, doubling. */
+const RETRY_FIRST_DELAY_MS = 5_000;
+const RETRY_MAX_DELAY_MS = 300_000;
 
 export type LintIssueReport = { code: string; message: string };
 
@@ -59,6 +62,8 @@ export type ApplierDeps = {
   onApplied(report: ApplyReport): void;
   log: Logger;
   debounceMs: number;
+  /** The waits before an apply that failed on something passing is tried again: the first, doubling up to the longest. */
+  retryDelaysMs?: { first: number; max: number };
 };
 
 /**
@@ -82,8 +87,18 @@ export class ConfigApplier {
   /** Whether the next apply renders everything (files and every object) or only the objects of `pendingRows`. */
   private pendingFull = true;
   private pendingRows = new Map<string, Set<string>>();
+  /** Set by an apply that failed on something passing (a push, a render): it is tried again after `retryDelayMs`. */
+  private failedTransiently = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs: number;
 
-  constructor(private readonly deps: ApplierDeps) {}
+  constructor(private readonly deps: ApplierDeps) {
+    this.retryDelayMs = this.retryDelays.first;
+  }
+
+  private get retryDelays() {
+    return this.deps.retryDelaysMs ?? { first: RETRY_FIRST_DELAY_MS, max: RETRY_MAX_DELAY_MS };
+  }
 
   get state() {
     return { revision: this.revision, appliedRevision: this.appliedRevision, lastApply: this.last, pendingReloads: [...this.pendingReloads] };
@@ -202,6 +217,8 @@ export class ConfigApplier {
         for (const id of ids) owners.add(ownerKey({ domain, id }));
       }
     } catch (error) {
+      // A value the render refuses stays refused until it is changed; anything else (the database away) may pass.
+      if (!(error instanceof RenderError)) this.failedTransiently = true;
       return finish({ outcome: 'REFUSED', error: `render: ${(error as Error).message}` });
     }
     if (!objects.connected()) {
@@ -211,8 +228,9 @@ export class ConfigApplier {
     }
     const pushed = await objects.apply(desired, owners);
     const report = pushReport(pushed, warnings);
-    // A push that did not finish is done again, whole, by the next apply.
+    // A push that did not finish is done again, whole, by the next apply (a retry's, a change's, or the next connect's).
     if (report.outcome === 'FAILED' || report.outcome === 'WAITING_FOR_ASTERISK') this.pendingFull = true;
+    if (report.outcome === 'FAILED') this.failedTransiently = true;
     return finish(report);
   }
 
@@ -233,6 +251,8 @@ export class ConfigApplier {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     while (this.running || this.reconciling) await (this.running ?? this.reconciling)?.catch(() => undefined);
   }
 
@@ -278,6 +298,39 @@ export class ConfigApplier {
     };
 
     if (this.reconciling) await this.reconciling.catch(() => undefined);
+    // This apply does what a retry would have done.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.failedTransiently = false;
+    const report = await this.applyPending(finish);
+    this.retryIfPassing(report);
+    return report;
+  }
+
+  /**
+   * Nothing else would apply again after a push Asterisk refused or a render
+   * that failed (the next change or reconnect may be far away): a timer does,
+   * waiting longer after each failure in a row. A refused dialplan or reload
+   * waits for a change instead: it fails the same way until then.
+   */
+  private retryIfPassing(report: ApplyReport): void {
+    if (!this.failedTransiently) {
+      if (report.outcome !== 'FAILED' && report.outcome !== 'REFUSED') this.retryDelayMs = this.retryDelays.first;
+      return;
+    }
+    if (this.stopped) return;
+    const delayMs = this.retryDelayMs;
+    this.retryDelayMs = Math.min(delayMs * 2, this.retryDelays.max);
+    this.deps.log.warn({ revision: report.revision, outcome: report.outcome, error: report.error, retryInMs: delayMs }, 'the apply failed: it is tried again');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pendingFull = true;
+      void this.run().catch((error) => this.deps.log.error({ err: error }, 'apply failed'));
+    }, delayMs);
+    this.retryTimer.unref();
+  }
+
+  private async applyPending(finish: (fields: Partial<ApplyReport> & { outcome: ApplyOutcome }) => ApplyReport): Promise<ApplyReport> {
     const full = this.pendingFull;
     const rows = this.pendingRows;
     this.pendingFull = false;
@@ -295,6 +348,8 @@ export class ConfigApplier {
     try {
       result = await this.deps.renderCurrent();
     } catch (error) {
+      // A value the render refuses stays refused until it is changed; anything else (the database away) may pass.
+      if (!(error instanceof RenderError)) this.failedTransiently = true;
       return finish({ outcome: 'REFUSED', error: `render: ${(error as Error).message}` });
     }
     const dir = this.deps.configDir;
@@ -375,6 +430,7 @@ export class ConfigApplier {
     const objectsReport = pushReport(pushed, files.warnings ?? []);
     if (objectsReport.outcome === 'FAILED' || objectsReport.outcome === 'WAITING_FOR_ASTERISK') {
       this.pendingFull = true;
+      if (objectsReport.outcome === 'FAILED') this.failedTransiently = true;
       return finish({ ...files, ...objectsReport, outcome: files.outcome === 'WRITTEN_NOT_RELOADED' || objectsReport.outcome === 'FAILED' ? objectsReport.outcome : 'WAITING_FOR_ASTERISK' });
     }
     const outcome = files.outcome === 'NO_CHANGES' ? objectsReport.outcome : files.outcome;

@@ -87,6 +87,34 @@ describe('extensions pushed as objects through ARI', () => {
     expect(pjsip('endpoint', '201')?.fields.callerid).toBe('"Annie" <201>');
   });
 
+  it('a refused push is tried again on its own, a few seconds later, with no further change', async () => {
+    standin.failPushes({ status: 500, count: 2, method: 'PUT', type: 'endpoint', id: '202' });
+    const sub = subscribe(server.graphqlUrl, server.adminToken, APPLIED);
+    try {
+      await sub.waitFor(() => true);
+      const before = server.running.services.applier.state.revision;
+      const created = await server.gql(CREATE, { input: { number: '202', name: 'Bob', password: 'Secret-202x' } }, server.adminToken);
+      expect(created.data.createExtension.__typename).toBe('MutationCreateExtensionSuccess');
+      const failed = await sub.waitFor((r) => r.data?.pbxApplied?.revision > before, 5000);
+      expect(failed.data.pbxApplied).toMatchObject({ outcome: 'FAILED', pushedObjects: [] });
+      expect(pjsip('endpoint', '202')).toBeUndefined();
+      // The retry applies the same revision again.
+      const seen = sub.results.length;
+      const retried = await sub.waitFor((r) => sub.results.indexOf(r) >= seen && r.data?.pbxApplied?.outcome === 'APPLIED', 15_000);
+      expect(retried.data.pbxApplied.pushedObjects).toEqual(expect.arrayContaining(['res_pjsip/auth/202-auth', 'res_pjsip/aor/202', 'res_pjsip/endpoint/202']));
+      expect(pjsip('endpoint', '202')?.fields).toMatchObject({ aors: '202', callerid: '"Bob" <202>' });
+    } finally {
+      standin.stopFailingPushes();
+      await sub.close();
+    }
+    await server.gql(
+      `mutation($ids: [ID!]!) { deleteExtensions(ids: $ids) { __typename } }`,
+      { ids: [(await server.gql(`{ extension(number: "202") { id } }`, {}, server.adminToken)).data.extension.id] },
+      server.adminToken,
+    );
+    await until(() => !pjsip('endpoint', '202') && !pjsip('aor', '202') && !pjsip('auth', '202-auth'), 5000, 'extension 202 removed');
+  }, 30_000);
+
   it('a dry run lists the objects the next apply would push, and pushes nothing', async () => {
     const dry = await server.gql(`{ pbxDryRun { objectChanges { object operation } } }`, {}, server.adminToken);
     expect(dry.data.pbxDryRun.objectChanges).toEqual([]);
