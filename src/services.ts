@@ -31,6 +31,7 @@ import { astdbAppliedStore } from './pbx/objects/applied-store.js';
 import { amiAstdb, type Astdb } from './pbx/ami/astdb.js';
 import { NumberKeyedState } from './extensions/number-keyed-state.js';
 import { DoNotDisturb } from './feature-codes/do-not-disturb.js';
+import { CallForwarding } from './call-forwarding/service.js';
 import { objectTypeOrder, renderObjectsOf, restoredObjectTypes } from './pbx/objects/rows.js';
 import { ObjectSync } from './pbx/objects/sync.js';
 import { amiContactSource } from './pbx/ami/live-contacts.js';
@@ -172,6 +173,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     }),
     featureCodes: new FeatureCodeService(db, store, changes, log),
     doNotDisturb: new DoNotDisturb({ prisma: db.prisma, astdb, log }),
+    callForwarding: new CallForwarding({ prisma: db.prisma, astdb, log }),
     sessions: new SessionService(db.prisma, signer, new LoginThrottle(db.prisma, config.login), config.refreshTokenTtlSeconds),
     apiKeys: new ApiKeyService(db.prisma),
     accounts: new AccountService(db.prisma),

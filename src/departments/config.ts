@@ -1,6 +1,7 @@
 import { destinationTarget } from '../destinations/render.js';
 import { context, coreContexts, digits, exten, label, recordingStep } from '../pbx/render/dialplan-text.js';
 import { extensionLookup } from '../extensions/lookup.js';
+import { dndFamily } from '../feature-codes/config.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { dialplanSafe } from '../pbx/render/text.js';
 import type { SnapshotDepartment } from './snapshot.js';
@@ -55,7 +56,7 @@ function memberContexts(): string[] {
       exten('s', [
         extensionLookup.step('${ARG1}'),
         `GotoIf($["${extensionLookup.field('number')}" != "\${ARG1}" | "${extensionLookup.field('enabled')}" != "1"]?busy)`,
-        'GotoIf(${DB_EXISTS(DND/${ARG1})}?busy)',
+        `GotoIf(\${DB_EXISTS(${dndFamily}/\${ARG1})}?busy)`,
         'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
         'GotoIf($["${CONTACTS}" = ""]?busy)',
         `GotoIf($["${recording}" != "INBOUND" & "${recording}" != "BOTH"]?dial)`,

@@ -20,6 +20,7 @@ import { officePauseDomain } from '../office-pause/domain.js';
 import { ivrDomain } from '../ivr/domain.js';
 import { recordsDomain } from '../records/domain.js';
 import { callControlDomain } from '../calls/control/domain.js';
+import { callForwardingDomain } from '../call-forwarding/domain.js';
 
 /**
  * The domains this server runs with, one line each. The order is the order
@@ -47,5 +48,6 @@ domains.register(ivrDomain);
 domains.register(queuesDomain);
 domains.register(recordsDomain);
 domains.register(callControlDomain);
+domains.register(callForwardingDomain);
 
 export { domains };

@@ -6,6 +6,9 @@ import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import type { NumberExpectation } from '../pbx/lint/types.js';
 import { inRange } from '../numbering/ranges.js';
 import { whitelistContextPrefix } from '../whitelists/config.js';
+import { dndFamily } from '../feature-codes/config.js';
+import { lastCallerFamily } from '../blacklist/config.js';
+import { forwardFamilies, maxForwardHops, type ForwardType } from '../call-forwarding/families.js';
 import { extensionLookup, extensionLookupRows } from './lookup.js';
 import { rangePatterns } from './range-patterns.js';
 
@@ -85,7 +88,8 @@ const unknownNumberSteps = [
 ];
 
 /**
- * Calls an extension: DND, every registered contact, then voicemail (busy or
+ * Calls an extension: DND, call forwarding (always; when busy or unanswered
+ * after ringing), every registered contact, then voicemail (busy or
  * unavailable greeting) when on; without voicemail a busy caller hears busy
  * and an unanswered call ends, or is offered 0 for the operator (F-4.1.2.b,
  * F-4.6.1). The call is recorded (MixMonitor) when the callee records calls
@@ -107,11 +111,14 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       ...(pbx.blockAnonymous ? ['GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?anonymous)'] : []),
       ...(pbx.jitterBuffer ? ['Set(JITTERBUFFER(adaptive)=default)'] : []),
       // The last caller from outside, for the code that blacklists it (F-4.7.e *76); only digits, * # + are kept.
-      'ExecIf($["${PBX_TRUNK}" != ""]?Set(DB(pbx-lastcaller/${ARG1})=${FILTER(0-9*#+,${CALLERID(num)})}))',
+      `ExecIf($["\${PBX_TRUNK}" != ""]?Set(DB(${lastCallerFamily}/\${ARG1})=\${FILTER(0-9*#+,\${CALLERID(num)})}))`,
       'GotoIf($["${ARG5}" != ""]?whitelist)',
       label('checked', 'GotoIf($["${ARG3}" = "INBOUND" | "${ARG3}" = "BOTH" | "${PBX_RECORDING}" = "OUTBOUND" | "${PBX_RECORDING}" = "BOTH"]?record)'),
-      label('dial', 'GotoIf(${DB_EXISTS(DND/${ARG1})}?dnd)'),
-      'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})',
+      label('dial', `GotoIf(\${DB_EXISTS(${dndFamily}/\${ARG1})}?dnd)`),
+      // Call forwarding (F-4.5.1): DB_EXISTS leaves the number in DB_RESULT. A call forwarded too often in a row rings here.
+      `Set(PBX_FWD_OK=$[0\${PBX_FWD_HOPS} < ${maxForwardHops}])`,
+      ...forwardWhen('', 'ALWAYS', 'contacts'),
+      label('contacts', 'Set(CONTACTS=${PJSIP_DIAL_CONTACTS(${ARG1})})'),
       // An IAX2 extension (ARG4 = 1) rings over IAX2 too while its peer is registered. The jump keeps
       // IAXPEER() from being evaluated for other extensions (arguments are expanded before ExecIf runs).
       'GotoIf($["${ARG4}" != "1"]?ring)',
@@ -124,7 +131,9 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       // t and T: either party may transfer with the in-call codes of features.conf (F-4.7.d).
       // The ring tone of the route that took the call (Alert-Info), through the departments' pre-dial handler.
       `Dial(\${CONTACTS},\${RINGTIME},${options}\${IF($["\${PBX_ALERT_INFO}" = ""]?:b(${departmentContexts.alertInfo}^s^1(\${PBX_ALERT_INFO})))})`,
+      ...forwardWhen('"${DIALSTATUS}" = "BUSY" & ', 'BUSY', 'busy'),
       'GotoIf($["${DIALSTATUS}" = "BUSY"]?busy)',
+      ...forwardWhen('"${DIALSTATUS}" = "NOANSWER" & ', 'NO_ANSWER', 'unavailable'),
       label('unavailable', 'GotoIf($["${ARG2}" = "1"]?vm-unavailable)'),
       // The prompt is said twice at most: a caller who missed it the first time hears it again; only while the operator can take the call.
       ...(operator
@@ -143,6 +152,14 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       'Return()',
       ...labelled('vm-busy', voicemailSteps(operator, '${ARG1}', 'b')),
       'Return()',
+      // The number is dialled as the forwarding extension would dial it, in the context of its dial permission: a forward
+      // reaches no number its phone could not call (no outside call for an extension without the right to make one).
+      label('forward', 'Set(PBX_FWD_HOPS=$[0${PBX_FWD_HOPS} + 1])'),
+      'Set(PBX_FWD=${FILTER(0-9+,${DB_RESULT})})',
+      'Set(PBX_FWD_CONTEXT=${PJSIP_ENDPOINT(${ARG1},context)})',
+      'GotoIf($["${PBX_FWD_CONTEXT}" != "" & ${DIALPLAN_EXISTS(${PBX_FWD_CONTEXT},${PBX_FWD},1)}]?${PBX_FWD_CONTEXT},${PBX_FWD},1)',
+      'NoOp(Not forwarded: ${ARG1} may not call ${PBX_FWD})',
+      'Goto(${PBX_FWD_BACK})',
       label('record', recordingStep('${ARG1}')),
       'Goto(dial)',
       ...(pbx.blockAnonymous ? [label('anonymous', 'Playback(privacy-unident)'), 'Hangup(21)'] : []),
@@ -154,6 +171,15 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       'Hangup(21)',
     ]),
   ]);
+}
+
+/**
+ * Jumps to `forward` when `condition` holds (the empty string, or ending in
+ * `&`) and the extension forwards calls of `type`; a forward to a number its
+ * dial permission does not reach comes back to `back`.
+ */
+function forwardWhen(condition: string, type: ForwardType, back: string): string[] {
+  return [`Set(PBX_FWD_BACK=${back})`, `GotoIf($[${condition}\${PBX_FWD_OK} & \${DB_EXISTS(${forwardFamilies[type]}/\${ARG1})}]?forward)`];
 }
 
 /**

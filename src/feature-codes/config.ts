@@ -2,6 +2,7 @@ import { context, exten } from '../pbx/render/dialplan-text.js';
 import type { PbxSnapshot } from '../pbx/render/snapshot.js';
 import { Composed, section } from '../pbx/render/text.js';
 import type { FeatureCodes } from './table.js';
+import { forwardFamilies, type ForwardType } from '../call-forwarding/families.js';
 
 export const featureCodeContexts = { featureCodes: 'pbx-feature-codes', pickup: 'pbx-pickup-codes' } as const;
 
@@ -19,7 +20,7 @@ const withNumber = (code: string) => `_${code}X.`;
 /** The AstDB family of the extensions in DND: a key per number, set and removed by the DND codes, read before ringing. */
 export const dndFamily = 'DND';
 
-/** The idle-dial codes whose features exist (F-4.7.a, F-4.7.k), under the right allowFeatureCodes. */
+/** The idle-dial codes whose features exist (F-4.7.a, F-4.7.j, F-4.7.k), under the right allowFeatureCodes. */
 export function featureCodeContext(snapshot: PbxSnapshot): string {
   const c = snapshot.featureCodes;
   const me = '${CHANNEL(endpoint)}';
@@ -28,7 +29,20 @@ export function featureCodeContext(snapshot: PbxSnapshot): string {
     exten(literal(c.voicemailOwn!), ['Answer()', `VoiceMailMain(${me}@default)`, 'Hangup()']),
     exten(literal(c.dndOn!), ['Answer()', `Set(DB(${dndFamily}/${me})=1)`, 'Playback(beep)', 'Hangup()']),
     exten(literal(c.dndOff!), ['Answer()', `Set(DELETED=\${DB_DELETE(${dndFamily}/${me})})`, 'Playback(beep)', 'Hangup()']),
+    ...forwardCodes(c).flatMap(([type, on, off]) => [
+      exten(withNumber(on), ['Answer()', `Set(DB(${forwardFamilies[type]}/${me})=\${FILTER(0-9,\${EXTEN:${on.length}})})`, 'Playback(beep)', 'Hangup()']),
+      exten(literal(off), ['Answer()', `Set(DELETED=\${DB_DELETE(${forwardFamilies[type]}/${me})})`, 'Playback(beep)', 'Hangup()']),
+    ]),
   ]);
+}
+
+/** The call forwarding codes (F-4.7.j): each kind's code to turn it on (followed by the number) and off. */
+function forwardCodes(c: FeatureCodes): [ForwardType, string, string][] {
+  return [
+    ['ALWAYS', c.cfAlwaysOn!, c.cfAlwaysOff!],
+    ['BUSY', c.cfBusyOn!, c.cfBusyOff!],
+    ['NO_ANSWER', c.cfNoAnswerOn!, c.cfNoAnswerOff!],
+  ];
 }
 
 /** The pickup codes (F-4.7.b), under the right allowPickup. */
@@ -79,5 +93,9 @@ export function featureCodeExpectations(snapshot: PbxSnapshot) {
     { number: `${c.pickupDirected}101`, reaches: { app: 'Pickup' }, owner: 'feature code pickupDirected' },
     { number: c.dndOn!, reaches: { app: 'Answer' }, owner: 'feature code dndOn' },
     { number: c.dndOff!, reaches: { app: 'Answer' }, owner: 'feature code dndOff' },
+    ...forwardCodes(c).flatMap(([type, on, off]) => [
+      { number: `${on}102`, reaches: { app: 'Answer' }, owner: `feature code forwarding ${type} on` },
+      { number: off, reaches: { app: 'Answer' }, owner: `feature code forwarding ${type} off` },
+    ]),
   ];
 }

@@ -79,6 +79,11 @@ export function createLoaders(services: Services) {
       const numbers = await services.doNotDisturb.numbers();
       return keys.map(() => numbers);
     }),
+    /** Every call forward (astdb, through AMI): one read for the callForwarding fields of a page; null when Asterisk cannot be asked. */
+    callForwarding: new PeekableLoader(async (keys: readonly 'cf'[]) => {
+      const all = await services.callForwarding.all();
+      return keys.map(() => all);
+    }),
     /** The settings a QR payload is made of: one read for the qrCode fields of a page, not kept beyond it. */
     qrSettings: new DataLoader(
       async (keys: readonly 'qr'[]) => {

@@ -33,6 +33,7 @@ import './voicemail.js';
 import './call-records.js';
 import './recordings.js';
 import './call-control.js';
+import './call-forwarding.js';
 
 /** The whole GraphQL schema, assembled from one module per domain. */
 export const schema = builder.toSchema({ sortSchema: true });

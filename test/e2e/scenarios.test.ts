@@ -199,6 +199,15 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     });
     return match!;
   }
+  /** The phone dials a feature code, which answers and hangs up; what Asterisk logged meanwhile. */
+  async function dialCode(p: Phone, code: string): Promise<string> {
+    await sync(p);
+    const log = logMark();
+    await p.call(uri(code));
+    await p.waitFor(callState('CONFIRMED'), 5000);
+    await p.waitFor(disconnected, 5000);
+    return logSince(log);
+  }
   /** Hangs up every call of these phones and waits until they are idle. */
   async function hangupAll(...ps: Phone[]) {
     for (const p of ps) p.hangup(true);
@@ -481,14 +490,7 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     mark('scenario 5');
     await idle();
     const [a, b] = [main('100'), main('101')];
-    const feature = async (code: string) => {
-      await sync(b);
-      const log = logMark();
-      await b.call(uri(code));
-      await b.waitFor(callState('CONFIRMED'), 5000);
-      await b.waitFor(disconnected, 5000);
-      return logSince(log);
-    };
+    const feature = (code: string) => dialCode(b, code);
     expect(await feature('*74')).toMatch(/Set\("PJSIP\/101-[0-9a-f]+", "DB\(DND\/101\)=1"\)/);
     expect(await pbx.cli('database show DND')).toMatch(/\/DND\/101\s*:\s*1/);
     // The API reads the same key.
@@ -525,6 +527,70 @@ describe.skipIf(!ASTERISK || !PJSUA)('the product on a real Asterisk', () => {
     await b.waitFor(disconnected, 5000);
     await hangupAll(a);
   }, 60_000);
+
+  it('5b. call forwarding: *71 plus 102 on 101 sends its calls to 102 without ringing 101, *071 stops it; a BUSY forward set through the API rings 103 once 101 answers busy', async () => {
+    mark('scenario 5b');
+    await idle();
+    const [a, b, c, d] = ['100', '101', '102', '103'].map(main) as [Phone, Phone, Phone, Phone];
+    const feature = (code: string) => dialCode(b, code);
+    const forwarding = async () => (await gql(`{ extension(number: "101") { callForwarding { always busy noAnswer } } }`)).extension.callForwarding;
+
+    expect(await feature('*71102')).toMatch(/Set\("PJSIP\/101-[0-9a-f]+", "DB\(CF\/101\)=102"\)/);
+    expect(await pbx.cli('database show CF')).toMatch(/\/CF\/101\s*:\s*102/);
+    expect(await forwarding()).toEqual({ always: '102', busy: null, noAnswer: null });
+
+    await sync(a, b, c);
+    let heard = b.output().length;
+    await a.call(uri('101'));
+    await c.waitFor(incomingCall, 5000);
+    expect(b.output().slice(heard)).not.toMatch(incomingCall);
+    await c.answer();
+    await a.waitFor(callState('CONFIRMED'), 5000);
+    await hangupAll(a, c);
+
+    // DB_DELETE gives the value it removed.
+    expect(await feature('*071')).toMatch(/Executing \[\*071@pbx-permission-DialPlan1:\d+\] Set\("PJSIP\/101-[0-9a-f]+", "DELETED=102"\)/);
+    expect(await pbx.cli('database show CF')).not.toMatch(/\/CF\/101/);
+
+    // A number 101's dial permission does not reach is not forwarded to: 101 rings. Its permission here has no dial rule.
+    await mutateApplied(
+      'createDialPermission',
+      `mutation { createDialPermission(input: { name: "InternalOnly", dialRules: [] }) { ${ERRORS} ... on MutationCreateDialPermissionSuccess { data { id } } } }`,
+    );
+    await updateExtension('101', { dialPermission: 'InternalOnly' });
+    const setForward = `mutation($id: ID!, $type: CallForwardType!, $number: String) { setExtensionCallForwarding(id: $id, type: $type, number: $number) { ${ERRORS} ... on MutationSetExtensionCallForwardingSuccess { data { callForwarding { always busy noAnswer } } } } }`;
+    ok(await server.gql(setForward, { id: ids.get('101'), type: 'ALWAYS', number: '9999' }, server.adminToken), 'setExtensionCallForwarding');
+    await sync(a, b);
+    const unreachable = logMark();
+    await a.call(uri('101'));
+    await waitLog(/NoOp\("PJSIP\/100-[0-9a-f]+", "Not forwarded: 101 may not call 9999"\)/, unreachable);
+    await b.waitFor(incomingCall, 5000);
+    await hangupAll(a, b);
+    ok(await server.gql(setForward, { id: ids.get('101'), type: 'ALWAYS', number: null }, server.adminToken), 'setExtensionCallForwarding');
+    await updateExtension('101', { dialPermission: 'DialPlan1' });
+
+    // BUSY through the API: 101 rings first; when it answers busy (486), 103 rings.
+    expect(ok(await server.gql(setForward, { id: ids.get('101'), type: 'BUSY', number: '103' }, server.adminToken), 'setExtensionCallForwarding')).toEqual({
+      callForwarding: { always: null, busy: '103', noAnswer: null },
+    });
+    expect(await pbx.cli('database show CFB')).toMatch(/\/CFB\/101\s*:\s*103/);
+    await sync(a, b, d);
+    heard = d.output().length;
+    await a.call(uri('101'));
+    await b.waitFor(incomingCall, 5000);
+    expect(d.output().slice(heard)).not.toMatch(incomingCall);
+    await b.answer(486);
+    await d.waitFor(incomingCall, 5000);
+    await d.answer();
+    await a.waitFor(callState('CONFIRMED'), 5000);
+    await hangupAll(a, d);
+    await b.waitFor(disconnected, 5000);
+
+    expect(ok(await server.gql(setForward, { id: ids.get('101'), type: 'BUSY', number: null }, server.adminToken), 'setExtensionCallForwarding')).toEqual({
+      callForwarding: { always: null, busy: null, noAnswer: null },
+    });
+    expect(await pbx.cli('database show CFB')).not.toMatch(/\/CFB\/101/);
+  }, 90_000);
 
   it('6. *8 picks up a ringing extension of the same pickup group; ** plus a number picks up that one', async () => {
     mark('scenario 6');
