@@ -156,6 +156,11 @@ function dialExtensionContext(snapshot: PbxSnapshot): string {
       // reaches no number its phone could not call (no outside call for an extension without the right to make one).
       label('forward', 'Set(PBX_FWD_HOPS=$[0${PBX_FWD_HOPS} + 1])'),
       'Set(PBX_FWD=${FILTER(0-9+,${DB_RESULT})})',
+      // Out through a trunk the call is the forwarding extension's: its outbound whitelist and caller IDs apply, not the caller's.
+      extensionLookup.step('${ARG1}'),
+      `Set(PBX_WHITELIST_OUT=${extensionLookup.field('whitelist_out')})`,
+      `Set(PBX_CID1=${extensionLookup.field('cid1')})`,
+      `Set(PBX_CID2=${extensionLookup.field('cid2')})`,
       'Set(PBX_FWD_CONTEXT=${PJSIP_ENDPOINT(${ARG1},context)})',
       'GotoIf($["${PBX_FWD_CONTEXT}" != "" & ${DIALPLAN_EXISTS(${PBX_FWD_CONTEXT},${PBX_FWD},1)}]?${PBX_FWD_CONTEXT},${PBX_FWD},1)',
       'NoOp(Not forwarded: ${ARG1} may not call ${PBX_FWD})',

@@ -240,6 +240,23 @@ describe.skipIf(!ASTERISK || !PJSUA)('trunks and outbound calling on a real Aste
     await product.idle();
   });
 
+  it('4d. an extension forwarding every call to an outside number: a call to it goes out through the provider, through its own dial rule and with its own caller ID', async () => {
+    await setEntries('DialOut', [{ prefix: '9', pattern: 'X.', prependDigits: '00', callerIdSource: 'EXT_CALLER_ID_2', trunks: ['provider'] }]);
+    const SET = `mutation($id: ID!, $number: String) { setExtensionCallForwarding(id: $id, type: ALWAYS, number: $number) { ${ERRORS} ... on MutationSetExtensionCallForwardingSuccess { data { callForwarding { always } } } } }`;
+    const id = (await product.gql(`{ extension(number: "100") { id } }`)).extension.id;
+    expect((await product.gql(SET, { id, number: '95551237' })).setExtensionCallForwarding).toMatchObject({ data: { callForwarding: { always: '95551237' } } });
+    try {
+      const mark = provider.logMark();
+      // 101 has no outbound caller ID: the one sent is 100's, the extension that forwards.
+      expect(await callOut(phone101, '100'), phone101.tail()).toMatchObject({ code: 200 });
+      await until(() => provider.received(mark).length > 0, 10_000, 'the provider received the forwarded call');
+      expect(provider.received(mark)[0]).toMatchObject({ account: ACCOUNT.username, number: '005551237', cid: '5550199' });
+    } finally {
+      await product.gql(SET, { id, number: null });
+      await product.idle();
+    }
+  });
+
   it('5. an entry with a PIN set asks for a PIN: a right one goes out (the PIN is the account code), a wrong one does not', async () => {
     await product.mutateApplied('createPinSet', `mutation($input: CreatePinSetInput!) { createPinSet(input: $input) { ${ERRORS} ... on MutationCreatePinSetSuccess { data { id } } } }`, {
       input: { name: 'staff', pins: ['4711', '1234'] },
