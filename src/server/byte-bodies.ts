@@ -1,4 +1,5 @@
 import { Response as FetchResponse } from '@whatwg-node/fetch';
+import { utf8Bytes } from './utf8-bytes.js';
 
 type Body = ConstructorParameters<typeof FetchResponse>[0];
 type Init = ConstructorParameters<typeof FetchResponse>[1];
@@ -13,7 +14,7 @@ type Init = ConstructorParameters<typeof FetchResponse>[1];
 export class ByteBodyResponse extends FetchResponse {
   constructor(body?: Body, init?: Init) {
     if (typeof body !== 'string') super(body, init);
-    else super(Buffer.from(body), hasContentType(init?.headers) ? init : { ...init, headers: withTextType(init?.headers) });
+    else super(utf8Bytes(body), hasContentType(init?.headers) ? init : { ...init, headers: withTextType(init?.headers) });
   }
 }
 

@@ -2,6 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Socket as NetSocket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { SharedStreamSpec } from '../resolvers/shared-stream.js';
+import { utf8Bytes } from './utf8-bytes.js';
 
 export type Result = ExecutionResult | Promise<ExecutionResult>;
 /** Where a graphql-ws subscription's messages go: its WebSocket, the TCP connection under it, and the subscription's id. */
@@ -166,7 +167,7 @@ const FRAGMENT_BYTES = 16 * 1024;
 const serialised = new WeakMap<ExecutionResult, Buffer>();
 function serialise(result: ExecutionResult): Buffer {
   let json = serialised.get(result);
-  if (json === undefined) serialised.set(result, (json = Buffer.from(JSON.stringify(result))));
+  if (json === undefined) serialised.set(result, (json = utf8Bytes(JSON.stringify(result))));
   return json;
 }
 const MESSAGE_END = Buffer.from('}');
