@@ -4,6 +4,7 @@ import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/index.j
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgres/index.js';
 import type { Config } from '../config.js';
 import { makeDatabaseFilePrivate } from './private-file.js';
+import { installQueryPlanCache } from './query-plan-cache.js';
 
 /**
  * Both generated clients come from the same models, so the rest of the code
@@ -27,6 +28,7 @@ export function openDatabase(database: Config['database']): Database {
   // Prisma's default message for a failed query renders the whole call as a code frame: costly, and
   // tens of kilobytes in the log for one error. The code and meta of an error stay the same.
   const errorFormat = 'minimal' as const;
+  installQueryPlanCache(database.provider);
   if (database.provider === 'sqlite') {
     makeDatabaseFilePrivate(database.file);
     prisma = new SqliteClient({ adapter: withSqliteLimits(new PrismaBetterSQLite3({ url: database.url, timeout: 10_000 })), log, errorFormat });

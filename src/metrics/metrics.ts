@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { queryPlanStats } from '../db/query-plan-cache.js';
 import type { ApplyReport } from '../pbx/apply/applier.js';
 
 /** What the metrics read when scraped: the connections' state right now; null without Asterisk (no ARI_URL): no such metric then. */
@@ -52,6 +53,18 @@ export class Metrics {
     this.subscriptions = new Gauge({ name: 'pbx_graphql_subscriptions', help: 'Open GraphQL subscriptions, by root field', labelNames: ['field'], registers });
     this.subscriptionDeliveries = new Counter({ name: 'pbx_graphql_subscription_deliveries_total', help: 'Results delivered to subscribers, by root field', labelNames: ['field'], registers });
     this.busEvents = new Counter({ name: 'pbx_bus_events_published_total', help: 'Events published on the event bus, by topic', labelNames: ['topic'], registers });
+    new Counter({
+      name: 'pbx_db_query_plans_total',
+      help: 'Database queries by where their plan came from: kept (a read asked before) or compiled; for the whole process',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        const stats = queryPlanStats();
+        this.reset();
+        this.inc({ source: 'kept' }, stats.cached);
+        this.inc({ source: 'compiled' }, stats.compiled);
+      },
+    });
     if (sources.ariConnected) connectionGauge(this.registry, 'pbx_asterisk_ari_connected', 'Whether the ARI connection is up (1) or down (0)', sources.ariConnected);
     if (sources.amiConnected) connectionGauge(this.registry, 'pbx_asterisk_ami_connected', 'Whether the AMI connection is up (1) or down (0)', sources.amiConnected);
   }

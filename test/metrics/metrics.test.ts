@@ -48,6 +48,16 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('pbx_asterisk_ari_connected');
   });
 
+  it('counts the database queries whose plan was kept and those compiled', async () => {
+    const before = (await scrape(server.adminToken)).text;
+    await server.gql('{ extensions(first: 5) { totalCount } }', {}, server.adminToken);
+    await server.gql('{ extensions(first: 5) { totalCount } }', {}, server.adminToken);
+    const after = (await scrape(server.adminToken)).text;
+    const kept = 'pbx_db_query_plans_total{source="kept"}';
+    expect(sample(after, kept)).toBeGreaterThanOrEqual(sample(before, kept) + 2);
+    expect(sample(after, 'pbx_db_query_plans_total{source="compiled"}')).toBeGreaterThan(0);
+  });
+
   it('counts operations by root field and outcome, never by the client-chosen operation name', async () => {
     const before = (await scrape(server.adminToken)).text;
     await server.gql('query WhoAmIWithAVeryUniqueName { me { username } }', {}, server.adminToken);
