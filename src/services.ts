@@ -35,7 +35,7 @@ import { CallForwarding } from './call-forwarding/service.js';
 import { objectTypeOrder, renderObjectsOf, restoredObjectTypes } from './pbx/objects/rows.js';
 import { ObjectSync } from './pbx/objects/sync.js';
 import { amiContactSource } from './pbx/ami/live-contacts.js';
-import { lintRendered } from './pbx/lint-rendered.js';
+import { lintRenderedInSlices } from './pbx/lint-rendered.js';
 import { render } from './pbx/render/index.js';
 import { readSnapshot } from './pbx/snapshot.js';
 import { SettingsService } from './settings/service.js';
@@ -88,7 +88,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const applier = new ConfigApplier({
     configDir: config.asterisk.configDir,
     renderCurrent: async () => render(await readSnapshot(db.prisma, store, connection)),
-    lint: lintRendered,
+    lint: lintRenderedInSlices,
     reloader: ari,
     objects,
     renderObjectsOf: (domain, ids) => renderObjectsOf({ prisma: db.prisma, settings: store, connection, registry: domains }, domain, ids),

@@ -1,4 +1,4 @@
-import { lintDialplan } from './lint/index.js';
+import { lintDialplan, lintDialplanInSlices } from './lint/index.js';
 import type { RenderResult } from './render/index.js';
 import type { LintIssueReport } from './apply/applier.js';
 
@@ -6,4 +6,10 @@ import type { LintIssueReport } from './apply/applier.js';
 export function lintRendered(result: RenderResult): LintIssueReport[] {
   const dialplan = new Map([...result.files].filter(([name]) => name === 'extensions.conf'));
   return lintDialplan(dialplan, result.expectations, result.lookups).map((issue) => ({ code: issue.code, message: issue.message }));
+}
+
+/** The same proof for the applier of a running server: it hands the event loop back while it follows the numbers (lint/reachability.ts). */
+export async function lintRenderedInSlices(result: RenderResult): Promise<LintIssueReport[]> {
+  const dialplan = new Map([...result.files].filter(([name]) => name === 'extensions.conf'));
+  return (await lintDialplanInSlices(dialplan, result.expectations, result.lookups)).map((issue) => ({ code: issue.code, message: issue.message }));
 }

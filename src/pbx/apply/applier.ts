@@ -53,7 +53,7 @@ export type ApplierDeps = {
   /** Snapshot + render, the pure part, behind one call. */
   renderCurrent(): Promise<RenderResult>;
   /** The dialplan proof (D4): issues stop an apply. */
-  lint(result: RenderResult): LintIssueReport[];
+  lint(result: RenderResult): LintIssueReport[] | Promise<LintIssueReport[]>;
   reloader: ModuleReloader | null;
   /** Pushes objects through ARI; null: objects are sections of files (no ARI). */
   objects?: ObjectSync | null;
@@ -165,7 +165,7 @@ export class ConfigApplier {
     }
     // Without a connection what Asterisk holds is unknown: every object is pending.
     const objectChanges = this.deps.objects ? await this.deps.objects.preview(result.objects) : [];
-    return { revision: this.revision, changes, objectChanges, warnings: result.warnings, lintIssues: this.deps.lint(result) };
+    return { revision: this.revision, changes, objectChanges, warnings: result.warnings, lintIssues: await this.deps.lint(result) };
   }
 
   /**
@@ -358,7 +358,7 @@ export class ConfigApplier {
 
     // The dialplan is checked whenever it changes, and once after start (the file may be an older version's).
     if (changed.includes('extensions.conf') || !this.dialplanChecked) {
-      const lintIssues = this.deps.lint(result);
+      const lintIssues = await this.deps.lint(result);
       if (lintIssues.length) {
         return finish({ outcome: 'REFUSED', warnings: result.warnings, lintIssues, error: `the dialplan check found ${lintIssues.length} problem(s); nothing was written` });
       }
