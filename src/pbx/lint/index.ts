@@ -27,6 +27,7 @@ export function lintDialplan(files: Map<string, string>, expectations: NumberExp
 
 /** The same check for a server at work: following the numbers, the longest part, hands the event loop back every few milliseconds. */
 export async function lintDialplanInSlices(files: Map<string, string>, expectations: NumberExpectation[] = [], lookups: LookupTables = new Map()): Promise<LintIssue[]> {
+  await setImmediate();
   const { lookup, issues } = checkStructure(files);
   await setImmediate();
   return ordered([...issues, ...(await checkExpectationsInSlices(lookup, expectations, lookups))]);
