@@ -25,7 +25,7 @@ const READ_REQUEST = /^\{"modelName":"\w+","action":"(?:findMany|findUnique|find
 type Compiler = { compile(request: string): unknown };
 type CompilerClass = { prototype: Compiler };
 
-const stats = { cached: 0, compiled: 0 };
+const stats = { kept: 0, compiled: 0 };
 const plansOf = new WeakMap<Compiler, Map<string, unknown>>();
 const installed = new WeakSet<CompilerClass>();
 
@@ -68,7 +68,7 @@ export function installQueryPlanCache(provider: Provider): boolean {
       // Most recently used last: a Map iterates in insertion order.
       plans.delete(request);
       plans.set(request, kept);
-      stats.cached += 1;
+      stats.kept += 1;
       return kept;
     }
     const plan = deepFreeze(compile.call(this, request));

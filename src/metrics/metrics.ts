@@ -61,7 +61,7 @@ export class Metrics {
       collect() {
         const stats = queryPlanStats();
         this.reset();
-        this.inc({ source: 'kept' }, stats.cached);
+        this.inc({ source: 'kept' }, stats.kept);
         this.inc({ source: 'compiled' }, stats.compiled);
       },
     });
